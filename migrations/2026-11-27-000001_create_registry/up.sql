@@ -1,0 +1,43 @@
+-- The topic registry: topics, who subscribes to them, and every change of state.
+
+CREATE TABLE topics (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    name TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'approved', 'active', 'inactive', 'rejected')),
+    partitions INTEGER NOT NULL DEFAULT 3 CHECK (partitions >= 1),
+    replication_factor INTEGER NOT NULL DEFAULT 1 CHECK (replication_factor >= 1),
+    data_type TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created_at TIMESTAMP NOT NULL,
+    approved_at TIMESTAMP,
+    activated_at TIMESTAMP,
+    updated_at TIMESTAMP NOT NULL
+);
+
+CREATE INDEX topics_by_status ON topics (status);
+
+CREATE TABLE user_subscriptions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    user_id TEXT NOT NULL,
+    topic_id INTEGER NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+    subscribed_at TIMESTAMP NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active',
+    UNIQUE (user_id, topic_id)
+);
+
+CREATE INDEX user_subscriptions_by_topic ON user_subscriptions (topic_id);
+
+CREATE TABLE topic_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    topic_id INTEGER NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+    -- NULL for the event that records a topic's creation.
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT,
+    at TIMESTAMP NOT NULL
+);
+
+CREATE INDEX topic_events_by_topic ON topic_events (topic_id);

@@ -1,0 +1,205 @@
+//! `TopicRegistry`: the only owner of the registry database.
+//!
+//! It runs on a `SyncArbiter` because diesel blocks; web handlers send it one
+//! message per intent and await the answer.
+
+use actix::prelude::*;
+use chrono::Utc;
+
+use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};
+use crate::db::models::{NewTopic, TopicEvent};
+use crate::db::topics::{Changed, TopicRef};
+use crate::db::{self, DbPool, RegistryError};
+use crate::domain::{TopicStatus, Transition};
+
+pub struct TopicRegistry {
+    pool: DbPool,
+}
+
+impl TopicRegistry {
+    /// Starts `threads` registry workers sharing `pool`.
+    pub fn start(pool: DbPool, threads: usize) -> Addr<TopicRegistry> {
+        SyncArbiter::start(threads, move || TopicRegistry { pool: pool.clone() })
+    }
+
+    fn conn(&self) -> Result<db::DbConn, RegistryError> {
+        Ok(self.pool.get()?)
+    }
+}
+
+impl Actor for TopicRegistry {
+    type Context = SyncContext<Self>;
+}
+
+/// Record a new topic request (status pending).
+#[derive(Message)]
+#[rtype(result = "Result<TopicView, RegistryError>")]
+pub struct CreateTopic(pub NewTopic);
+
+impl Handler<CreateTopic> for TopicRegistry {
+    type Result = Result<TopicView, RegistryError>;
+
+    fn handle(&mut self, msg: CreateTopic, _: &mut Self::Context) -> Self::Result {
+        db::topics::create(&mut *self.conn()?, &msg.0).map(|t| t.view())
+    }
+}
+
+/// All topics, or those in the given states; newest first.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<TopicView>, RegistryError>")]
+pub struct ListTopics(pub Vec<TopicStatus>);
+
+impl Handler<ListTopics> for TopicRegistry {
+    type Result = Result<Vec<TopicView>, RegistryError>;
+
+    fn handle(&mut self, msg: ListTopics, _: &mut Self::Context) -> Self::Result {
+        let topics = db::topics::list(&mut *self.conn()?, &msg.0)?;
+        Ok(topics.iter().map(|t| t.view()).collect())
+    }
+}
+
+/// One topic by id.
+#[derive(Message)]
+#[rtype(result = "Result<TopicView, RegistryError>")]
+pub struct GetTopic(pub i32);
+
+impl Handler<GetTopic> for TopicRegistry {
+    type Result = Result<TopicView, RegistryError>;
+
+    fn handle(&mut self, msg: GetTopic, _: &mut Self::Context) -> Self::Result {
+        db::topics::find(&mut *self.conn()?, &TopicRef::Id(msg.0)).map(|t| t.view())
+    }
+}
+
+/// Active topics in the shape the producer and consumers read.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<ActiveTopic>, RegistryError>")]
+pub struct ActiveTopics;
+
+impl Handler<ActiveTopics> for TopicRegistry {
+    type Result = Result<Vec<ActiveTopic>, RegistryError>;
+
+    fn handle(&mut self, _: ActiveTopics, _: &mut Self::Context) -> Self::Result {
+        let topics = db::topics::list(&mut *self.conn()?, &[TopicStatus::Active])?;
+        Ok(topics.iter().map(|t| t.active_view()).collect())
+    }
+}
+
+/// Move a topic through its life cycle.
+#[derive(Message)]
+#[rtype(result = "Result<(TopicView, bool), RegistryError>")]
+pub struct ChangeStatus {
+    pub topic: TopicRef,
+    pub transition: Transition,
+    /// Who asked: "admin", "producer", ...; recorded in the audit trail.
+    pub actor: String,
+    pub reason: Option<String>,
+}
+
+impl Handler<ChangeStatus> for TopicRegistry {
+    /// The topic after the change, and whether it actually moved.
+    type Result = Result<(TopicView, bool), RegistryError>;
+
+    fn handle(&mut self, msg: ChangeStatus, _: &mut Self::Context) -> Self::Result {
+        let changed = db::topics::transition(
+            &mut *self.conn()?,
+            &msg.topic,
+            msg.transition,
+            &msg.actor,
+            msg.reason.as_deref(),
+            Utc::now().naive_utc(),
+        )?;
+        Ok((changed.topic().view(), matches!(changed, Changed::Moved(_))))
+    }
+}
+
+/// Counts per state and of subscriptions.
+#[derive(Message)]
+#[rtype(result = "Result<Stats, RegistryError>")]
+pub struct GetStats;
+
+impl Handler<GetStats> for TopicRegistry {
+    type Result = Result<Stats, RegistryError>;
+
+    fn handle(&mut self, _: GetStats, _: &mut Self::Context) -> Self::Result {
+        db::topics::stats(&mut *self.conn()?, Utc::now())
+    }
+}
+
+/// Whether the database answers.
+#[derive(Message)]
+#[rtype(result = "Result<(), RegistryError>")]
+pub struct Ping;
+
+impl Handler<Ping> for TopicRegistry {
+    type Result = Result<(), RegistryError>;
+
+    fn handle(&mut self, _: Ping, _: &mut Self::Context) -> Self::Result {
+        db::topics::ping(&mut *self.conn()?)
+    }
+}
+
+/// The newest audit-trail entries with their topic names.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<(TopicEvent, String)>, RegistryError>")]
+pub struct RecentEvents(pub i64);
+
+impl Handler<RecentEvents> for TopicRegistry {
+    type Result = Result<Vec<(TopicEvent, String)>, RegistryError>;
+
+    fn handle(&mut self, msg: RecentEvents, _: &mut Self::Context) -> Self::Result {
+        db::topics::recent_events(&mut *self.conn()?, msg.0)
+    }
+}
+
+/// Subscribe a user to an active topic.
+#[derive(Message)]
+#[rtype(result = "Result<SubscriptionView, RegistryError>")]
+pub struct Subscribe {
+    pub user_id: String,
+    pub topic_name: String,
+}
+
+impl Handler<Subscribe> for TopicRegistry {
+    type Result = Result<SubscriptionView, RegistryError>;
+
+    fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) -> Self::Result {
+        let sub = db::subscriptions::subscribe(
+            &mut *self.conn()?,
+            &msg.user_id,
+            &msg.topic_name,
+            Utc::now().naive_utc(),
+        )?;
+        Ok(sub.view(&msg.topic_name))
+    }
+}
+
+/// Remove a user's subscription.
+#[derive(Message)]
+#[rtype(result = "Result<(), RegistryError>")]
+pub struct Unsubscribe {
+    pub user_id: String,
+    pub topic_name: String,
+}
+
+impl Handler<Unsubscribe> for TopicRegistry {
+    type Result = Result<(), RegistryError>;
+
+    fn handle(&mut self, msg: Unsubscribe, _: &mut Self::Context) -> Self::Result {
+        db::subscriptions::unsubscribe(&mut *self.conn()?, &msg.user_id, &msg.topic_name)
+    }
+}
+
+/// Subscriptions, optionally of one user.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<SubscriptionView>, RegistryError>")]
+pub struct ListSubscriptions(pub Option<String>);
+
+impl Handler<ListSubscriptions> for TopicRegistry {
+    type Result = Result<Vec<SubscriptionView>, RegistryError>;
+
+    fn handle(&mut self, msg: ListSubscriptions, _: &mut Self::Context) -> Self::Result {
+        let rows = db::subscriptions::list(&mut *self.conn()?, msg.0.as_deref())?;
+        Ok(rows.iter().map(|(sub, name)| sub.view(name)).collect())
+    }
+}

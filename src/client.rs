@@ -1,0 +1,191 @@
+//! The admin API client that the producer daemon and the consumer share.
+//!
+//! Built on awc, so it lives on an actix arbiter (`awc::Client` is not
+//! `Send`): create one per actor that needs it.
+
+use std::time::Duration;
+
+use awc::http::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api::{
+    ActivateByName, ActiveTopic, ErrorBody, Health, Message, PRODUCER_KEY_HEADER, Stats,
+    SubscriptionRequest, SubscriptionView, TopicView,
+};
+use crate::domain::TopicStatus;
+
+/// Largest answer the client reads; the registry's full topic list fits
+/// many times over.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// What can go wrong talking to the admin API.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No answer at all: the service is down, unreachable or too slow.
+    #[error("admin API at {url} is unreachable: {reason}")]
+    Unreachable { url: String, reason: String },
+    /// The service answered with an error status and message.
+    #[error("admin API refused ({status}): {message}")]
+    Api { status: u16, message: String },
+    /// The service answered something that is not the expected JSON.
+    #[error("admin API answered with an unexpected body: {0}")]
+    Decode(String),
+}
+
+impl ClientError {
+    /// True when the service could not be reached, as opposed to refusing.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, ClientError::Unreachable { .. })
+    }
+
+    /// The HTTP status of a refusal.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// A handle on one admin service.
+#[derive(Clone)]
+pub struct AdminClient {
+    base_url: String,
+    http: awc::Client,
+}
+
+impl AdminClient {
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self::with_timeout(base_url, Duration::from_secs(5))
+    }
+
+    pub fn with_timeout(base_url: impl Into<String>, timeout: Duration) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        let http = awc::Client::builder().timeout(timeout).finish();
+        Self { base_url, http }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub async fn health(&self) -> Result<Health, ClientError> {
+        self.get("/api/health").await
+    }
+
+    /// Topics, newest first; all of them when `statuses` is empty.
+    pub async fn topics(&self, statuses: &[TopicStatus]) -> Result<Vec<TopicView>, ClientError> {
+        if statuses.is_empty() {
+            return self.get("/api/topics").await;
+        }
+        let filter: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+        self.get(&format!("/api/topics?status={}", filter.join(",")))
+            .await
+    }
+
+    pub async fn active_topics(&self) -> Result<Vec<ActiveTopic>, ClientError> {
+        self.get("/api/topics/active").await
+    }
+
+    pub async fn stats(&self) -> Result<Stats, ClientError> {
+        self.get("/api/stats").await
+    }
+
+    /// Tells the registry that `topic_name` now exists in Kafka.
+    pub async fn activate_by_name(
+        &self,
+        topic_name: &str,
+        producer_key: &str,
+    ) -> Result<Message, ClientError> {
+        let url = self.url("/api/topics/activate_by_name");
+        let request = self
+            .http
+            .post(&url)
+            .insert_header((PRODUCER_KEY_HEADER, producer_key));
+        let body = ActivateByName {
+            topic_name: topic_name.to_owned(),
+        };
+        Self::read(&url, request.send_json(&body).await).await
+    }
+
+    pub async fn subscriptions(&self, user_id: &str) -> Result<Vec<SubscriptionView>, ClientError> {
+        let query = serde_urlencoded_pair("user_id", user_id);
+        self.get(&format!("/api/subscriptions?{query}")).await
+    }
+
+    pub async fn subscribe(&self, user_id: &str, topic_name: &str) -> Result<Message, ClientError> {
+        let url = self.url("/api/subscriptions");
+        let body = subscription(user_id, topic_name);
+        Self::read(&url, self.http.post(&url).send_json(&body).await).await
+    }
+
+    pub async fn unsubscribe(&self, user_id: &str, topic_name: &str) -> Result<Message, ClientError> {
+        let url = self.url("/api/subscriptions");
+        let body = subscription(user_id, topic_name);
+        Self::read(&url, self.http.delete(&url).send_json(&body).await).await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let url = self.url(path);
+        Self::read(&url, self.http.get(&url).send().await).await
+    }
+
+    async fn read<T, S>(
+        url: &str,
+        sent: Result<awc::ClientResponse<S>, awc::error::SendRequestError>,
+    ) -> Result<T, ClientError>
+    where
+        T: DeserializeOwned,
+        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>>
+            + Unpin,
+    {
+        let mut response = sent.map_err(|e| ClientError::Unreachable {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let status = response.status();
+        let body = response
+            .body()
+            .limit(MAX_BODY)
+            .await
+            .map_err(|e| ClientError::Unreachable {
+                url: url.to_owned(),
+                reason: format!("reading the answer failed: {e}"),
+            })?;
+        if status.is_success() {
+            return serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()));
+        }
+        Err(ClientError::Api {
+            status: status.as_u16(),
+            message: refusal_message(status, &body),
+        })
+    }
+}
+
+fn subscription(user_id: &str, topic_name: &str) -> SubscriptionRequest {
+    SubscriptionRequest {
+        user_id: user_id.to_owned(),
+        topic_name: topic_name.to_owned(),
+    }
+}
+
+fn refusal_message(status: StatusCode, body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorBody>(body)
+        .map(|e| e.error)
+        .unwrap_or_else(|_| {
+            status
+                .canonical_reason()
+                .unwrap_or("unexpected status")
+                .to_owned()
+        })
+}
+
+fn serde_urlencoded_pair<T: Serialize + ?Sized>(key: &str, value: &T) -> String {
+    // Encoding through serde keeps user ids with '&' or spaces intact.
+    serde_urlencoded::to_string([(key, value)]).unwrap_or_default()
+}

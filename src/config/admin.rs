@@ -1,0 +1,69 @@
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use super::Secret;
+
+/// Everything the admin service needs to run, with its secrets present.
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    pub bind: String,
+    pub database_url: PathBuf,
+    pub producer_key: Secret,
+    pub admin_token: Secret,
+    pub max_replication_factor: i32,
+    pub workers: Option<usize>,
+}
+
+/// `topicgate-admin`: the topic registry's REST API and dashboard.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "topicgate-admin", version, about)]
+pub struct AdminConfig {
+    /// Address to listen on.
+    #[arg(long, env = "TOPICGATE_BIND", default_value = "127.0.0.1:5000")]
+    pub bind: String,
+
+    /// Path of the SQLite registry file (created when missing).
+    #[arg(long, env = "TOPICGATE_DATABASE_URL", default_value = "topicgate.db")]
+    pub database_url: PathBuf,
+
+    /// Shared key the producer daemon sends in `X-Producer-Key`.
+    #[arg(long, env = "TOPICGATE_PRODUCER_KEY", hide_env_values = true)]
+    pub producer_key: Option<Secret>,
+
+    /// Bearer token that admins use on the API and to log in to the dashboard.
+    #[arg(long, env = "TOPICGATE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<Secret>,
+
+    /// Largest replication factor a topic may ask for (the cluster's size).
+    #[arg(long, env = "TOPICGATE_MAX_REPLICATION", default_value_t = 3,
+          value_parser = clap::value_parser!(i32).range(1..=32))]
+    pub max_replication_factor: i32,
+
+    /// Worker threads serving HTTP (default: one per core).
+    #[arg(long, env = "TOPICGATE_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl AdminConfig {
+    /// Checks that both secrets are configured; there are no built-in ones.
+    pub fn into_settings(self) -> Result<AdminSettings, String> {
+        let producer_key = self.producer_key.ok_or_else(|| missing("producer key", "--producer-key", "TOPICGATE_PRODUCER_KEY"))?;
+        let admin_token = self.admin_token.ok_or_else(|| missing("admin token", "--admin-token", "TOPICGATE_ADMIN_TOKEN"))?;
+        Ok(AdminSettings {
+            bind: self.bind,
+            database_url: self.database_url,
+            producer_key,
+            admin_token,
+            max_replication_factor: self.max_replication_factor,
+            workers: self.workers,
+        })
+    }
+}
+
+pub(super) fn missing(what: &str, flag: &str, env: &str) -> String {
+    format!(
+        "no {what} configured: set {env} or pass {flag} \
+         (for example: export {env}=$(openssl rand -hex 24))"
+    )
+}

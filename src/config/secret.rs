@@ -1,0 +1,87 @@
+use std::fmt;
+use std::str::FromStr;
+
+use subtle::ConstantTimeEq;
+
+/// A configured secret (admin token, producer key). Its `Debug` and
+/// `Display` never show the value, and comparison takes constant time.
+#[derive(Clone)]
+pub struct Secret(String);
+
+/// Shortest secret accepted; a guessable token is no protection.
+pub const MIN_SECRET_LEN: usize = 16;
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Result<Self, String> {
+        let value = value.into();
+        if value.trim().len() < MIN_SECRET_LEN {
+            return Err(format!(
+                "must be at least {MIN_SECRET_LEN} characters long (try: openssl rand -hex 24)"
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    /// A fresh random secret, for `topicgate up` when none is configured.
+    pub fn generate() -> Self {
+        use rand::Rng;
+        let bytes: [u8; 24] = rand::rng().random();
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Constant-time comparison with what a client sent.
+    pub fn matches(&self, presented: &str) -> bool {
+        self.0.as_bytes().ct_eq(presented.as_bytes()).into()
+    }
+
+    /// The value itself, for sending it where it belongs (a header).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Secret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Secret::new(s)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_prints_its_value() {
+        let secret = Secret::new("a-very-secret-token-1234").unwrap();
+        assert!(!format!("{secret:?} {secret}").contains("secret-token"));
+    }
+
+    #[test]
+    fn compares_whole_values() {
+        let secret = Secret::new("0123456789abcdef").unwrap();
+        assert!(secret.matches("0123456789abcdef"));
+        assert!(!secret.matches("0123456789abcde"));
+        assert!(!secret.matches("0123456789abcdeg"));
+        assert!(!secret.matches(""));
+    }
+
+    #[test]
+    fn refuses_short_secrets() {
+        assert!(Secret::new("short").is_err());
+        assert_ne!(Secret::generate().expose(), Secret::generate().expose());
+    }
+}

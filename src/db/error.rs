@@ -1,0 +1,49 @@
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// What the registry can answer instead of a result.
+#[derive(thiserror::Error)]
+pub enum RegistryError {
+    /// The named thing does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request contradicts the current state (illegal transition,
+    /// duplicate name or subscription, topic not active).
+    #[error("{0}")]
+    Conflict(String),
+    /// Anything else: storage failures. Shown to clients only as a generic
+    /// message; the cause goes to the log.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl std::fmt::Debug for RegistryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RegistryError::Unexpected(e) => write!(f, "{e:?}"),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl From<DieselError> for RegistryError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => RegistryError::NotFound("not found".into()),
+            other => RegistryError::Unexpected(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for RegistryError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        RegistryError::Unexpected(anyhow::Error::new(e).context("no database connection"))
+    }
+}
+
+/// True when `e` is a UNIQUE constraint violation.
+pub(super) fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}

@@ -1,0 +1,70 @@
+//! The registry's storage: SQLite through diesel and r2d2.
+//!
+//! Queries are plain functions over a connection so the registry actor and
+//! tests call the same code.
+
+mod error;
+pub mod models;
+pub mod schema;
+mod sql_types;
+pub mod subscriptions;
+pub mod topics;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use error::RegistryError;
+
+pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// How long a writer waits for another writer's lock before giving up.
+const BUSY_TIMEOUT_MS: u32 = 10_000;
+
+/// Per-connection settings: SQLite applies these to each connection, not to
+/// the file, so every connection the pool opens gets them.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
+             PRAGMA foreign_keys = ON;
+             PRAGMA synchronous = NORMAL;"
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Opens (creating when missing) the registry at `path`, switches it to WAL
+/// so readers never wait for the writer, and applies pending migrations.
+pub fn open(path: &Path, max_connections: u32) -> Result<DbPool, RegistryError> {
+    let url = path.to_string_lossy().into_owned();
+    let manager = ConnectionManager::<SqliteConnection>::new(url);
+    let pool = Pool::builder()
+        .max_size(max_connections)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)
+        .map_err(|e| RegistryError::Unexpected(anyhow::anyhow!("opening {}: {e}", path.display())))?;
+    let mut conn = pool.get()?;
+    // journal_mode is stored in the file, so setting it once is enough.
+    conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+    migrate(&mut conn)?;
+    Ok(pool)
+}
+
+/// Applies every migration that has not run on this database yet.
+pub fn migrate(conn: &mut SqliteConnection) -> Result<(), RegistryError> {
+    conn.run_pending_migrations(MIGRATIONS)
+        .map_err(|e| RegistryError::Unexpected(anyhow::anyhow!("running migrations: {e}")))?;
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! Rows as they are read (`Topic`) and written (`NewTopic`, `NewEvent`).
+
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::prelude::*;
+
+use super::schema::{topic_events, topics, user_subscriptions};
+use crate::api::{ActiveTopic, SubscriptionView, TopicView};
+use crate::domain::{DataType, TopicStatus};
+
+/// Timestamps are stored as UTC without an offset.
+pub fn utc(at: NaiveDateTime) -> chrono::DateTime<Utc> {
+    Utc.from_utc_datetime(&at)
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = topics, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct Topic {
+    pub id: i32,
+    pub name: String,
+    pub status: TopicStatus,
+    pub partitions: i32,
+    pub replication_factor: i32,
+    pub data_type: DataType,
+    pub created_by: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+    pub approved_at: Option<NaiveDateTime>,
+    pub activated_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Topic {
+    pub fn view(&self) -> TopicView {
+        TopicView {
+            topic_id: self.id,
+            topic_name: self.name.clone(),
+            status: self.status,
+            partitions: self.partitions,
+            replication_factor: self.replication_factor,
+            data_type: self.data_type,
+            created_at: utc(self.created_at),
+            approved_at: self.approved_at.map(utc),
+            activated_at: self.activated_at.map(utc),
+            created_by: self.created_by.clone(),
+            description: self.description.clone(),
+        }
+    }
+
+    pub fn active_view(&self) -> ActiveTopic {
+        ActiveTopic {
+            topic_name: self.name.clone(),
+            description: self.description.clone(),
+            activated_at: self.activated_at.map(utc),
+            partitions: self.partitions,
+            data_type: self.data_type,
+        }
+    }
+}
+
+/// A validated topic request, ready to insert.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = topics)]
+pub struct NewTopic {
+    pub name: String,
+    pub status: TopicStatus,
+    pub partitions: i32,
+    pub replication_factor: i32,
+    pub data_type: DataType,
+    pub created_by: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One row of the audit trail.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = topic_events, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct TopicEvent {
+    pub id: i32,
+    pub topic_id: i32,
+    pub from_status: Option<TopicStatus>,
+    pub to_status: TopicStatus,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = topic_events)]
+pub struct NewEvent<'a> {
+    pub topic_id: i32,
+    pub from_status: Option<TopicStatus>,
+    pub to_status: TopicStatus,
+    pub actor: &'a str,
+    pub reason: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = user_subscriptions, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct Subscription {
+    pub id: i32,
+    pub user_id: String,
+    pub topic_id: i32,
+    pub subscribed_at: NaiveDateTime,
+    pub status: String,
+}
+
+impl Subscription {
+    pub fn view(&self, topic_name: &str) -> SubscriptionView {
+        SubscriptionView {
+            subscription_id: self.id,
+            user_id: self.user_id.clone(),
+            topic_name: topic_name.to_owned(),
+            subscribed_at: utc(self.subscribed_at),
+            status: self.status.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = user_subscriptions)]
+pub struct NewSubscription<'a> {
+    pub user_id: &'a str,
+    pub topic_id: i32,
+    pub subscribed_at: NaiveDateTime,
+    pub status: &'a str,
+}

@@ -1,0 +1,1 @@
+//! The consumer REPL: command parsing, completion and message rendering.

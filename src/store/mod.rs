@@ -1,0 +1,1 @@
+//! The consumer's local message store (its own SQLite file).
