@@ -54,7 +54,9 @@ pub fn open(path: &Path, max_connections: u32) -> Result<DbPool, RegistryError> 
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)
-        .map_err(|e| RegistryError::Unexpected(anyhow::anyhow!("opening {}: {e}", path.display())))?;
+        .map_err(|e| {
+            RegistryError::Unexpected(anyhow::anyhow!("opening {}: {e}", path.display()))
+        })?;
     let mut conn = pool.get()?;
     // journal_mode is stored in the file, so setting it once is enough.
     conn.batch_execute("PRAGMA journal_mode = WAL;")?;

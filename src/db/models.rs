@@ -126,3 +126,20 @@ pub struct NewSubscription<'a> {
     pub subscribed_at: NaiveDateTime,
     pub status: &'a str,
 }
+
+impl NewTopic {
+    /// A pending topic from a checked request.
+    pub fn pending(request: crate::domain::TopicRequest, now: NaiveDateTime) -> Self {
+        Self {
+            name: request.name.into_inner(),
+            status: TopicStatus::Pending,
+            partitions: request.partitions,
+            replication_factor: request.replication_factor,
+            data_type: request.data_type,
+            created_by: request.created_by,
+            description: request.description,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}

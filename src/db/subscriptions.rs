@@ -4,11 +4,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
+use super::RegistryError;
 use super::error::is_unique_violation;
 use super::models::{NewSubscription, Subscription};
 use super::schema::{topics, user_subscriptions};
 use super::topics::{TopicRef, find};
-use super::RegistryError;
 use crate::domain::TopicStatus;
 
 /// Subscribes `user_id` to an ACTIVE topic. A second subscription to the
@@ -81,7 +81,10 @@ pub fn list(
     let mut query = user_subscriptions::table
         .inner_join(topics::table)
         .select((Subscription::as_select(), topics::name))
-        .order((user_subscriptions::subscribed_at.desc(), user_subscriptions::id.desc()))
+        .order((
+            user_subscriptions::subscribed_at.desc(),
+            user_subscriptions::id.desc(),
+        ))
         .into_boxed();
     if let Some(user_id) = user_id {
         query = query.filter(user_subscriptions::user_id.eq(user_id));

@@ -4,10 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
+use super::RegistryError;
 use super::error::is_unique_violation;
 use super::models::{NewEvent, NewTopic, Topic, TopicEvent};
 use super::schema::{topic_events, topics, user_subscriptions};
-use super::RegistryError;
 use crate::api::Stats;
 use crate::domain::{TopicStatus, Transition};
 
@@ -64,7 +64,10 @@ pub fn create(conn: &mut SqliteConnection, new: &NewTopic) -> Result<Topic, Regi
 }
 
 /// Topics, newest first; all of them when `statuses` is empty.
-pub fn list(conn: &mut SqliteConnection, statuses: &[TopicStatus]) -> Result<Vec<Topic>, RegistryError> {
+pub fn list(
+    conn: &mut SqliteConnection,
+    statuses: &[TopicStatus],
+) -> Result<Vec<Topic>, RegistryError> {
     let mut query = topics::table
         .select(Topic::as_select())
         .order((topics::created_at.desc(), topics::id.desc()))
@@ -108,11 +111,19 @@ pub fn transition(
         let target = topics::table.find(current.id);
         let changed: Topic = match transition {
             Transition::Approve | Transition::Reactivate => diesel::update(target)
-                .set((topics::status.eq(next), topics::updated_at.eq(now), topics::approved_at.eq(now)))
+                .set((
+                    topics::status.eq(next),
+                    topics::updated_at.eq(now),
+                    topics::approved_at.eq(now),
+                ))
                 .returning(Topic::as_returning())
                 .get_result(conn)?,
             Transition::Activate => diesel::update(target)
-                .set((topics::status.eq(next), topics::updated_at.eq(now), topics::activated_at.eq(now)))
+                .set((
+                    topics::status.eq(next),
+                    topics::updated_at.eq(now),
+                    topics::activated_at.eq(now),
+                ))
                 .returning(Topic::as_returning())
                 .get_result(conn)?,
             Transition::Reject | Transition::Deactivate => diesel::update(target)
@@ -160,7 +171,10 @@ pub fn recent_events(
 }
 
 /// Counts per state, and of subscriptions.
-pub fn stats(conn: &mut SqliteConnection, now: chrono::DateTime<chrono::Utc>) -> Result<Stats, RegistryError> {
+pub fn stats(
+    conn: &mut SqliteConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Stats, RegistryError> {
     let per_status: Vec<(TopicStatus, i64)> = topics::table
         .group_by(topics::status)
         .select((topics::status, diesel::dsl::count_star()))

@@ -6,8 +6,16 @@ use serde::{Deserialize, Serialize};
 /// The kind of records a topic carries; it picks the producer's payload maker.
 // Stored as text in the registry (see db::sql_types).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-    diesel::AsExpression, diesel::FromSqlRow,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
@@ -92,7 +100,10 @@ impl FromStr for DataType {
         };
         found.ok_or_else(|| {
             let names: Vec<&str> = DataType::ALL.iter().map(|d| d.as_str()).collect();
-            format!("unknown data type {s:?}; expected one of {}", names.join(", "))
+            format!(
+                "unknown data type {s:?}; expected one of {}",
+                names.join(", ")
+            )
         })
     }
 }
@@ -105,8 +116,14 @@ mod tests {
     fn infers_from_topic_names() {
         assert_eq!(DataType::infer_from_name("sensor_data"), DataType::Sensor);
         assert_eq!(DataType::infer_from_name("Weather.eu"), DataType::Weather);
-        assert_eq!(DataType::infer_from_name("payment-events"), DataType::Payments);
-        assert_eq!(DataType::infer_from_name("user_clicks"), DataType::UserActivity);
+        assert_eq!(
+            DataType::infer_from_name("payment-events"),
+            DataType::Payments
+        );
+        assert_eq!(
+            DataType::infer_from_name("user_clicks"),
+            DataType::UserActivity
+        );
         assert_eq!(DataType::infer_from_name("app_logs"), DataType::Logs);
         assert_eq!(DataType::infer_from_name("stock_ticks"), DataType::Stock);
         assert_eq!(DataType::infer_from_name("orders"), DataType::Generic);

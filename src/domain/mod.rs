@@ -4,8 +4,13 @@ mod data_type;
 mod envelope;
 mod status;
 mod topic_name;
+mod topic_request;
 
 pub use data_type::DataType;
 pub use envelope::Envelope;
 pub use status::{IllegalTransition, TopicStatus, Transition};
 pub use topic_name::{TopicName, TopicNameError};
+pub use topic_request::{
+    ANONYMOUS, FieldError, MAX_CREATED_BY_LEN, MAX_DESCRIPTION_LEN, MAX_PARTITIONS,
+    MAX_USER_ID_LEN, RawTopicRequest, TopicRequest, parse_user_id,
+};

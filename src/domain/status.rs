@@ -14,8 +14,16 @@ use serde::{Deserialize, Serialize};
 /// ```
 // Stored as text in the registry (see db::sql_types).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-    diesel::AsExpression, diesel::FromSqlRow,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]
@@ -184,7 +192,9 @@ mod tests {
             err.to_string(),
             "cannot approve a topic whose status is active; from active it can only deactivate"
         );
-        let err = Transition::Approve.apply(TopicStatus::Rejected).unwrap_err();
+        let err = Transition::Approve
+            .apply(TopicStatus::Rejected)
+            .unwrap_err();
         assert!(err.to_string().contains("rejected"), "{err}");
     }
 

@@ -1,1 +1,155 @@
-//! HTTP: the REST API and the dashboard.
+//! HTTP: the REST API under `/api` and the dashboard at `/`.
+
+mod assets;
+mod auth;
+mod dashboard;
+mod error;
+mod state;
+mod subscriptions;
+mod system;
+mod topics;
+
+use std::net::TcpListener;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{Server, ServerHandle, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
+
+pub use error::ApiError;
+use state::AppState;
+
+use crate::actors::registry::TopicRegistry;
+use crate::config::AdminSettings;
+use crate::db;
+
+/// Largest JSON body the API reads.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+/// A bound, not yet running admin service. Build it, read its port, run it.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the registry (applying migrations) and binds `settings.bind`;
+    /// port 0 picks a free port, which [`Application::port`] reports.
+    pub fn build(settings: AdminSettings) -> anyhow::Result<Self> {
+        let pool = db::open(&settings.database_url, 8).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the registry {}: {e:?}",
+                settings.database_url.display()
+            )
+        })?;
+        // Readers run in parallel under WAL; writers queue on SQLite's lock.
+        let registry = TopicRegistry::start(pool, 4);
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            registry,
+            producer_key: settings.producer_key,
+            admin_token: settings.admin_token,
+            max_replication_factor: settings.max_replication_factor,
+        });
+        let dashboard = web::Data::new(dashboard::Dashboard::new()?);
+        let session_key = actix_web::cookie::Key::generate();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(Logger::default())
+                .app_data(state.clone())
+                .app_data(dashboard.clone())
+                .app_data(json_config())
+                .app_data(path_config())
+                .app_data(query_config())
+                .service(
+                    web::scope("/api")
+                        .wrap(ErrorHandlers::new().default_handler(json_error_body))
+                        .service(web::scope("/topics").configure(topics::routes))
+                        .service(web::scope("/subscriptions").configure(subscriptions::routes))
+                        .configure(system::routes)
+                        .default_service(web::to(api_not_found)),
+                )
+                .service(assets::routes())
+                .configure(|cfg| dashboard::routes(cfg, session_key.clone()))
+        })
+        .listen(listener)?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that stops the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped; SIGINT and SIGTERM stop it gracefully.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_JSON_BODY)
+        // Old clients do not always label their bodies.
+        .content_type_required(false)
+        .error_handler(|err, _| {
+            use actix_web::error::JsonPayloadError as E;
+            match err {
+                E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => {
+                    ApiError::PayloadTooLarge(format!("request body is larger than {limit} bytes"))
+                }
+                E::Deserialize(e) => ApiError::BadRequest(format!("malformed JSON body: {e}")),
+                other => ApiError::BadRequest(format!("unreadable body: {other}")),
+            }
+            .into()
+        })
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, req| {
+        ApiError::NotFound(format!("no such resource {}: {err}", req.path())).into()
+    })
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err, _| ApiError::BadRequest(format!("invalid query string: {err}")).into())
+}
+
+async fn api_not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    ApiError::NotFound(format!("no API endpoint {} {}", req.method(), req.path())).error_response()
+}
+
+/// Makes errors produced outside our handlers (405, payload errors) JSON
+/// too, so API clients never have to parse an HTML or text error.
+fn json_error_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let message = status.canonical_reason().unwrap_or("error").to_owned();
+    let (req, _) = res.into_parts();
+    let response: HttpResponse<BoxBody> =
+        HttpResponse::build(status).json(crate::api::ErrorBody { error: message });
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}

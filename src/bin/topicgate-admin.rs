@@ -1,0 +1,40 @@
+//! `topicgate-admin`: the topic registry's REST API and dashboard.
+
+use clap::Parser;
+use topicgate::config::AdminConfig;
+use topicgate::shutdown::init_logging;
+use topicgate::web::Application;
+
+fn main() -> std::process::ExitCode {
+    init_logging();
+    let settings = match AdminConfig::parse().into_settings() {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("topicgate-admin: {message}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let bind = settings.bind.clone();
+    let database = settings.database_url.clone();
+    let outcome = actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings)?;
+        log::info!(
+            "topicgate-admin listening on http://{}:{} (registry: {})",
+            bind.rsplit_once(':')
+                .map_or(bind.as_str(), |(host, _)| host),
+            app.port(),
+            database.display()
+        );
+        // actix-web stops gracefully on SIGINT and SIGTERM.
+        app.run_until_stopped().await?;
+        log::info!("topicgate-admin stopped");
+        anyhow::Ok(())
+    });
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("topicgate-admin: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,203 @@
+use super::{DataType, TopicName};
+
+/// Longest `created_by` accepted.
+pub const MAX_CREATED_BY_LEN: usize = 100;
+/// Longest description accepted.
+pub const MAX_DESCRIPTION_LEN: usize = 1000;
+/// Longest user id accepted.
+pub const MAX_USER_ID_LEN: usize = 100;
+/// Most partitions a topic may ask for.
+pub const MAX_PARTITIONS: i64 = 1000;
+/// Partitions when the request names none, as in the original system.
+pub const DEFAULT_PARTITIONS: i32 = 3;
+/// Replication factor when the request names none.
+pub const DEFAULT_REPLICATION_FACTOR: i32 = 1;
+/// `created_by` when the request names nobody.
+pub const ANONYMOUS: &str = "anonymous";
+
+/// A request for a new topic whose every field has been checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicRequest {
+    pub name: TopicName,
+    pub partitions: i32,
+    pub replication_factor: i32,
+    pub data_type: DataType,
+    pub created_by: String,
+    pub description: String,
+}
+
+/// A field that broke a rule; the message names both.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field}: {rule}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub rule: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, rule: impl Into<String>) -> Self {
+        Self {
+            field,
+            rule: rule.into(),
+        }
+    }
+}
+
+/// The raw fields of a topic request, as a client sent them.
+#[derive(Debug, Clone, Default)]
+pub struct RawTopicRequest<'a> {
+    pub name: &'a str,
+    pub partitions: Option<i64>,
+    pub replication_factor: Option<i64>,
+    pub data_type: Option<&'a str>,
+    pub created_by: Option<&'a str>,
+    pub description: Option<&'a str>,
+}
+
+impl TopicRequest {
+    /// Checks every field; `max_replication_factor` is the cluster's size.
+    pub fn parse(
+        raw: RawTopicRequest<'_>,
+        max_replication_factor: i32,
+    ) -> Result<Self, FieldError> {
+        let name = TopicName::parse(raw.name.trim())
+            .map_err(|e| FieldError::new("name", e.to_string()))?;
+        let partitions = bounded(
+            "partitions",
+            raw.partitions,
+            DEFAULT_PARTITIONS,
+            MAX_PARTITIONS,
+        )?;
+        let replication_factor = bounded(
+            "replication_factor",
+            raw.replication_factor,
+            DEFAULT_REPLICATION_FACTOR,
+            i64::from(max_replication_factor),
+        )?;
+        let data_type = match raw.data_type.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(given) => given
+                .parse()
+                .map_err(|e: String| FieldError::new("data_type", e))?,
+            None => DataType::infer_from_name(name.as_str()),
+        };
+        let created_by = match raw.created_by.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(who) => text("created_by", who, MAX_CREATED_BY_LEN)?,
+            None => ANONYMOUS.to_owned(),
+        };
+        let description = text(
+            "description",
+            raw.description.unwrap_or("").trim(),
+            MAX_DESCRIPTION_LEN,
+        )?;
+        Ok(Self {
+            name,
+            partitions,
+            replication_factor,
+            data_type,
+            created_by,
+            description,
+        })
+    }
+}
+
+/// A user id: 1 to 100 printable characters.
+pub fn parse_user_id(raw: &str) -> Result<String, FieldError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(FieldError::new("user_id", "must not be empty"));
+    }
+    text("user_id", trimmed, MAX_USER_ID_LEN)
+}
+
+fn bounded(
+    field: &'static str,
+    value: Option<i64>,
+    default: i32,
+    max: i64,
+) -> Result<i32, FieldError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    if !(1..=max).contains(&value) {
+        return Err(FieldError::new(
+            field,
+            format!("must be between 1 and {max}, got {value}"),
+        ));
+    }
+    // In range 1..=max, and max fits in i32.
+    Ok(value as i32)
+}
+
+fn text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
+    let len = value.chars().count();
+    if len > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters, got {len}"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(name: &str) -> RawTopicRequest<'_> {
+        RawTopicRequest {
+            name,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn fills_in_defaults() {
+        let request = TopicRequest::parse(raw("sensor_data"), 3).unwrap();
+        assert_eq!(request.partitions, 3);
+        assert_eq!(request.replication_factor, 1);
+        assert_eq!(request.data_type, DataType::Sensor);
+        assert_eq!(request.created_by, "anonymous");
+        assert_eq!(request.description, "");
+    }
+
+    #[test]
+    fn names_the_broken_field() {
+        let too_many = RawTopicRequest {
+            partitions: Some(1001),
+            ..raw("t")
+        };
+        let err = TopicRequest::parse(too_many, 3).unwrap_err();
+        assert_eq!(err.field, "partitions");
+        let replication = RawTopicRequest {
+            replication_factor: Some(4),
+            ..raw("t")
+        };
+        assert_eq!(
+            TopicRequest::parse(replication, 3).unwrap_err().field,
+            "replication_factor"
+        );
+        let long = "x".repeat(1001);
+        let description = RawTopicRequest {
+            description: Some(&long),
+            ..raw("t")
+        };
+        assert_eq!(
+            TopicRequest::parse(description, 3).unwrap_err().field,
+            "description"
+        );
+        assert_eq!(
+            TopicRequest::parse(raw("bad name"), 3).unwrap_err().field,
+            "name"
+        );
+        assert_eq!(parse_user_id("  ").unwrap_err().field, "user_id");
+    }
+}

@@ -1,0 +1,75 @@
+//! Who may change a topic's state: admins by bearer token, the producer by
+//! its shared key. Both compare in constant time (see `config::Secret`).
+
+use std::future::{Ready, ready};
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use super::error::ApiError;
+use super::state::AppState;
+use crate::api::PRODUCER_KEY_HEADER;
+
+/// Proof that the request carries the admin token.
+pub struct Admin;
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(check_admin(req))
+    }
+}
+
+fn check_admin(req: &HttpRequest) -> Result<Admin, ApiError> {
+    let state = state(req)?;
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "admin authentication required: send 'Authorization: Bearer <admin token>'".into(),
+            )
+        })?;
+    if state.admin_token.matches(presented.trim()) {
+        Ok(Admin)
+    } else {
+        Err(ApiError::Unauthorized("invalid admin token".into()))
+    }
+}
+
+/// Proof that the request carries the producer daemon's key.
+pub struct Producer;
+
+impl FromRequest for Producer {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(check_producer(req))
+    }
+}
+
+fn check_producer(req: &HttpRequest) -> Result<Producer, ApiError> {
+    let state = state(req)?;
+    let presented = req
+        .headers()
+        .get(PRODUCER_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::Unauthorized(format!("missing {PRODUCER_KEY_HEADER} header")))?;
+    if state.producer_key.matches(presented) {
+        Ok(Producer)
+    } else {
+        Err(ApiError::Unauthorized(format!(
+            "invalid {PRODUCER_KEY_HEADER}"
+        )))
+    }
+}
+
+fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("application state missing")))
+}

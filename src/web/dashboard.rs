@@ -1,0 +1,492 @@
+//! The admin dashboard: server-rendered handlebars pages that work as plain
+//! forms (POST, then redirect), with a small script that refreshes the live
+//! part every 10 seconds.
+
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_session::{Session, SessionMiddleware};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpResponse, web};
+use handlebars::Handlebars;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::state::AppState;
+use super::topics::{change, request_topic};
+use crate::actors::registry::{GetStats, ListSubscriptions, ListTopics, RecentEvents};
+use crate::api::{Stats, SubscriptionView, TopicView};
+use crate::db::models::utc;
+use crate::domain::{DataType, RawTopicRequest, TopicStatus, Transition};
+
+const SESSION_COOKIE: &str = "topicgate_session";
+const ADMIN_KEY: &str = "admin";
+const CSRF_KEY: &str = "csrf";
+const FLASH_KEY: &str = "flash";
+/// How many audit-trail entries the activity list shows.
+const RECENT_EVENTS: i64 = 15;
+
+/// The compiled templates, registered once and shared by every worker.
+pub struct Dashboard {
+    templates: Handlebars<'static>,
+}
+
+impl Dashboard {
+    pub fn new() -> anyhow::Result<Self> {
+        let mut templates = Handlebars::new();
+        templates.set_strict_mode(true);
+        templates
+            .register_template_string("page", include_str!("../../templates/dashboard.hbs"))?;
+        templates.register_partial("live", include_str!("../../templates/live.hbs"))?;
+        templates.register_template_string("live", include_str!("../../templates/live.hbs"))?;
+        templates.register_template_string("login", include_str!("../../templates/login.hbs"))?;
+        Ok(Self { templates })
+    }
+
+    fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<HttpResponse, ApiError> {
+        let html = self
+            .templates
+            .render(name, data)
+            .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("rendering {name}: {e}")))?;
+        Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html))
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig, key: Key) {
+    let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key)
+        .cookie_name(SESSION_COOKIE.into())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Strict)
+        // Served over plain HTTP on a trusted network by default; a TLS
+        // proxy in front may add `Secure`.
+        .cookie_secure(false)
+        .cookie_content_security(CookieContentSecurity::Signed)
+        .build();
+    let headers = DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "same-origin"));
+    cfg.service(
+        web::scope("")
+            .wrap(sessions)
+            .wrap(headers)
+            .route("/", web::get().to(index))
+            .route("/dashboard/live", web::get().to(live))
+            .route("/dashboard/topics", web::post().to(create_topic))
+            .route(
+                "/dashboard/topics/{id}/{action}",
+                web::post().to(topic_action),
+            )
+            .route("/login", web::get().to(login_page))
+            .route("/login", web::post().to(login))
+            .route("/logout", web::post().to(logout)),
+    );
+}
+
+#[derive(Serialize, Deserialize)]
+struct Flash {
+    kind: String,
+    text: String,
+}
+
+fn flash(session: &Session, kind: &str, text: impl Into<String>) {
+    let _ = session.insert(
+        FLASH_KEY,
+        Flash {
+            kind: kind.into(),
+            text: text.into(),
+        },
+    );
+}
+
+fn take_flash(session: &Session) -> Option<Flash> {
+    session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
+}
+
+fn is_admin(session: &Session) -> bool {
+    session
+        .get::<bool>(ADMIN_KEY)
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+/// The session's CSRF token, created on first use.
+fn csrf_token(session: &Session) -> String {
+    if let Some(token) = session.get::<String>(CSRF_KEY).ok().flatten() {
+        return token;
+    }
+    let token = crate::config::Secret::generate().expose().to_owned();
+    let _ = session.insert(CSRF_KEY, &token);
+    token
+}
+
+fn csrf_ok(session: &Session, presented: &str) -> bool {
+    session
+        .get::<String>(CSRF_KEY)
+        .ok()
+        .flatten()
+        .and_then(|token| crate::config::Secret::new(token).ok())
+        .is_some_and(|token| token.matches(presented))
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+#[derive(Serialize)]
+struct Card {
+    label: &'static str,
+    value: i64,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct ActionButton {
+    action: &'static str,
+    label: &'static str,
+    asks_reason: bool,
+}
+
+#[derive(Serialize)]
+struct TopicRow {
+    #[serde(flatten)]
+    topic: TopicView,
+    created: String,
+    actions: Vec<ActionButton>,
+    waiting_for_producer: bool,
+}
+
+#[derive(Serialize)]
+struct EventRow {
+    at: String,
+    topic_name: String,
+    from_status: Option<TopicStatus>,
+    to_status: TopicStatus,
+    actor: String,
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LiveView {
+    cards: Vec<Card>,
+    topics: Vec<TopicRow>,
+    subscriptions: Vec<SubscriptionView>,
+    events: Vec<EventRow>,
+    is_admin: bool,
+    csrf: String,
+    updated: String,
+}
+
+#[derive(Serialize)]
+struct PageView {
+    #[serde(flatten)]
+    live: LiveView,
+    flash: Option<Flash>,
+    data_types: Vec<&'static str>,
+    max_replication_factor: i32,
+}
+
+fn short_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn cards(stats: &Stats) -> Vec<Card> {
+    vec![
+        Card {
+            label: "Total Topics",
+            value: stats.total_topics,
+            status: "total",
+        },
+        Card {
+            label: "Pending Approval",
+            value: stats.pending_topics,
+            status: "pending",
+        },
+        Card {
+            label: "Approved",
+            value: stats.approved_topics,
+            status: "approved",
+        },
+        Card {
+            label: "Active Topics",
+            value: stats.active_topics,
+            status: "active",
+        },
+        Card {
+            label: "Inactive",
+            value: stats.inactive_topics,
+            status: "inactive",
+        },
+        Card {
+            label: "Rejected",
+            value: stats.rejected_topics,
+            status: "rejected",
+        },
+        Card {
+            label: "Subscriptions",
+            value: stats.total_subscriptions,
+            status: "subscriptions",
+        },
+    ]
+}
+
+/// The buttons a topic in `status` offers an admin: exactly its legal
+/// admin transitions (activation belongs to the producer).
+fn actions(status: TopicStatus) -> Vec<ActionButton> {
+    [
+        Transition::Approve,
+        Transition::Reject,
+        Transition::Deactivate,
+        Transition::Reactivate,
+    ]
+    .into_iter()
+    .filter(|t| t.apply(status).is_ok())
+    .map(|t| ActionButton {
+        action: t.as_str(),
+        label: match t {
+            Transition::Approve => "Approve",
+            Transition::Reject => "Reject",
+            Transition::Deactivate => "Deactivate",
+            _ => "Reactivate",
+        },
+        asks_reason: t == Transition::Reject,
+    })
+    .collect()
+}
+
+async fn live_view(state: &AppState, session: &Session) -> Result<LiveView, ApiError> {
+    let (stats, topics, subscriptions, events) = futures_util::try_join!(
+        state.ask(GetStats),
+        state.ask(ListTopics(Vec::new())),
+        state.ask(ListSubscriptions(None)),
+        state.ask(RecentEvents(RECENT_EVENTS)),
+    )?;
+    Ok(LiveView {
+        cards: cards(&stats),
+        topics: topics
+            .into_iter()
+            .map(|topic| TopicRow {
+                created: short_time(topic.created_at),
+                actions: actions(topic.status),
+                waiting_for_producer: topic.status == TopicStatus::Approved,
+                topic,
+            })
+            .collect(),
+        subscriptions,
+        events: events
+            .into_iter()
+            .map(|(event, topic_name)| EventRow {
+                at: short_time(utc(event.at)),
+                topic_name,
+                from_status: event.from_status,
+                to_status: event.to_status,
+                actor: event.actor,
+                reason: event.reason,
+            })
+            .collect(),
+        is_admin: is_admin(session),
+        csrf: csrf_token(session),
+        updated: short_time(stats.timestamp),
+    })
+}
+
+async fn index(
+    state: web::Data<AppState>,
+    dashboard: web::Data<Dashboard>,
+    session: Session,
+) -> Result<HttpResponse, ApiError> {
+    let live = live_view(&state, &session).await?;
+    dashboard.render(
+        "page",
+        &PageView {
+            live,
+            flash: take_flash(&session),
+            data_types: DataType::ALL.iter().map(|d| d.as_str()).collect(),
+            max_replication_factor: state.max_replication_factor,
+        },
+    )
+}
+
+/// The part of the page that the script refreshes in place.
+async fn live(
+    state: web::Data<AppState>,
+    dashboard: web::Data<Dashboard>,
+    session: Session,
+) -> Result<HttpResponse, ApiError> {
+    dashboard.render("live", &live_view(&state, &session).await?)
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    csrf_token: String,
+    name: String,
+    #[serde(default)]
+    created_by: String,
+    #[serde(default)]
+    partitions: String,
+    #[serde(default)]
+    replication_factor: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    data_type: String,
+}
+
+fn form_number(field: &str, raw: &str) -> Result<Option<i64>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse()
+        .map(Some)
+        .map_err(|_| format!("invalid {field}: must be a whole number, got {raw:?}"))
+}
+
+async fn create_topic(
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<CreateForm>,
+) -> HttpResponse {
+    if !csrf_ok(&session, &form.csrf_token) {
+        flash(&session, "error", "The form expired; please try again.");
+        return redirect("/");
+    }
+    let numbers = form_number("partitions", &form.partitions).and_then(|p| {
+        Ok((
+            p,
+            form_number("replication_factor", &form.replication_factor)?,
+        ))
+    });
+    let (partitions, replication_factor) = match numbers {
+        Ok(numbers) => numbers,
+        Err(message) => {
+            flash(&session, "error", message);
+            return redirect("/");
+        }
+    };
+    let raw = RawTopicRequest {
+        name: &form.name,
+        partitions,
+        replication_factor,
+        data_type: Some(form.data_type.as_str()),
+        created_by: Some(form.created_by.as_str()),
+        description: Some(form.description.as_str()),
+    };
+    match request_topic(&state, raw).await {
+        Ok(created) => flash(&session, "success", created.message),
+        Err(e) => flash(&session, "error", e.to_string()),
+    }
+    redirect("/")
+}
+
+#[derive(Deserialize)]
+struct ActionForm {
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn topic_action(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, String)>,
+    form: web::Form<ActionForm>,
+) -> HttpResponse {
+    if !is_admin(&session) {
+        flash(&session, "error", "Log in as an admin to change topics.");
+        return redirect("/login");
+    }
+    if !csrf_ok(&session, &form.csrf_token) {
+        flash(&session, "error", "The form expired; please try again.");
+        return redirect("/");
+    }
+    let (id, action) = path.into_inner();
+    let transition = match action.as_str() {
+        "approve" => Transition::Approve,
+        "reject" => Transition::Reject,
+        "deactivate" => Transition::Deactivate,
+        "reactivate" => Transition::Reactivate,
+        other => {
+            flash(&session, "error", format!("Unknown action '{other}'."));
+            return redirect("/");
+        }
+    };
+    let reason = Some(form.into_inner().reason);
+    match change(&state, id, transition, reason).await {
+        Ok(done) => flash(&session, "success", done.message),
+        Err(e) => flash(&session, "error", e.to_string()),
+    }
+    redirect("/")
+}
+
+#[derive(Serialize)]
+struct LoginView {
+    csrf: String,
+    flash: Option<Flash>,
+    is_admin: bool,
+}
+
+async fn login_page(
+    dashboard: web::Data<Dashboard>,
+    session: Session,
+) -> Result<HttpResponse, ApiError> {
+    dashboard.render(
+        "login",
+        &LoginView {
+            csrf: csrf_token(&session),
+            flash: take_flash(&session),
+            is_admin: is_admin(&session),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf_token: String,
+    token: String,
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
+    if !csrf_ok(&session, &form.csrf_token) {
+        flash(&session, "error", "The form expired; please try again.");
+        return redirect("/login");
+    }
+    if !state.admin_token.matches(form.token.trim()) {
+        log::warn!("dashboard login refused: wrong admin token");
+        flash(&session, "error", "That admin token is not valid.");
+        return redirect("/login");
+    }
+    // A new session id on privilege change defeats session fixation.
+    session.renew();
+    session.remove(CSRF_KEY);
+    let _ = session.insert(ADMIN_KEY, true);
+    flash(&session, "success", "Logged in as admin.");
+    redirect("/")
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf_token: String,
+}
+
+async fn logout(session: Session, form: web::Form<LogoutForm>) -> HttpResponse {
+    if csrf_ok(&session, &form.csrf_token) {
+        session.purge();
+        flash(&session, "success", "Logged out.");
+    }
+    redirect("/")
+}

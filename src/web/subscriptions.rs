@@ -1,0 +1,95 @@
+//! `/api/subscriptions`: who watches which active topic.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::state::AppState;
+use crate::actors::registry::{ListSubscriptions, Subscribe, Unsubscribe};
+use crate::api::{Message, SubscriptionRequest};
+use crate::domain::{TopicName, parse_user_id};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(list))
+        .route("", web::post().to(subscribe))
+        .route("", web::delete().to(unsubscribe));
+}
+
+#[derive(Deserialize)]
+struct UserQuery {
+    user_id: Option<String>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<UserQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let user = query.into_inner().user_id.filter(|u| !u.is_empty());
+    let subscriptions = state.ask(ListSubscriptions(user)).await?;
+    Ok(HttpResponse::Ok().json(subscriptions))
+}
+
+/// Checks both fields of a subscription request.
+fn checked(request: SubscriptionRequest) -> Result<(String, String), ApiError> {
+    let user_id = parse_user_id(&request.user_id)?;
+    let topic_name = TopicName::parse(request.topic_name.trim())
+        .map_err(|e| ApiError::BadRequest(format!("invalid topic_name: {e}")))?;
+    Ok((user_id, topic_name.into_inner()))
+}
+
+async fn subscribe(
+    state: web::Data<AppState>,
+    body: web::Json<SubscriptionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (user_id, topic_name) = checked(body.into_inner())?;
+    state
+        .ask(Subscribe {
+            user_id: user_id.clone(),
+            topic_name: topic_name.clone(),
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(Message {
+        message: format!("User '{user_id}' subscribed to '{topic_name}'"),
+    }))
+}
+
+#[derive(Deserialize)]
+struct UnsubscribeQuery {
+    user_id: Option<String>,
+    topic_name: Option<String>,
+}
+
+/// The original clients send a JSON body; query parameters work too.
+async fn unsubscribe(
+    state: web::Data<AppState>,
+    query: web::Query<UnsubscribeQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request = if body.iter().all(u8::is_ascii_whitespace) {
+        let query = query.into_inner();
+        match (query.user_id, query.topic_name) {
+            (Some(user_id), Some(topic_name)) => SubscriptionRequest {
+                user_id,
+                topic_name,
+            },
+            _ => {
+                return Err(ApiError::BadRequest(
+                    "user_id and topic_name are required (JSON body or query parameters)".into(),
+                ));
+            }
+        }
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?
+    };
+    let (user_id, topic_name) = checked(request)?;
+    state
+        .ask(Unsubscribe {
+            user_id: user_id.clone(),
+            topic_name: topic_name.clone(),
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Message {
+        message: format!("User '{user_id}' unsubscribed from '{topic_name}'"),
+    }))
+}

@@ -1,0 +1,205 @@
+//! `/api/topics`: requests, reads and the life cycle.
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::auth::{Admin, Producer};
+use super::error::ApiError;
+use super::state::AppState;
+use crate::actors::registry::{ActiveTopics, ChangeStatus, CreateTopic, GetTopic, ListTopics};
+use crate::api::{ActivateByName, CreateTopicRequest, Message, RejectRequest, TopicCreated};
+use crate::db::models::NewTopic;
+use crate::db::topics::TopicRef;
+use crate::domain::{RawTopicRequest, TopicRequest, TopicStatus, Transition};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(list))
+        .route("", web::post().to(create))
+        // Fixed paths before `{id}` so they are not read as ids.
+        .route("/active", web::get().to(active))
+        .route("/activate_by_name", web::post().to(activate_by_name))
+        .route("/{id}", web::get().to(get))
+        .route("/{id}/approve", web::post().to(approve))
+        .route("/{id}/reject", web::post().to(reject))
+        .route("/{id}/deactivate", web::post().to(deactivate))
+        .route("/{id}/reactivate", web::post().to(reactivate));
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+}
+
+/// Parses `?status=approved,active`.
+fn status_filter(raw: Option<&str>) -> Result<Vec<TopicStatus>, ApiError> {
+    raw.unwrap_or("")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.parse::<TopicStatus>()
+                .map_err(|e| ApiError::BadRequest(format!("invalid status: {e}")))
+        })
+        .collect()
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let statuses = status_filter(query.status.as_deref())?;
+    let topics = state.ask(ListTopics(statuses)).await?;
+    Ok(HttpResponse::Ok().json(topics))
+}
+
+async fn get(state: web::Data<AppState>, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+    let topic = state.ask(GetTopic(id.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(topic))
+}
+
+async fn active(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let topics = state.ask(ActiveTopics).await?;
+    Ok(HttpResponse::Ok().json(topics))
+}
+
+/// Records a topic request; shared by the API and the dashboard form.
+pub(super) async fn request_topic(
+    state: &AppState,
+    raw: RawTopicRequest<'_>,
+) -> Result<TopicCreated, ApiError> {
+    let request = TopicRequest::parse(raw, state.max_replication_factor)?;
+    let topic = state
+        .ask(CreateTopic(NewTopic::pending(
+            request,
+            Utc::now().naive_utc(),
+        )))
+        .await?;
+    log::info!(
+        "topic '{}' requested by {}",
+        topic.topic_name,
+        topic.created_by
+    );
+    Ok(TopicCreated {
+        message: format!(
+            "Topic '{}' requested; waiting for approval",
+            topic.topic_name
+        ),
+        topic_id: topic.topic_id,
+        status: topic.status,
+    })
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    body: web::Json<CreateTopicRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let created = request_topic(
+        &state,
+        RawTopicRequest {
+            name: &body.name,
+            partitions: body.partitions,
+            replication_factor: body.replication_factor,
+            data_type: body.data_type.as_deref(),
+            created_by: body.created_by.as_deref(),
+            description: body.description.as_deref(),
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Applies an admin's transition; shared by the API and the dashboard.
+pub(super) async fn change(
+    state: &AppState,
+    id: i32,
+    transition: Transition,
+    reason: Option<String>,
+) -> Result<Message, ApiError> {
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if let Some(reason) = &reason {
+        if reason.chars().count() > crate::domain::MAX_DESCRIPTION_LEN {
+            return Err(ApiError::BadRequest(format!(
+                "invalid reason: must be at most {} characters",
+                crate::domain::MAX_DESCRIPTION_LEN
+            )));
+        }
+    }
+    let (topic, _) = state
+        .ask(ChangeStatus {
+            topic: TopicRef::Id(id),
+            transition,
+            actor: "admin".into(),
+            reason,
+        })
+        .await?;
+    log::info!("topic '{}' {}", topic.topic_name, transition.past_tense());
+    Ok(Message {
+        message: format!("Topic '{}' {}", topic.topic_name, transition.past_tense()),
+    })
+}
+
+async fn approve(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Approve, None).await?))
+}
+
+async fn reject(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    // The reason is optional, and so is the body that carries it.
+    let reason = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<RejectRequest>(&body)
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?
+            .reason
+    };
+    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Reject, reason).await?))
+}
+
+async fn deactivate(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Deactivate, None).await?))
+}
+
+async fn reactivate(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Reactivate, None).await?))
+}
+
+async fn activate_by_name(
+    _: Producer,
+    state: web::Data<AppState>,
+    body: web::Json<ActivateByName>,
+) -> Result<HttpResponse, ApiError> {
+    let (topic, moved) = state
+        .ask(ChangeStatus {
+            topic: TopicRef::Name(body.topic_name.clone()),
+            transition: Transition::Activate,
+            actor: "producer".into(),
+            reason: None,
+        })
+        .await?;
+    let message = if moved {
+        log::info!("topic '{}' activated by the producer", topic.topic_name);
+        format!("Topic '{}' activated", topic.topic_name)
+    } else {
+        format!("Topic '{}' is already active", topic.topic_name)
+    };
+    Ok(HttpResponse::Ok().json(Message { message }))
+}
