@@ -120,7 +120,11 @@ impl AdminClient {
         Self::read(&url, self.http.post(&url).send_json(&body).await).await
     }
 
-    pub async fn unsubscribe(&self, user_id: &str, topic_name: &str) -> Result<Message, ClientError> {
+    pub async fn unsubscribe(
+        &self,
+        user_id: &str,
+        topic_name: &str,
+    ) -> Result<Message, ClientError> {
         let url = self.url("/api/subscriptions");
         let body = subscription(user_id, topic_name);
         Self::read(&url, self.http.delete(&url).send_json(&body).await).await
@@ -141,8 +145,9 @@ impl AdminClient {
     ) -> Result<T, ClientError>
     where
         T: DeserializeOwned,
-        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>>
-            + Unpin,
+        S: futures_util::Stream<
+                Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>,
+            > + Unpin,
     {
         let mut response = sent.map_err(|e| ClientError::Unreachable {
             url: url.to_owned(),

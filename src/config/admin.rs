@@ -48,8 +48,12 @@ pub struct AdminConfig {
 impl AdminConfig {
     /// Checks that both secrets are configured; there are no built-in ones.
     pub fn into_settings(self) -> Result<AdminSettings, String> {
-        let producer_key = self.producer_key.ok_or_else(|| missing("producer key", "--producer-key", "TOPICGATE_PRODUCER_KEY"))?;
-        let admin_token = self.admin_token.ok_or_else(|| missing("admin token", "--admin-token", "TOPICGATE_ADMIN_TOKEN"))?;
+        let producer_key = self
+            .producer_key
+            .ok_or_else(|| missing("producer key", "--producer-key", "TOPICGATE_PRODUCER_KEY"))?;
+        let admin_token = self
+            .admin_token
+            .ok_or_else(|| missing("admin token", "--admin-token", "TOPICGATE_ADMIN_TOKEN"))?;
         Ok(AdminSettings {
             bind: self.bind,
             database_url: self.database_url,
