@@ -1,0 +1,2 @@
+//! `topicgate-consumer tail --json` against a plain rdkafka consumer loop.
+fn main() {}

@@ -1,0 +1,18 @@
+// @generated automatically by Diesel CLI.
+// (`diesel print-schema --sqlite-integer-primary-key-is-bigint` against a
+// store created from store_migrations/; tests/consumer_store.rs fails when
+// the two disagree.)
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        topic -> Text,
+        kafka_partition -> Integer,
+        kafka_offset -> BigInt,
+        message_key -> Nullable<Text>,
+        data_type -> Text,
+        sent_at -> Text,
+        payload -> Text,
+        received_at -> Timestamp,
+    }
+}
