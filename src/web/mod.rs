@@ -4,6 +4,7 @@ mod assets;
 mod auth;
 mod dashboard;
 mod error;
+mod json;
 mod state;
 mod subscriptions;
 mod system;
@@ -61,7 +62,7 @@ impl Application {
                 .wrap(Logger::default())
                 .app_data(state.clone())
                 .app_data(dashboard.clone())
-                .app_data(json_config())
+                .app_data(payload_config())
                 .app_data(path_config())
                 .app_data(query_config())
                 .service(
@@ -100,22 +101,11 @@ impl Application {
     }
 }
 
-fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(MAX_JSON_BODY)
-        // Old clients do not always label their bodies.
-        .content_type_required(false)
-        .error_handler(|err, _| {
-            use actix_web::error::JsonPayloadError as E;
-            match err {
-                E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => {
-                    ApiError::PayloadTooLarge(format!("request body is larger than {limit} bytes"))
-                }
-                E::Deserialize(e) => ApiError::BadRequest(format!("malformed JSON body: {e}")),
-                other => ApiError::BadRequest(format!("unreadable body: {other}")),
-            }
-            .into()
-        })
+/// API bodies are read as bytes (so errors can name the bad field, see
+/// `json.rs`), and any content type is accepted: old clients do not always
+/// label their bodies.
+fn payload_config() -> web::PayloadConfig {
+    web::PayloadConfig::new(MAX_JSON_BODY)
 }
 
 fn path_config() -> web::PathConfig {

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::error::ApiError;
+use super::json;
 use super::state::AppState;
 use crate::actors::registry::{ListSubscriptions, Subscribe, Unsubscribe};
 use crate::api::{Message, SubscriptionRequest};
@@ -37,11 +38,8 @@ fn checked(request: SubscriptionRequest) -> Result<(String, String), ApiError> {
     Ok((user_id, topic_name.into_inner()))
 }
 
-async fn subscribe(
-    state: web::Data<AppState>,
-    body: web::Json<SubscriptionRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let (user_id, topic_name) = checked(body.into_inner())?;
+async fn subscribe(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (user_id, topic_name) = checked(json::parse(&body)?)?;
     state
         .ask(Subscribe {
             user_id: user_id.clone(),
@@ -79,8 +77,7 @@ async fn unsubscribe(
             }
         }
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?
+        json::parse(&body)?
     };
     let (user_id, topic_name) = checked(request)?;
     state

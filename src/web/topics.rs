@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::auth::{Admin, Producer};
 use super::error::ApiError;
+use super::json;
 use super::state::AppState;
 use crate::actors::registry::{ActiveTopics, ChangeStatus, CreateTopic, GetTopic, ListTopics};
 use crate::api::{ActivateByName, CreateTopicRequest, Message, RejectRequest, TopicCreated};
@@ -89,11 +90,8 @@ pub(super) async fn request_topic(
     })
 }
 
-async fn create(
-    state: web::Data<AppState>,
-    body: web::Json<CreateTopicRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+async fn create(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let body: CreateTopicRequest = json::parse(&body)?;
     let created = request_topic(
         &state,
         RawTopicRequest {
@@ -156,13 +154,7 @@ async fn reject(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     // The reason is optional, and so is the body that carries it.
-    let reason = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        serde_json::from_slice::<RejectRequest>(&body)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?
-            .reason
-    };
+    let reason = json::parse_optional::<RejectRequest>(&body)?.reason;
     Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Reject, reason).await?))
 }
 
@@ -185,8 +177,9 @@ async fn reactivate(
 async fn activate_by_name(
     _: Producer,
     state: web::Data<AppState>,
-    body: web::Json<ActivateByName>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body: ActivateByName = json::parse(&body)?;
     let (topic, moved) = state
         .ask(ChangeStatus {
             topic: TopicRef::Name(body.topic_name.clone()),

@@ -1,0 +1,785 @@
+//! The admin REST API over real HTTP, against a fresh SQLite file per test.
+
+mod support;
+
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use support::admin::TestAdmin;
+use topicgate::db;
+
+/// Creates topics in every state and returns their ids by state name.
+async fn one_topic_per_state(admin: &TestAdmin) -> Vec<(&'static str, i32)> {
+    let pending = admin.create_topic("t-pending", 1, 1).await;
+    let approved = admin.create_topic("t-approved", 1, 1).await;
+    admin.approve(approved).await;
+    let active = admin.create_topic("t-active", 1, 1).await;
+    admin.approve(active).await;
+    admin.activate("t-active").await;
+    let inactive = admin.create_topic("t-inactive", 1, 1).await;
+    admin.approve(inactive).await;
+    admin.activate("t-inactive").await;
+    admin.deactivate(inactive).await;
+    let rejected = admin.create_topic("t-rejected", 1, 1).await;
+    admin.reject(rejected).await;
+    vec![
+        ("pending", pending),
+        ("approved", approved),
+        ("active", active),
+        ("inactive", inactive),
+        ("rejected", rejected),
+    ]
+}
+
+fn events_of(
+    admin: &TestAdmin,
+    wanted: i32,
+) -> Vec<(Option<String>, String, String, Option<String>)> {
+    use topicgate::db::schema::topic_events::dsl::*;
+    let pool = db::open(&admin.database, 1).expect("open registry");
+    let mut conn = pool.get().expect("connection");
+    topic_events
+        .filter(topic_id.eq(wanted))
+        .order(id.asc())
+        .select((from_status, to_status, actor, reason))
+        .load(&mut conn)
+        .expect("events")
+}
+
+#[actix_rt::test]
+async fn health_reports_a_readable_database() {
+    let admin = TestAdmin::spawn();
+    let answer = admin.get("/api/health").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["status"], "healthy");
+    assert_eq!(answer.body["database"], "ok");
+    assert!(answer.body["timestamp"].is_string());
+}
+
+#[actix_rt::test]
+async fn a_topic_request_is_recorded_pending_with_defaults() {
+    let admin = TestAdmin::spawn();
+    let answer = admin
+        .post(
+            "/api/topics",
+            &json!({"name": "sensor_data", "description": "room sensors"}),
+            false,
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{answer:?}");
+    assert_eq!(answer.body["status"], "pending");
+    assert!(
+        answer.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("sensor_data")
+    );
+    let id = answer.body["topic_id"].as_i64().unwrap();
+
+    let topic = admin.get(&format!("/api/topics/{id}")).await;
+    assert_eq!(topic.status, 200);
+    let t = &topic.body;
+    assert_eq!(t["topic_name"], "sensor_data");
+    assert_eq!(t["partitions"], 3);
+    assert_eq!(t["replication_factor"], 1);
+    assert_eq!(t["data_type"], "sensor");
+    assert_eq!(t["created_by"], "anonymous");
+    assert_eq!(t["description"], "room sensors");
+    assert!(t["created_at"].is_string());
+    assert!(t["approved_at"].is_null() && t["activated_at"].is_null());
+    for field in [
+        "topic_id",
+        "topic_name",
+        "status",
+        "partitions",
+        "replication_factor",
+        "created_at",
+        "approved_at",
+        "activated_at",
+        "created_by",
+        "description",
+        "data_type",
+    ] {
+        assert!(t.get(field).is_some(), "missing {field}");
+    }
+
+    let explicit = admin
+        .post(
+            "/api/topics",
+            &json!({"name": "orders", "partitions": 6, "replication_factor": 2,
+                    "created_by": "shop", "data_type": "payments"}),
+            false,
+        )
+        .await;
+    assert_eq!(explicit.status, 201);
+    let orders = admin
+        .topic(explicit.body["topic_id"].as_i64().unwrap() as i32)
+        .await;
+    assert_eq!((orders.partitions, orders.replication_factor), (6, 2));
+    assert_eq!(orders.data_type.as_str(), "payments");
+    assert_eq!(orders.created_by, "shop");
+}
+
+#[actix_rt::test]
+async fn topics_list_newest_first_and_filter_by_status() {
+    let admin = TestAdmin::spawn();
+    let states = one_topic_per_state(&admin).await;
+    let all = admin.get("/api/topics").await;
+    assert_eq!(all.status, 200);
+    let names: Vec<&str> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["topic_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "t-rejected",
+            "t-inactive",
+            "t-active",
+            "t-approved",
+            "t-pending"
+        ]
+    );
+
+    let some = admin.get("/api/topics?status=approved,active").await;
+    let mut names: Vec<&str> = some
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["topic_name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["t-active", "t-approved"]);
+
+    let bad = admin.get("/api/topics?status=sleeping").await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body["error"].as_str().unwrap().contains("sleeping"));
+
+    assert_eq!(admin.get("/api/topics/9999").await.status, 404);
+    assert_eq!(admin.get("/api/topics/not-a-number").await.status, 404);
+    assert_eq!(states.len(), 5);
+}
+
+#[actix_rt::test]
+async fn active_topics_have_the_producer_shape() {
+    let admin = TestAdmin::spawn();
+    one_topic_per_state(&admin).await;
+    let answer = admin.get("/api/topics/active").await;
+    assert_eq!(answer.status, 200);
+    let active = answer.body.as_array().unwrap();
+    assert_eq!(active.len(), 1);
+    let topic = active[0].as_object().unwrap();
+    let mut keys: Vec<&str> = topic.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "activated_at",
+            "data_type",
+            "description",
+            "partitions",
+            "topic_name"
+        ]
+    );
+    assert_eq!(topic["topic_name"], "t-active");
+    assert!(topic["activated_at"].is_string());
+}
+
+#[actix_rt::test]
+async fn every_legal_transition_moves_and_is_audited() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("lifecycle", 2, 1).await;
+    admin.approve(id).await;
+    assert_eq!(admin.topic(id).await.status.as_str(), "approved");
+    assert!(admin.topic(id).await.approved_at.is_some());
+    admin.activate("lifecycle").await;
+    let active = admin.topic(id).await;
+    assert_eq!(active.status.as_str(), "active");
+    assert!(active.activated_at.is_some());
+    // Activation is idempotent for the producer.
+    admin.activate("lifecycle").await;
+    admin.deactivate(id).await;
+    assert_eq!(admin.topic(id).await.status.as_str(), "inactive");
+    admin.reactivate(id).await;
+    assert_eq!(admin.topic(id).await.status.as_str(), "approved");
+
+    let rejected = admin.create_topic("unwanted", 1, 1).await;
+    let answer = admin
+        .post(
+            &format!("/api/topics/{rejected}/reject"),
+            &json!({"reason": "duplicate of orders"}),
+            true,
+        )
+        .await;
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("rejected")
+    );
+
+    let trail: Vec<(Option<String>, String, String)> = events_of(&admin, id)
+        .into_iter()
+        .map(|(f, t, a, _)| (f, t, a))
+        .collect();
+    let s = |v: &str| v.to_owned();
+    assert_eq!(
+        trail,
+        vec![
+            (None, s("pending"), s("tests")),
+            (Some(s("pending")), s("approved"), s("admin")),
+            (Some(s("approved")), s("active"), s("producer")),
+            (Some(s("active")), s("inactive"), s("admin")),
+            (Some(s("inactive")), s("approved"), s("admin")),
+        ]
+    );
+    let rejection = events_of(&admin, rejected);
+    assert_eq!(
+        rejection.last().unwrap().3.as_deref(),
+        Some("duplicate of orders")
+    );
+}
+
+#[actix_rt::test]
+async fn every_illegal_transition_is_refused_naming_the_state() {
+    let admin = TestAdmin::spawn();
+    let states = one_topic_per_state(&admin).await;
+    let legal = [
+        ("pending", "approve"),
+        ("pending", "reject"),
+        ("active", "deactivate"),
+        ("inactive", "reactivate"),
+    ];
+    let mut refused = 0;
+    for (state, id) in &states {
+        for action in ["approve", "reject", "deactivate", "reactivate"] {
+            if legal.contains(&(*state, action)) {
+                continue;
+            }
+            let before = events_of(&admin, *id).len();
+            let answer = admin
+                .post(&format!("/api/topics/{id}/{action}"), &json!({}), true)
+                .await;
+            assert_eq!(answer.status, 409, "{action} on {state}: {answer:?}");
+            let error = answer.body["error"].as_str().unwrap();
+            assert!(error.contains(&format!("status is {state}")), "{error}");
+            assert_eq!(admin.topic(*id).await.status.as_str(), *state);
+            assert_eq!(
+                events_of(&admin, *id).len(),
+                before,
+                "a refusal wrote an event"
+            );
+            refused += 1;
+        }
+    }
+    // Activation by the producer is legal only from approved (and a no-op when active).
+    for name in ["t-pending", "t-inactive", "t-rejected"] {
+        let answer = TestAdminExt::activate_raw(&admin, name, &admin.producer_key).await;
+        assert_eq!(answer.status, 409, "activate {name}: {answer:?}");
+        refused += 1;
+    }
+    assert_eq!(refused, 16 + 3);
+    // Unknown topics are 404, not 409.
+    assert_eq!(
+        admin
+            .post("/api/topics/777/approve", &json!({}), true)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        TestAdminExt::activate_raw(&admin, "ghost", &admin.producer_key)
+            .await
+            .status,
+        404
+    );
+}
+
+/// Raw calls the happy-path helpers do not cover.
+struct TestAdminExt;
+
+impl TestAdminExt {
+    async fn activate_raw(admin: &TestAdmin, name: &str, key: &str) -> support::admin::Answer {
+        let mut response = awc::Client::default()
+            .post(admin.url("/api/topics/activate_by_name"))
+            .insert_header(("X-Producer-Key", key))
+            .send_json(&json!({"topic_name": name}))
+            .await
+            .unwrap();
+        let body = response.body().await.unwrap();
+        support::admin::Answer {
+            status: response.status().as_u16(),
+            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            content_type: String::new(),
+        }
+    }
+
+    async fn send(
+        admin: &TestAdmin,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> support::admin::Answer {
+        let client = awc::Client::default();
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = client.request(method, admin.url(path));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let mut response = request.send_body(body.to_owned()).await.unwrap();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = response.body().limit(1 << 20).await.unwrap();
+        support::admin::Answer {
+            status: response.status().as_u16(),
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            content_type,
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn admin_actions_need_the_admin_token() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("guarded", 1, 1).await;
+    for action in ["approve", "reject", "deactivate", "reactivate"] {
+        let path = format!("/api/topics/{id}/{action}");
+        let none = admin.post(&path, &json!({}), false).await;
+        assert_eq!(none.status, 401, "{action} without token");
+        assert!(none.body["error"].is_string());
+        let wrong = TestAdminExt::send(
+            &admin,
+            "POST",
+            &path,
+            &[("Authorization", "Bearer not-the-token")],
+            "{}",
+        )
+        .await;
+        assert_eq!(wrong.status, 401, "{action} with a wrong token");
+        let basic = TestAdminExt::send(
+            &admin,
+            "POST",
+            &path,
+            &[("Authorization", "Basic YWRtaW46YWRtaW4=")],
+            "{}",
+        )
+        .await;
+        assert_eq!(basic.status, 401, "{action} with basic auth");
+    }
+    assert_eq!(admin.topic(id).await.status.as_str(), "pending");
+    admin.approve(id).await;
+
+    let missing = TestAdminExt::send(
+        &admin,
+        "POST",
+        "/api/topics/activate_by_name",
+        &[],
+        r#"{"topic_name":"guarded"}"#,
+    )
+    .await;
+    assert_eq!(missing.status, 401);
+    let wrong = TestAdminExt::activate_raw(&admin, "guarded", "wrong-producer-key").await;
+    assert_eq!(wrong.status, 401);
+    let admin_token_is_not_a_producer_key =
+        TestAdminExt::activate_raw(&admin, "guarded", &admin.admin_token).await;
+    assert_eq!(admin_token_is_not_a_producer_key.status, 401);
+    assert_eq!(admin.topic(id).await.status.as_str(), "approved");
+}
+
+#[actix_rt::test]
+async fn every_validation_rule_is_enforced_with_a_named_field() {
+    let admin = TestAdmin::spawn();
+    let long = |n: usize| "x".repeat(n);
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"name": ""}), "name"),
+        (json!({"name": "."}), "name"),
+        (json!({"name": ".."}), "name"),
+        (json!({"name": long(250)}), "name"),
+        (json!({"name": "has space"}), "name"),
+        (json!({"name": "slash/topic"}), "name"),
+        (json!({"name": "ok", "partitions": 0}), "partitions"),
+        (json!({"name": "ok", "partitions": 1001}), "partitions"),
+        (
+            json!({"name": "ok", "replication_factor": 0}),
+            "replication_factor",
+        ),
+        (
+            json!({"name": "ok", "replication_factor": 4}),
+            "replication_factor",
+        ),
+        (
+            json!({"name": "ok", "description": long(1001)}),
+            "description",
+        ),
+        (json!({"name": "ok", "created_by": long(101)}), "created_by"),
+        (json!({"name": "ok", "data_type": "telepathy"}), "data_type"),
+        (json!({"name": "ok", "partitions": "three"}), "partitions"),
+        (json!({"partitions": 3}), "name"),
+    ];
+    for (body, field) in cases {
+        let answer = admin.post("/api/topics", &body, false).await;
+        assert_eq!(answer.status, 400, "{body}: {answer:?}");
+        let error = answer.body["error"].as_str().unwrap();
+        assert!(
+            error.contains(field),
+            "{body}: error {error:?} does not name {field}"
+        );
+    }
+    // Boundaries that are allowed.
+    for body in [
+        json!({"name": long(249)}),
+        json!({"name": "edge", "partitions": 1000, "replication_factor": 3,
+               "description": long(1000), "created_by": long(100)}),
+    ] {
+        assert_eq!(
+            admin.post("/api/topics", &body, false).await.status,
+            201,
+            "{body}"
+        );
+    }
+    let malformed = TestAdminExt::send(
+        &admin,
+        "POST",
+        "/api/topics",
+        &[("content-type", "application/json")],
+        "{\"name\": ",
+    )
+    .await;
+    assert_eq!(malformed.status, 400);
+    assert!(malformed.body["error"].as_str().unwrap().contains("JSON"));
+    let not_an_object = TestAdminExt::send(&admin, "POST", "/api/topics", &[], "[1,2]").await;
+    assert_eq!(not_an_object.status, 400);
+
+    let huge = format!("{{\"name\":\"big\",\"description\":\"{}\"}}", long(100_000));
+    let too_large = TestAdminExt::send(
+        &admin,
+        "POST",
+        "/api/topics",
+        &[("content-type", "application/json")],
+        &huge,
+    )
+    .await;
+    assert_eq!(too_large.status, 413);
+    assert!(
+        too_large.content_type.starts_with("application/json"),
+        "{too_large:?}"
+    );
+    assert!(too_large.body["error"].is_string());
+
+    let duplicate = admin
+        .post("/api/topics", &json!({"name": "edge"}), false)
+        .await;
+    assert_eq!(duplicate.status, 409);
+    assert!(
+        duplicate.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("already exists")
+    );
+
+    // Nothing invalid was stored.
+    let all = admin.get("/api/topics").await;
+    assert_eq!(all.body.as_array().unwrap().len(), 2);
+
+    // Subscription fields are checked too.
+    let empty_user = admin
+        .post(
+            "/api/subscriptions",
+            &json!({"user_id": "", "topic_name": "edge"}),
+            false,
+        )
+        .await;
+    assert_eq!(empty_user.status, 400);
+    assert!(
+        empty_user.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("user_id")
+    );
+    let long_user = admin
+        .post(
+            "/api/subscriptions",
+            &json!({"user_id": long(101), "topic_name": "edge"}),
+            false,
+        )
+        .await;
+    assert_eq!(long_user.status, 400);
+    let bad_topic = admin
+        .post(
+            "/api/subscriptions",
+            &json!({"user_id": "u", "topic_name": "no way"}),
+            false,
+        )
+        .await;
+    assert_eq!(bad_topic.status, 400);
+    assert!(
+        bad_topic.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("topic_name")
+    );
+    let long_reason = admin
+        .post("/api/topics/1/reject", &json!({"reason": long(1001)}), true)
+        .await;
+    assert_eq!(long_reason.status, 400);
+}
+
+#[actix_rt::test]
+async fn errors_are_json_everywhere_on_the_api() {
+    let admin = TestAdmin::spawn();
+    for (method, path) in [
+        ("GET", "/api/nothing-here"),
+        ("PUT", "/api/stats"),
+        ("DELETE", "/api/topics/1"),
+    ] {
+        let answer = TestAdminExt::send(&admin, method, path, &[], "").await;
+        assert!(answer.status >= 400, "{method} {path}");
+        assert!(
+            answer.content_type.starts_with("application/json"),
+            "{method} {path}: {answer:?}"
+        );
+        assert!(
+            answer.body["error"].is_string(),
+            "{method} {path}: {answer:?}"
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn subscriptions_follow_the_original_rules() {
+    let admin = TestAdmin::spawn();
+    one_topic_per_state(&admin).await;
+
+    let created = admin
+        .post(
+            "/api/subscriptions",
+            &json!({"user_id": "u1", "topic_name": "t-active"}),
+            false,
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    assert!(created.body["message"].is_string());
+
+    let duplicate = admin
+        .post(
+            "/api/subscriptions",
+            &json!({"user_id": "u1", "topic_name": "t-active"}),
+            false,
+        )
+        .await;
+    assert_eq!(duplicate.status, 409);
+    for not_active in ["t-pending", "t-approved", "t-inactive", "t-rejected"] {
+        let answer = admin
+            .post(
+                "/api/subscriptions",
+                &json!({"user_id": "u1", "topic_name": not_active}),
+                false,
+            )
+            .await;
+        assert_eq!(answer.status, 409, "{not_active}");
+        assert!(
+            answer.body["error"]
+                .as_str()
+                .unwrap()
+                .contains("only active topics")
+        );
+    }
+    let unknown = admin
+        .post(
+            "/api/subscriptions",
+            &json!({"user_id": "u1", "topic_name": "ghost"}),
+            false,
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    admin
+        .post(
+            "/api/subscriptions",
+            &json!({"user_id": "u2", "topic_name": "t-active"}),
+            false,
+        )
+        .await;
+
+    let all = admin.get("/api/subscriptions").await;
+    assert_eq!(all.body.as_array().unwrap().len(), 2);
+    let mine = admin.get("/api/subscriptions?user_id=u1").await;
+    let mine = mine.body.as_array().unwrap();
+    assert_eq!(mine.len(), 1);
+    let entry = mine[0].as_object().unwrap();
+    let mut keys: Vec<&str> = entry.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "status",
+            "subscribed_at",
+            "subscription_id",
+            "topic_name",
+            "user_id"
+        ]
+    );
+    assert_eq!(entry["topic_name"], "t-active");
+
+    let removed = TestAdminExt::send(
+        &admin,
+        "DELETE",
+        "/api/subscriptions",
+        &[("content-type", "application/json")],
+        r#"{"user_id":"u1","topic_name":"t-active"}"#,
+    )
+    .await;
+    assert_eq!(removed.status, 200, "{removed:?}");
+    let again = TestAdminExt::send(
+        &admin,
+        "DELETE",
+        "/api/subscriptions",
+        &[("content-type", "application/json")],
+        r#"{"user_id":"u1","topic_name":"t-active"}"#,
+    )
+    .await;
+    assert_eq!(again.status, 404);
+    let by_query = TestAdminExt::send(
+        &admin,
+        "DELETE",
+        "/api/subscriptions?user_id=u2&topic_name=t-active",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(by_query.status, 200, "{by_query:?}");
+    let incomplete =
+        TestAdminExt::send(&admin, "DELETE", "/api/subscriptions?user_id=u2", &[], "").await;
+    assert_eq!(incomplete.status, 400);
+    assert_eq!(
+        admin
+            .get("/api/subscriptions")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[actix_rt::test]
+async fn stats_count_topics_by_state_and_subscriptions() {
+    let admin = TestAdmin::spawn();
+    let empty = admin.get("/api/stats").await;
+    assert_eq!(empty.status, 200);
+    assert_eq!(empty.body["total_topics"], 0);
+    one_topic_per_state(&admin).await;
+    admin
+        .post(
+            "/api/subscriptions",
+            &json!({"user_id": "u1", "topic_name": "t-active"}),
+            false,
+        )
+        .await;
+    let stats = admin.get("/api/stats").await.body;
+    assert_eq!(stats["total_topics"], 5);
+    for key in [
+        "pending_topics",
+        "approved_topics",
+        "active_topics",
+        "rejected_topics",
+        "inactive_topics",
+    ] {
+        assert_eq!(stats[key], 1, "{key}");
+    }
+    assert_eq!(stats["total_subscriptions"], 1);
+    assert!(stats["timestamp"].is_string());
+}
+
+#[actix_rt::test]
+async fn a_hundred_concurrent_subscriptions_are_all_recorded() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("busy", 1, 1).await;
+    admin.approve(id).await;
+    admin.activate("busy").await;
+
+    let requests = (0..100).map(|i| {
+        let body = json!({"user_id": format!("user-{i}"), "topic_name": "busy"});
+        let admin = &admin;
+        async move { admin.post("/api/subscriptions", &body, false).await.status }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let all = admin.get("/api/subscriptions").await;
+    assert_eq!(all.body.as_array().unwrap().len(), 100);
+    assert_eq!(
+        admin.get("/api/stats").await.body["total_subscriptions"],
+        100
+    );
+}
+
+#[actix_rt::test]
+async fn concurrent_duplicate_subscriptions_leave_exactly_one_row() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("contested", 1, 1).await;
+    admin.approve(id).await;
+    admin.activate("contested").await;
+
+    let requests = (0..30).map(|_| {
+        let admin = &admin;
+        async move {
+            admin
+                .post(
+                    "/api/subscriptions",
+                    &json!({"user_id": "same-user", "topic_name": "contested"}),
+                    false,
+                )
+                .await
+                .status
+        }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        29,
+        "{statuses:?}"
+    );
+    let rows = admin.get("/api/subscriptions?user_id=same-user").await;
+    assert_eq!(rows.body.as_array().unwrap().len(), 1);
+}
+
+#[actix_rt::test]
+async fn concurrent_approvals_move_a_topic_once() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("raced", 1, 1).await;
+    let requests = (0..20).map(|_| {
+        let admin = &admin;
+        async move {
+            admin
+                .post(&format!("/api/topics/{id}/approve"), &json!({}), true)
+                .await
+                .status
+        }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        19,
+        "{statuses:?}"
+    );
+    assert_eq!(events_of(&admin, id).len(), 2);
+}

@@ -1,0 +1,196 @@
+//! A real admin service for tests: its own thread and actix `System`, a
+//! random port on 127.0.0.1 and a fresh SQLite file, so any test runtime
+//! can use it. Requests go over real HTTP with awc, so tests that call the
+//! helpers run under `#[actix_rt::test]`.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use serde_json::{Value, json};
+use topicgate::api::TopicView;
+use topicgate::config::{AdminSettings, Secret};
+use topicgate::web::Application;
+
+pub struct TestAdmin {
+    pub base_url: String,
+    pub admin_token: String,
+    pub producer_key: String,
+    pub database: PathBuf,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+/// An HTTP answer: status and JSON body (`Value::Null` when not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub content_type: String,
+}
+
+impl TestAdmin {
+    /// Starts a fresh admin service and waits until it listens.
+    pub fn spawn() -> TestAdmin {
+        Self::spawn_with(|_| {})
+    }
+
+    /// Like [`TestAdmin::spawn`], with a chance to change the settings.
+    pub fn spawn_with(tune: impl FnOnce(&mut AdminSettings)) -> TestAdmin {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = dir.path().join("registry.db");
+        let admin_token = Secret::generate();
+        let producer_key = Secret::generate();
+        let mut settings = AdminSettings {
+            bind: "127.0.0.1:0".into(),
+            database_url: database.clone(),
+            producer_key: producer_key.clone(),
+            admin_token: admin_token.clone(),
+            max_replication_factor: 3,
+            workers: Some(1),
+        };
+        tune(&mut settings);
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match Application::build(settings) {
+                    Ok(app) => {
+                        let _ = ready_tx.send(Ok((app.port(), app.handle())));
+                        let _ = app.run_until_stopped().await;
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(format!("{e:#}")));
+                    }
+                }
+            })
+        });
+        let (port, handle) = ready_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("admin service did not start in time")
+            .expect("admin service failed to start");
+        TestAdmin {
+            base_url: format!("http://127.0.0.1:{port}"),
+            admin_token: admin_token.expose().to_owned(),
+            producer_key: producer_key.expose().to_owned(),
+            database,
+            handle,
+            thread: Some(thread),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    fn client() -> awc::Client {
+        awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish()
+    }
+
+    async fn answer<S>(
+        response: Result<awc::ClientResponse<S>, awc::error::SendRequestError>,
+    ) -> Answer
+    where
+        S: futures_util::Stream<
+                Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>,
+            > + Unpin,
+    {
+        let mut response = response.expect("request reached the admin service");
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = response.body().limit(16 << 20).await.expect("read body");
+        Answer {
+            status: response.status().as_u16(),
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            content_type,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        Self::answer(Self::client().get(self.url(path)).send().await).await
+    }
+
+    /// POSTs JSON, with the admin token when `as_admin`.
+    pub async fn post(&self, path: &str, body: &Value, as_admin: bool) -> Answer {
+        let mut request = Self::client().post(self.url(path));
+        if as_admin {
+            request = request.bearer_auth(&self.admin_token);
+        }
+        Self::answer(request.send_json(body).await).await
+    }
+
+    /// Requests a topic and returns its id.
+    pub async fn create_topic(&self, name: &str, partitions: i32, replication_factor: i32) -> i32 {
+        let answer = self
+            .post(
+                "/api/topics",
+                &json!({"name": name, "partitions": partitions,
+                        "replication_factor": replication_factor, "created_by": "tests"}),
+                false,
+            )
+            .await;
+        assert_eq!(answer.status, 201, "create {name}: {answer:?}");
+        answer.body["topic_id"].as_i64().expect("topic_id") as i32
+    }
+
+    async fn admin_action(&self, id: i32, action: &str) {
+        let answer = self
+            .post(&format!("/api/topics/{id}/{action}"), &json!({}), true)
+            .await;
+        assert_eq!(answer.status, 200, "{action} topic {id}: {answer:?}");
+    }
+
+    pub async fn approve(&self, id: i32) {
+        self.admin_action(id, "approve").await
+    }
+
+    pub async fn reject(&self, id: i32) {
+        self.admin_action(id, "reject").await
+    }
+
+    pub async fn deactivate(&self, id: i32) {
+        self.admin_action(id, "deactivate").await
+    }
+
+    pub async fn reactivate(&self, id: i32) {
+        self.admin_action(id, "reactivate").await
+    }
+
+    /// Marks a topic active the way the producer does.
+    pub async fn activate(&self, name: &str) {
+        let answer = Self::answer(
+            Self::client()
+                .post(self.url("/api/topics/activate_by_name"))
+                .insert_header(("X-Producer-Key", self.producer_key.as_str()))
+                .send_json(&json!({"topic_name": name}))
+                .await,
+        )
+        .await;
+        assert_eq!(answer.status, 200, "activate {name}: {answer:?}");
+    }
+
+    pub async fn topic(&self, id: i32) -> TopicView {
+        let answer = self.get(&format!("/api/topics/{id}")).await;
+        assert_eq!(answer.status, 200, "topic {id}: {answer:?}");
+        serde_json::from_value(answer.body).expect("a topic")
+    }
+}
+
+impl Drop for TestAdmin {
+    fn drop(&mut self) {
+        // Sending the stop command does not need the returned future.
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Shared test harness. Each test binary uses only part of it.
+#![allow(dead_code)]
+
+pub mod admin;
+pub mod kafka;
