@@ -1,0 +1,349 @@
+//! The dashboard as a browser without JavaScript sees it: real HTTP, the
+//! session cookie carried by hand, plain form posts and redirects.
+
+mod support;
+
+use std::time::Duration;
+
+use support::admin::TestAdmin;
+
+/// A cookie-keeping HTTP client that does not follow redirects.
+struct Visitor<'a> {
+    admin: &'a TestAdmin,
+    cookie: Option<String>,
+    client: awc::Client,
+}
+
+struct Page {
+    status: u16,
+    body: String,
+    location: Option<String>,
+    set_cookie: Option<String>,
+}
+
+impl<'a> Visitor<'a> {
+    fn new(admin: &'a TestAdmin) -> Self {
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .disable_redirects()
+            .finish();
+        Self {
+            admin,
+            cookie: None,
+            client,
+        }
+    }
+
+    async fn read<S>(
+        &mut self,
+        response: Result<awc::ClientResponse<S>, awc::error::SendRequestError>,
+    ) -> Page
+    where
+        S: futures_util::Stream<
+                Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>,
+            > + Unpin,
+    {
+        let mut response = response.expect("dashboard answered");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let location = header("location");
+        let set_cookie = header("set-cookie");
+        if let Some(set) = &set_cookie {
+            // Keep just `name=value`; an expired cookie clears the session.
+            let pair = set.split(';').next().unwrap_or("").to_owned();
+            self.cookie = if set.contains("Max-Age=0") || pair.ends_with('=') {
+                None
+            } else {
+                Some(pair)
+            };
+        }
+        let body = response.body().limit(4 << 20).await.expect("body");
+        Page {
+            status: response.status().as_u16(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+            location,
+            set_cookie,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let mut request = self.client.get(self.admin.url(path));
+        if let Some(cookie) = &self.cookie {
+            request = request.insert_header(("cookie", cookie.as_str()));
+        }
+        let sent = request.send().await;
+        self.read(sent).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let mut request = self.client.post(self.admin.url(path));
+        if let Some(cookie) = &self.cookie {
+            request = request.insert_header(("cookie", cookie.as_str()));
+        }
+        let sent = request.send_form(&form).await;
+        self.read(sent).await
+    }
+
+    /// The CSRF token of the last page's forms.
+    fn csrf(page: &Page) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = page.body.find(marker).expect("a form with a CSRF token") + marker.len();
+        page.body[start..].split('"').next().unwrap().to_owned()
+    }
+
+    async fn log_in(&mut self) {
+        let login = self.get("/login").await;
+        let csrf = Self::csrf(&login);
+        let token = self.admin.admin_token.clone();
+        let done = self
+            .post("/login", &[("csrf_token", &csrf), ("token", &token)])
+            .await;
+        assert_eq!(done.status, 303);
+        assert_eq!(done.location.as_deref(), Some("/"));
+    }
+}
+
+#[actix_rt::test]
+async fn descriptions_are_rendered_escaped() {
+    let admin = TestAdmin::spawn();
+    let answer = admin
+        .post(
+            "/api/topics",
+            &serde_json::json!({"name": "xss", "description": "<script>alert('owned')</script>", "created_by": "<b>eve</b>"}),
+            false,
+        )
+        .await;
+    assert_eq!(answer.status, 201);
+    let mut visitor = Visitor::new(&admin);
+    for path in ["/", "/dashboard/live"] {
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            !page.body.contains("<script>alert"),
+            "{path} rendered the script raw"
+        );
+        assert!(
+            !page.body.contains("<b>eve</b>"),
+            "{path} rendered markup raw"
+        );
+        assert!(
+            page.body.contains("&lt;script&gt;alert("),
+            "{path} lost the description"
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn the_dashboard_shows_stats_tables_and_activity() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("sensor_data", 3, 1).await;
+    admin.approve(id).await;
+    admin.activate("sensor_data").await;
+    admin
+        .post(
+            "/api/subscriptions",
+            &serde_json::json!({"user_id": "alice", "topic_name": "sensor_data"}),
+            false,
+        )
+        .await;
+    let mut visitor = Visitor::new(&admin);
+    let page = visitor.get("/").await;
+    for expected in [
+        "Total Topics",
+        "Pending Approval",
+        "Active Topics",
+        "Subscriptions",
+        "Create Topic",
+        "Topics Management",
+        "Recent Activity",
+        "sensor_data",
+        "alice",
+        "/static/app.js",
+    ] {
+        assert!(page.body.contains(expected), "dashboard lacks {expected:?}");
+    }
+    assert!(page.body.contains("log in to manage"));
+    let css = visitor.get("/static/app.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.body.contains(".cards"));
+}
+
+#[actix_rt::test]
+async fn logging_in_sets_a_hardened_session_cookie() {
+    let admin = TestAdmin::spawn();
+    let mut visitor = Visitor::new(&admin);
+    let login = visitor.get("/login").await;
+    let csrf = Visitor::csrf(&login);
+
+    let wrong = visitor
+        .post(
+            "/login",
+            &[("csrf_token", &csrf), ("token", "guess-guess-guess")],
+        )
+        .await;
+    assert_eq!(wrong.status, 303);
+    assert_eq!(wrong.location.as_deref(), Some("/login"));
+    let refused = visitor.get("/login").await;
+    assert!(refused.body.contains("not valid"));
+
+    let csrf = Visitor::csrf(&refused);
+    let token = admin.admin_token.clone();
+    let ok = visitor
+        .post("/login", &[("csrf_token", &csrf), ("token", &token)])
+        .await;
+    assert_eq!(ok.status, 303);
+    let cookie = ok.set_cookie.expect("a session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(!cookie.contains(&token), "the cookie carries the token");
+    let home = visitor.get("/").await;
+    assert!(home.body.contains("Logged in as admin"));
+    assert!(home.body.contains("Log out"));
+
+    // A tampered cookie is not a session.
+    let mut forger = Visitor::new(&admin);
+    forger.cookie = visitor.cookie.clone().map(|c| format!("{c}x"));
+    assert!(!forger.get("/").await.body.contains("Log out"));
+
+    let csrf = Visitor::csrf(&home);
+    let out = visitor.post("/logout", &[("csrf_token", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert!(!visitor.get("/").await.body.contains("Log out"));
+}
+
+#[actix_rt::test]
+async fn admin_forms_change_topics_only_with_session_and_csrf() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("orders", 1, 1).await;
+    let action = format!("/dashboard/topics/{id}/approve");
+
+    let mut stranger = Visitor::new(&admin);
+    let page = stranger.get("/").await;
+    let csrf = Visitor::csrf(&page);
+    let refused = stranger.post(&action, &[("csrf_token", &csrf)]).await;
+    assert_eq!(refused.location.as_deref(), Some("/login"));
+    assert_eq!(admin.topic(id).await.status.as_str(), "pending");
+
+    let mut admin_visitor = Visitor::new(&admin);
+    admin_visitor.log_in().await;
+    let page = admin_visitor.get("/").await;
+    assert!(
+        page.body
+            .contains(&format!("action=\"/dashboard/topics/{id}/approve\""))
+    );
+    assert!(
+        page.body
+            .contains(&format!("action=\"/dashboard/topics/{id}/reject\""))
+    );
+    assert!(
+        !page
+            .body
+            .contains(&format!("action=\"/dashboard/topics/{id}/deactivate\""))
+    );
+
+    let forged = admin_visitor
+        .post(&action, &[("csrf_token", "forged")])
+        .await;
+    assert_eq!(forged.status, 303);
+    assert_eq!(admin.topic(id).await.status.as_str(), "pending");
+    assert!(admin_visitor.get("/").await.body.contains("form expired"));
+
+    let csrf = Visitor::csrf(&admin_visitor.get("/").await);
+    let approved = admin_visitor.post(&action, &[("csrf_token", &csrf)]).await;
+    assert_eq!(approved.status, 303);
+    assert_eq!(admin.topic(id).await.status.as_str(), "approved");
+    let page = admin_visitor.get("/").await;
+    assert!(
+        page.body.contains("Topic &#x27;orders&#x27; approved")
+            || page.body.contains("Topic 'orders' approved")
+    );
+    assert!(page.body.contains("waiting for the producer"));
+
+    // An action the state does not allow is refused with a message.
+    let again = admin_visitor.post(&action, &[("csrf_token", &csrf)]).await;
+    assert_eq!(again.status, 303);
+    assert!(admin_visitor.get("/").await.body.contains("cannot approve"));
+
+    let reject_id = admin.create_topic("spam", 1, 1).await;
+    let rejected = admin_visitor
+        .post(
+            &format!("/dashboard/topics/{reject_id}/reject"),
+            &[("csrf_token", &csrf), ("reason", "not needed")],
+        )
+        .await;
+    assert_eq!(rejected.status, 303);
+    assert_eq!(admin.topic(reject_id).await.status.as_str(), "rejected");
+    assert!(admin_visitor.get("/").await.body.contains("not needed"));
+}
+
+#[actix_rt::test]
+async fn the_create_form_works_without_javascript() {
+    let admin = TestAdmin::spawn();
+    let mut visitor = Visitor::new(&admin);
+    let csrf = Visitor::csrf(&visitor.get("/").await);
+    let created = visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "weather_eu"),
+                ("created_by", "meteo"),
+                ("partitions", "4"),
+                ("replication_factor", "1"),
+                ("description", "hourly"),
+                ("data_type", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303);
+    let page = visitor.get("/").await;
+    assert!(page.body.contains("weather_eu"));
+    assert!(page.body.contains("waiting for approval"));
+    let topics = admin.get("/api/topics").await.body;
+    assert_eq!(topics[0]["topic_name"], "weather_eu");
+    assert_eq!(topics[0]["partitions"], 4);
+    assert_eq!(topics[0]["data_type"], "weather");
+
+    let bad = visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "bad name"),
+                ("partitions", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 303);
+    assert!(visitor.get("/").await.body.contains("partitions"));
+    let bad = visitor
+        .post(
+            "/dashboard/topics",
+            &[("csrf_token", &csrf), ("name", "bad name")],
+        )
+        .await;
+    assert_eq!(bad.status, 303);
+    assert!(visitor.get("/").await.body.contains("invalid name"));
+    let no_csrf = visitor
+        .post(
+            "/dashboard/topics",
+            &[("csrf_token", "nope"), ("name", "sneaky")],
+        )
+        .await;
+    assert_eq!(no_csrf.status, 303);
+    assert_eq!(
+        admin
+            .get("/api/topics")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
