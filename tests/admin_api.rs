@@ -783,3 +783,26 @@ async fn concurrent_approvals_move_a_topic_once() {
     );
     assert_eq!(events_of(&admin, id).len(), 2);
 }
+
+#[actix_rt::test]
+async fn health_turns_unhealthy_when_the_registry_file_is_gone() {
+    let admin = TestAdmin::spawn();
+    assert_eq!(admin.get("/api/health").await.status, 200);
+    let aside = admin.database.with_extension("aside");
+    std::fs::rename(&admin.database, &aside).unwrap();
+    // A directory where the file was: nothing can open it as a database.
+    std::fs::create_dir(&admin.database).unwrap();
+    let sick = admin.get("/api/health").await;
+    assert_eq!(sick.status, 503, "{sick:?}");
+    assert_eq!(sick.body["status"], "unhealthy");
+    assert!(
+        !sick
+            .body
+            .to_string()
+            .contains(admin.database.to_str().unwrap()),
+        "leaked a path"
+    );
+    std::fs::remove_dir(&admin.database).unwrap();
+    std::fs::rename(&aside, &admin.database).unwrap();
+    assert_eq!(admin.get("/api/health").await.status, 200);
+}

@@ -198,8 +198,18 @@ pub fn stats(
     })
 }
 
-/// A cheap read that proves the database answers.
-pub fn ping(conn: &mut SqliteConnection) -> Result<(), RegistryError> {
-    diesel::sql_query("SELECT 1").execute(conn)?;
+/// Proves the registry file can be opened and read now. A fresh connection
+/// (not one from the pool, whose cache may hide a vanished or damaged file)
+/// that refuses to create a missing file.
+pub fn check_readable(path: &std::path::Path) -> Result<(), RegistryError> {
+    use diesel::Connection;
+    let url = format!("file:{}?mode=rw", path.display());
+    let mut conn = SqliteConnection::establish(&url).map_err(|e| {
+        RegistryError::Unexpected(anyhow::anyhow!("opening {}: {e}", path.display()))
+    })?;
+    topics::table
+        .select(topics::id)
+        .first::<i32>(&mut conn)
+        .optional()?;
     Ok(())
 }

@@ -45,7 +45,7 @@ impl Application {
             )
         })?;
         // Readers run in parallel under WAL; writers queue on SQLite's lock.
-        let registry = TopicRegistry::start(pool, 4);
+        let registry = TopicRegistry::start(pool, settings.database_url.clone(), 4);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();

@@ -1,0 +1,108 @@
+//! `src/db/schema.rs` must describe exactly what the migrations build.
+//! Regenerate it with `diesel migration run` (see diesel.toml) when this fails.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
+
+#[derive(QueryableByName, Debug)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text, column_name = "type")]
+    sql_type: String,
+    #[diesel(sql_type = Integer)]
+    notnull: i32,
+}
+
+/// `table -> [(column, diesel type)]` as the generated file declares them.
+fn declared(schema_rs: &str) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut tables = BTreeMap::new();
+    let mut current: Option<(String, Vec<(String, String)>)> = None;
+    for line in schema_rs.lines().map(str::trim) {
+        if let Some((name, _)) = line.split_once(" (").filter(|_| line.ends_with('{')) {
+            current = Some((name.to_owned(), Vec::new()));
+        } else if let Some((column, ty)) = line.split_once(" -> ") {
+            if let Some((_, columns)) = current.as_mut() {
+                columns.push((column.to_owned(), ty.trim_end_matches(',').to_owned()));
+            }
+        } else if line == "}" {
+            if let Some((name, columns)) = current.take() {
+                tables.insert(name, columns);
+            }
+        }
+    }
+    tables
+}
+
+/// The diesel type a migrated column maps to.
+fn diesel_type(column: &Column) -> String {
+    let base = match column.sql_type.to_ascii_uppercase().as_str() {
+        "INTEGER" => "Integer",
+        "TEXT" => "Text",
+        "TIMESTAMP" => "Timestamp",
+        other => panic!(
+            "column {} has a type the check does not know: {other}",
+            column.name
+        ),
+    };
+    if column.notnull == 1 || column.name == "id" {
+        base.to_owned()
+    } else {
+        format!("Nullable<{base}>")
+    }
+}
+
+fn check(schema_file: &str, open: impl FnOnce(&std::path::Path) -> SqliteConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = open(&dir.path().join("check.db"));
+    let declared = declared(&std::fs::read_to_string(schema_file).unwrap());
+    assert!(!declared.is_empty(), "no tables found in {schema_file}");
+    let migrated: Vec<String> = diesel::sql_query(
+        "SELECT name, 'TEXT' AS type, 1 AS \"notnull\" FROM sqlite_master
+         WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations'",
+    )
+    .load::<Column>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|c| c.name)
+    .collect();
+    let mut declared_tables: Vec<&String> = declared.keys().collect();
+    declared_tables.sort();
+    let mut migrated_sorted = migrated.clone();
+    migrated_sorted.sort();
+    assert_eq!(
+        declared_tables
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
+        migrated_sorted
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        "{schema_file} and the migrations disagree on tables"
+    );
+    for (table, columns) in &declared {
+        let actual: Vec<(String, String)> =
+            diesel::sql_query(format!("PRAGMA table_info({table})"))
+                .load::<Column>(&mut conn)
+                .unwrap()
+                .iter()
+                .map(|c| (c.name.clone(), diesel_type(c)))
+                .collect();
+        assert_eq!(
+            &actual, columns,
+            "{schema_file}: table {table} drifted from its migrations"
+        );
+    }
+}
+
+#[test]
+fn registry_schema_matches_its_migrations() {
+    check("src/db/schema.rs", |path| {
+        let pool = topicgate::db::open(path, 1).unwrap();
+        drop(pool);
+        SqliteConnection::establish(path.to_str().unwrap()).unwrap()
+    });
+}
