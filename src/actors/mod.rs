@@ -5,3 +5,15 @@
 //! - consumer: REPL -> `consumer_session` -> printer and message store
 
 pub mod registry;
+
+// The producer daemon's actors and their helpers.
+pub mod backoff;
+pub mod generator;
+pub mod generator_pool;
+pub mod kafka_admin;
+pub mod kafka_context;
+pub mod pacer;
+pub mod payloads;
+pub mod publisher;
+pub mod stats;
+pub mod topic_watcher;

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::Secret;
+use super::{Secret, missing};
 
 /// Everything the admin service needs to run, with its secrets present.
 #[derive(Debug, Clone)]
@@ -63,11 +63,4 @@ impl AdminConfig {
             workers: self.workers,
         })
     }
-}
-
-pub(super) fn missing(what: &str, flag: &str, env: &str) -> String {
-    format!(
-        "no {what} configured: set {env} or pass {flag} \
-         (for example: export {env}=$(openssl rand -hex 24))"
-    )
 }

@@ -2,7 +2,18 @@
 //! fallbacks, parsed by clap.
 
 mod admin;
+mod producer;
 mod secret;
 
 pub use admin::{AdminConfig, AdminSettings};
+pub use producer::{Pace, ProducerConfig, ProducerSettings};
 pub use secret::Secret;
+
+/// The message for a secret that is neither passed as a flag nor set in
+/// the environment; it says how to set one, since there is no default.
+pub(crate) fn missing(what: &str, flag: &str, env: &str) -> String {
+    format!(
+        "no {what} configured: set {env} or pass {flag} \
+         (for example: export {env}=$(openssl rand -hex 24))"
+    )
+}

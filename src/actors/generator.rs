@@ -1,0 +1,184 @@
+//! One generator per active topic: makes records of the topic's data type
+//! at the configured pace and hands them to the publisher in batches.
+//!
+//! A generator waits for the publisher's answer to one batch before it
+//! makes the next, so a full publisher buffer slows it down. It runs under
+//! an actix `Supervisor`: when it fails (stops without being retired) it is
+//! restarted with its state (sequence number, entity values) intact.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use actix::prelude::*;
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+
+use super::pacer::Pacer;
+use super::payloads::PayloadMaker;
+use super::publisher::{PublishBatch, Record};
+use super::stats::TopicCounters;
+use crate::config::Pace;
+use crate::domain::Envelope;
+
+/// Makes records for one topic.
+pub struct Generator {
+    counters: Arc<TopicCounters>,
+    publisher: Recipient<PublishBatch>,
+    // Shared with the pool so a topic that is deactivated and reactivated
+    // keeps counting where it stopped: `seq` only grows within a run.
+    seq: Arc<AtomicU64>,
+    maker: PayloadMaker,
+    pacer: Pacer,
+    rng: SmallRng,
+    retired: bool,
+}
+
+/// Asks the generator to make its next batch.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Tick;
+
+/// Stops the generator for good (its topic is no longer active). The
+/// sender must also drop its address, or the supervisor restarts it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Retire;
+
+/// Makes the generator fail the way an actor fails: its context stops
+/// while others still hold its address, and the supervisor restarts it.
+/// Only for tests of supervision (reached through
+/// `producer::ProducerHandle::inject_fault`); the daemon never sends it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct InjectFault;
+
+impl Generator {
+    /// Starts a supervised generator for the topic `counters` belong to.
+    pub fn start(
+        counters: Arc<TopicCounters>,
+        seq: Arc<AtomicU64>,
+        pace: Pace,
+        publisher: Recipient<PublishBatch>,
+    ) -> Addr<Self> {
+        Supervisor::start(move |_| {
+            let mut rng = SmallRng::from_rng(&mut rand::rng());
+            let maker = PayloadMaker::new(counters.data_type(), &mut rng);
+            Self {
+                counters,
+                publisher,
+                seq,
+                maker,
+                pacer: Pacer::new(pace, Instant::now()),
+                rng,
+                retired: false,
+            }
+        })
+    }
+
+    fn step(&mut self, ctx: &mut Context<Self>) {
+        if self.retired {
+            return;
+        }
+        let step = self.pacer.next(Instant::now(), &mut self.rng);
+        if step.batch == 0 {
+            ctx.notify_later(Tick, step.wait);
+            return;
+        }
+        let topic = self.counters.topic();
+        let data_type = self.counters.data_type();
+        let records: Vec<Record> = (0..step.batch)
+            .map(|_| {
+                let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+                let payload = self.maker.make(&mut self.rng, seq);
+                Record {
+                    key: payload.key,
+                    envelope: Envelope::new(topic, data_type, payload.value),
+                }
+            })
+            .collect();
+        let batch = PublishBatch {
+            counters: Arc::clone(&self.counters),
+            records,
+        };
+        let wait = step.wait;
+        let sent = self
+            .publisher
+            .send(batch)
+            .into_actor(self)
+            .map(move |answer, act, ctx| match answer {
+                Ok(()) if wait.is_zero() => ctx.notify(Tick),
+                Ok(()) => {
+                    ctx.notify_later(Tick, wait);
+                }
+                Err(error) => {
+                    log::error!(
+                        "generator for {}: publisher unreachable ({error})",
+                        act.counters.topic()
+                    );
+                    ctx.stop();
+                }
+            });
+        ctx.spawn(sent);
+    }
+}
+
+impl Actor for Generator {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        log::info!(
+            "generating {} records for {}",
+            self.counters.data_type(),
+            self.counters.topic()
+        );
+        ctx.notify(Tick);
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        if self.retired {
+            log::info!("stopped generating for {}", self.counters.topic());
+        }
+    }
+}
+
+impl Supervised for Generator {
+    fn restarting(&mut self, _: &mut Self::Context) {
+        self.counters.add_restart();
+        self.pacer.reset(Instant::now());
+        log::warn!(
+            "generator for {} failed and was restarted (next seq {})",
+            self.counters.topic(),
+            self.seq.load(Ordering::Relaxed)
+        );
+    }
+}
+
+impl Handler<Tick> for Generator {
+    type Result = ();
+
+    fn handle(&mut self, _: Tick, ctx: &mut Self::Context) {
+        self.step(ctx);
+    }
+}
+
+impl Handler<Retire> for Generator {
+    type Result = ();
+
+    fn handle(&mut self, _: Retire, ctx: &mut Self::Context) {
+        self.retired = true;
+        ctx.stop();
+    }
+}
+
+impl Handler<InjectFault> for Generator {
+    type Result = ();
+
+    fn handle(&mut self, _: InjectFault, ctx: &mut Self::Context) {
+        log::warn!(
+            "fault injected into the generator for {}",
+            self.counters.topic()
+        );
+        ctx.stop();
+    }
+}

@@ -1,0 +1,145 @@
+//! Keeps exactly one generator running per active topic.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use actix::prelude::*;
+use futures_util::future::join_all;
+
+use super::generator::{Generator, InjectFault, Retire};
+use super::publisher::PublishBatch;
+use super::stats::ProducerStats;
+use crate::config::Pace;
+use crate::domain::DataType;
+
+/// A topic that should have a generator.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ActiveTopic {
+    pub name: String,
+    pub data_type: DataType,
+}
+
+/// The complete set of active topics: generators start for new ones and
+/// stop for those missing.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetActive(pub Vec<ActiveTopic>);
+
+/// Makes the generator of `topic` fail; answers whether there was one.
+/// Only for tests of supervision.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct InjectFaultInto {
+    pub topic: String,
+}
+
+/// Stops every generator and ignores later [`SetActive`]s (shutdown).
+/// Answers once each generator has taken its last step.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StopAll;
+
+/// Owns the generators; restarted by its supervisor should it fail.
+pub struct GeneratorPool {
+    publisher: Recipient<PublishBatch>,
+    stats: ProducerStats,
+    pace: Pace,
+    running: HashMap<String, Addr<Generator>>,
+    sequences: HashMap<String, Arc<AtomicU64>>,
+    closed: bool,
+}
+
+impl GeneratorPool {
+    pub fn start(
+        publisher: Recipient<PublishBatch>,
+        stats: ProducerStats,
+        pace: Pace,
+    ) -> Addr<Self> {
+        Supervisor::start(move |_| Self {
+            publisher,
+            stats,
+            pace,
+            running: HashMap::new(),
+            sequences: HashMap::new(),
+            closed: false,
+        })
+    }
+
+    fn set_active(&mut self, topics: Vec<ActiveTopic>) {
+        let wanted: HashMap<String, DataType> =
+            topics.into_iter().map(|t| (t.name, t.data_type)).collect();
+        let gone: Vec<String> = self
+            .running
+            .keys()
+            .filter(|name| !wanted.contains_key(*name))
+            .cloned()
+            .collect();
+        for name in gone {
+            if let Some(generator) = self.running.remove(&name) {
+                log::info!("{name} is no longer active");
+                // Dropping the last address after Retire keeps the
+                // supervisor from starting it again.
+                generator.do_send(Retire);
+            }
+        }
+        for (name, data_type) in wanted {
+            if self.running.contains_key(&name) {
+                continue;
+            }
+            let counters = self.stats.counters(&name, data_type);
+            let seq = Arc::clone(self.sequences.entry(name.clone()).or_default());
+            let generator = Generator::start(counters, seq, self.pace, self.publisher.clone());
+            self.running.insert(name, generator);
+        }
+    }
+}
+
+impl Actor for GeneratorPool {
+    type Context = Context<Self>;
+}
+
+impl Supervised for GeneratorPool {
+    fn restarting(&mut self, _: &mut Self::Context) {
+        log::warn!(
+            "generator pool restarted; {} generators kept",
+            self.running.len()
+        );
+    }
+}
+
+impl Handler<SetActive> for GeneratorPool {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetActive, _: &mut Self::Context) {
+        if !self.closed {
+            self.set_active(msg.0);
+        }
+    }
+}
+
+impl Handler<InjectFaultInto> for GeneratorPool {
+    type Result = bool;
+
+    fn handle(&mut self, msg: InjectFaultInto, _: &mut Self::Context) -> bool {
+        match self.running.get(&msg.topic) {
+            Some(generator) => {
+                generator.do_send(InjectFault);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Handler<StopAll> for GeneratorPool {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: StopAll, _: &mut Self::Context) -> Self::Result {
+        self.closed = true;
+        let retired: Vec<_> = self.running.drain().map(|(_, g)| g.send(Retire)).collect();
+        Box::pin(async move {
+            join_all(retired).await;
+        })
+    }
+}

@@ -1,0 +1,437 @@
+//! The process's one Kafka producer.
+//!
+//! Generators hand the [`Publisher`] batches of envelopes. It serialises
+//! them and enqueues them in librdkafka without waiting for any delivery;
+//! delivery reports arrive on the producer's polling thread and update the
+//! per-topic counters (see [`DeliveryContext`]).
+//!
+//! Backpressure: when librdkafka's queue is full (the broker is slow or
+//! down) records wait, in order, in a bounded buffer here. Once the buffer
+//! holds `buffer_capacity` records, the answer to a generator's batch is
+//! held back until the buffer has drained to half, so generators slow down
+//! instead of anything being dropped. Records never time out inside
+//! librdkafka (`message.timeout.ms=0`), and idempotence lets it retry them
+//! without duplicates, so everything accepted is delivered once the broker
+//! is back, or is counted as failed and logged.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use rdkafka::ClientContext;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::types::RDKafkaErrorCode;
+use tokio::sync::oneshot;
+
+use super::kafka_context::LoggingContext;
+use super::stats::{ProducerStats, TopicCounters};
+use crate::domain::Envelope;
+
+/// How often the buffer is offered to librdkafka again while it is full.
+const DRAIN_EVERY: Duration = Duration::from_millis(5);
+
+/// How long generators may be held back before it is worth a warning.
+const STALL_WARNING_AFTER: Duration = Duration::from_secs(5);
+
+/// At most one log line per topic per this long about refused records.
+const FAILURE_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// The librdkafka settings of the daemon's producer; the benchmark's
+/// baseline uses the same ones so the comparison is fair.
+pub fn producer_config(bootstrap_servers: &str) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", bootstrap_servers)
+        .set("client.id", "topicgate-producer")
+        // Exactly once per partition, in order, even across retries.
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        // Never give up on a record: a broker that is down delays records,
+        // it does not lose them. Shutdown bounds the wait instead.
+        .set("message.timeout.ms", "0")
+        // Notice a broker that is back within a couple of seconds.
+        .set("reconnect.backoff.max.ms", "2000")
+        .set("linger.ms", "5")
+        .set_log_level(RDKafkaLogLevel::Warning);
+    config
+}
+
+/// The producer's client context: logs like [`LoggingContext`] and counts
+/// each delivery report against its topic.
+pub struct DeliveryContext {
+    logging: LoggingContext,
+    per_record: bool,
+}
+
+impl DeliveryContext {
+    /// With `per_record`, every acknowledged record is logged as
+    /// `Published to {topic}: {data_type}`.
+    pub fn new(per_record: bool) -> Self {
+        Self {
+            logging: LoggingContext::new("publisher"),
+            per_record,
+        }
+    }
+}
+
+impl ClientContext for DeliveryContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        self.logging.log_line(level, fac, log_message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.logging.log_error(&error, reason);
+    }
+}
+
+impl ProducerContext for DeliveryContext {
+    type DeliveryOpaque = Arc<TopicCounters>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, counters: Arc<TopicCounters>) {
+        match result {
+            Ok(_) => {
+                counters.add_delivered();
+                if self.per_record {
+                    log::info!(
+                        "Published to {}: {}",
+                        counters.topic(),
+                        counters.data_type()
+                    );
+                }
+            }
+            Err((error, _)) => {
+                counters.add_failed();
+                if counters.should_log_failure(FAILURE_LOG_EVERY) {
+                    log::warn!(
+                        "Kafka refused a record for {}: {error} ({} refused so far)",
+                        counters.topic(),
+                        counters.snapshot().failed
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The daemon's Kafka producer type.
+pub type KafkaProducer = ThreadedProducer<DeliveryContext>;
+
+/// Creates the producer; it connects lazily, so a broker that is down is
+/// not an error here.
+pub fn create_producer(bootstrap_servers: &str, per_record: bool) -> KafkaResult<KafkaProducer> {
+    producer_config(bootstrap_servers).create_with_context(DeliveryContext::new(per_record))
+}
+
+/// How the publisher behaves.
+#[derive(Debug, Clone)]
+pub struct PublisherSettings {
+    pub bootstrap_servers: String,
+    /// Log every acknowledged record (low rates) instead of a summary.
+    pub per_record: bool,
+    /// Records held here while librdkafka's queue is full.
+    pub buffer_capacity: usize,
+    /// Period of the summary log line when not logging every record.
+    pub summary_interval: Duration,
+}
+
+/// One record for the publisher: its key and its envelope.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub key: String,
+    pub envelope: Envelope,
+}
+
+/// Records of one topic to publish. The answer comes once they are
+/// enqueued or buffered, later when the buffer is full.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PublishBatch {
+    pub counters: Arc<TopicCounters>,
+    pub records: Vec<Record>,
+}
+
+/// Sends everything buffered, then waits up to `timeout` for Kafka to
+/// acknowledge everything in flight. Used at shutdown.
+#[derive(Message)]
+#[rtype(result = "FlushReport")]
+pub struct Flush {
+    pub timeout: Duration,
+}
+
+/// What a [`Flush`] left undelivered (0 when all went well).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlushReport {
+    pub undelivered: u64,
+}
+
+struct Pending {
+    counters: Arc<TopicCounters>,
+    key: String,
+    value: Vec<u8>,
+}
+
+enum Sent {
+    Enqueued,
+    QueueFull,
+    Refused(KafkaError),
+    Fatal(KafkaError),
+}
+
+fn send(producer: &KafkaProducer, pending: &Pending) -> Sent {
+    let record =
+        BaseRecord::with_opaque_to(pending.counters.topic(), Arc::clone(&pending.counters))
+            .key(pending.key.as_str())
+            .payload(pending.value.as_slice());
+    match producer.send(record) {
+        Ok(()) => Sent::Enqueued,
+        Err((error, _)) => match error.rdkafka_error_code() {
+            Some(RDKafkaErrorCode::QueueFull) => Sent::QueueFull,
+            Some(RDKafkaErrorCode::Fatal) => Sent::Fatal(error),
+            _ => Sent::Refused(error),
+        },
+    }
+}
+
+/// The process's one Kafka producer, behind a bounded buffer.
+pub struct Publisher {
+    settings: PublisherSettings,
+    producer: KafkaProducer,
+    stats: ProducerStats,
+    backlog: VecDeque<Pending>,
+    // Generators whose last batch is waiting for room in the buffer.
+    waiters: Vec<oneshot::Sender<()>>,
+    drain_scheduled: bool,
+    held_back_since: Option<Instant>,
+    stall_warned: bool,
+    summarised: HashMap<String, u64>,
+}
+
+impl Publisher {
+    pub fn new(settings: PublisherSettings, stats: ProducerStats) -> KafkaResult<Self> {
+        let producer = create_producer(&settings.bootstrap_servers, settings.per_record)?;
+        Ok(Self {
+            settings,
+            producer,
+            stats,
+            backlog: VecDeque::new(),
+            waiters: Vec::new(),
+            drain_scheduled: false,
+            held_back_since: None,
+            stall_warned: false,
+            summarised: HashMap::new(),
+        })
+    }
+
+    /// Starts the publisher under a supervisor.
+    pub fn start(settings: PublisherSettings, stats: ProducerStats) -> KafkaResult<Addr<Self>> {
+        let publisher = Self::new(settings, stats)?;
+        Ok(actix::Supervisor::start(move |_| publisher))
+    }
+
+    fn accept(&mut self, batch: PublishBatch, ctx: &mut Context<Self>) {
+        let counters = batch.counters;
+        counters.add_accepted(batch.records.len() as u64);
+        for record in batch.records {
+            let value = match serde_json::to_vec(&record.envelope) {
+                Ok(value) => value,
+                Err(error) => {
+                    counters.add_failed();
+                    log::warn!(
+                        "cannot serialise a record for {}: {error}",
+                        counters.topic()
+                    );
+                    continue;
+                }
+            };
+            let pending = Pending {
+                counters: Arc::clone(&counters),
+                key: record.key,
+                value,
+            };
+            // Behind a non-empty buffer, to keep each key's records in order.
+            if !self.backlog.is_empty() {
+                self.backlog.push_back(pending);
+                continue;
+            }
+            match send(&self.producer, &pending) {
+                Sent::Enqueued => {}
+                Sent::QueueFull => self.backlog.push_back(pending),
+                Sent::Refused(error) => refused(&pending, &error),
+                Sent::Fatal(error) => {
+                    self.backlog.push_back(pending);
+                    self.fail(error, ctx);
+                }
+            }
+        }
+        self.schedule_drain(ctx);
+    }
+
+    fn schedule_drain(&mut self, ctx: &mut Context<Self>) {
+        if !self.backlog.is_empty() && !self.drain_scheduled {
+            self.drain_scheduled = true;
+            ctx.run_later(DRAIN_EVERY, |act, ctx| act.drain(ctx));
+        }
+    }
+
+    fn drain(&mut self, ctx: &mut Context<Self>) {
+        self.drain_scheduled = false;
+        while let Some(pending) = self.backlog.front() {
+            match send(&self.producer, pending) {
+                Sent::Enqueued => {}
+                Sent::QueueFull => break,
+                Sent::Refused(error) => refused(pending, &error),
+                Sent::Fatal(error) => return self.fail(error, ctx),
+            }
+            self.backlog.pop_front();
+        }
+        if self.backlog.len() <= self.settings.buffer_capacity / 2 {
+            self.release_waiters();
+        }
+        if let Some(since) = self.held_back_since
+            && !self.stall_warned
+            && since.elapsed() >= STALL_WARNING_AFTER
+        {
+            self.stall_warned = true;
+            log::warn!(
+                "Kafka is not taking records (slow or unreachable): {} buffered, generators are waiting",
+                self.backlog.len()
+            );
+        }
+        self.schedule_drain(ctx);
+    }
+
+    fn release_waiters(&mut self) {
+        for waiter in self.waiters.drain(..) {
+            let _ = waiter.send(());
+        }
+        if self.held_back_since.take().is_some() && self.stall_warned {
+            self.stall_warned = false;
+            log::info!("Kafka is taking records again; generators resume");
+        }
+    }
+
+    /// A fatal producer error: the producer cannot be used any more, so
+    /// the actor stops and its supervisor restarts it with a new one.
+    fn fail(&mut self, error: KafkaError, ctx: &mut Context<Self>) {
+        log::error!("the Kafka producer failed for good ({error}); restarting it");
+        ctx.stop();
+    }
+
+    fn log_summary(&mut self) {
+        let seconds = self.settings.summary_interval.as_secs_f64().max(0.001);
+        for topic in self.stats.snapshot() {
+            let before = self.summarised.insert(topic.topic.clone(), topic.delivered);
+            let delta = topic.delivered - before.unwrap_or(0).min(topic.delivered);
+            if delta == 0 && topic.pending() == 0 {
+                continue;
+            }
+            log::info!(
+                "Published to {}: {delta} {} records in {seconds:.0}s ({:.0}/s); {} in total, {} pending, {} failed",
+                topic.topic,
+                topic.data_type,
+                delta as f64 / seconds,
+                topic.delivered,
+                topic.pending(),
+                topic.failed,
+            );
+        }
+        if !self.backlog.is_empty() {
+            log::info!("{} records buffered waiting for Kafka", self.backlog.len());
+        }
+    }
+}
+
+fn refused(pending: &Pending, error: &KafkaError) {
+    pending.counters.add_failed();
+    if pending.counters.should_log_failure(FAILURE_LOG_EVERY) {
+        log::warn!(
+            "Kafka refused a record for {}: {error}",
+            pending.counters.topic()
+        );
+    }
+}
+
+impl Actor for Publisher {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        if !self.settings.per_record {
+            ctx.run_interval(self.settings.summary_interval, |act, _| act.log_summary());
+        }
+        self.schedule_drain(ctx);
+    }
+}
+
+impl Supervised for Publisher {
+    fn restarting(&mut self, _: &mut Self::Context) {
+        self.drain_scheduled = false;
+        match create_producer(&self.settings.bootstrap_servers, self.settings.per_record) {
+            Ok(producer) => self.producer = producer,
+            Err(error) => log::error!("cannot create a new Kafka producer: {error}"),
+        }
+        // Nothing buffered is lost: the new producer starts with it.
+        log::info!(
+            "publisher restarted with {} buffered records",
+            self.backlog.len()
+        );
+    }
+}
+
+impl Handler<PublishBatch> for Publisher {
+    type Result = Response<()>;
+
+    fn handle(&mut self, batch: PublishBatch, ctx: &mut Self::Context) -> Self::Result {
+        self.accept(batch, ctx);
+        if self.backlog.len() < self.settings.buffer_capacity {
+            return Response::reply(());
+        }
+        self.held_back_since.get_or_insert_with(Instant::now);
+        let (room, wait) = oneshot::channel();
+        self.waiters.push(room);
+        Response::fut(async move {
+            // A dropped sender (publisher restarted) also means: go on.
+            let _ = wait.await;
+        })
+    }
+}
+
+impl Handler<Flush> for Publisher {
+    type Result = ResponseFuture<FlushReport>;
+
+    fn handle(&mut self, flush: Flush, _: &mut Self::Context) -> Self::Result {
+        let deadline = Instant::now() + flush.timeout;
+        let mut backlog = std::mem::take(&mut self.backlog);
+        self.release_waiters();
+        let producer = self.producer.clone();
+        Box::pin(async move {
+            while let Some(pending) = backlog.front() {
+                match send(&producer, pending) {
+                    Sent::Enqueued => {}
+                    Sent::QueueFull if Instant::now() < deadline => {
+                        actix_rt::time::sleep(DRAIN_EVERY).await;
+                        continue;
+                    }
+                    Sent::QueueFull => break,
+                    Sent::Refused(error) | Sent::Fatal(error) => refused(pending, &error),
+                }
+                backlog.pop_front();
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let flusher = producer.clone();
+            let flushed = actix_rt::task::spawn_blocking(move || flusher.flush(remaining)).await;
+            let undelivered = backlog.len() as u64 + producer.in_flight_count().max(0) as u64;
+            match flushed {
+                Ok(Ok(())) if undelivered == 0 => log::info!("all records delivered"),
+                Ok(Ok(())) | Ok(Err(_)) => log::warn!(
+                    "{undelivered} records were still undelivered after {:?}",
+                    flush.timeout
+                ),
+                Err(error) => log::error!("flushing the producer failed: {error}"),
+            }
+            FlushReport { undelivered }
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! Per-topic counters of the producer daemon, shared between the actors
+//! that update them and whoever wants to read them (logs, tests, benches).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::domain::DataType;
+
+/// The live counters of one topic. The publisher counts what it accepted,
+/// Kafka's delivery reports count what was acknowledged or failed.
+#[derive(Debug)]
+pub struct TopicCounters {
+    topic: String,
+    data_type: DataType,
+    accepted: AtomicU64,
+    delivered: AtomicU64,
+    failed: AtomicU64,
+    restarts: AtomicU64,
+    // When the last failure was logged, so a broken topic logs a line per
+    // interval and not one per record.
+    failure_logged: Mutex<Option<Instant>>,
+}
+
+impl TopicCounters {
+    fn new(topic: &str, data_type: DataType) -> Self {
+        Self {
+            topic: topic.to_owned(),
+            data_type,
+            accepted: AtomicU64::new(0),
+            delivered: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            restarts: AtomicU64::new(0),
+            failure_logged: Mutex::new(None),
+        }
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    pub fn data_type(&self) -> DataType {
+        self.data_type
+    }
+
+    pub fn add_accepted(&self, n: u64) {
+        self.accepted.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn add_delivered(&self) {
+        self.delivered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn add_failed(&self) {
+        self.failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn add_restart(&self) {
+        self.restarts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// True when a failure of this topic should be logged now: the first
+    /// one, then at most one per `every`.
+    pub fn should_log_failure(&self, every: std::time::Duration) -> bool {
+        let mut last = self
+            .failure_logged
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = Instant::now();
+        match *last {
+            Some(at) if now.duration_since(at) < every => false,
+            _ => {
+                *last = Some(now);
+                true
+            }
+        }
+    }
+
+    /// The counters as they are now.
+    pub fn snapshot(&self) -> TopicStats {
+        // Delivery reports are read first: a record is accepted before it
+        // can be delivered, so `pending` never comes out negative.
+        let delivered = self.delivered.load(Ordering::Relaxed);
+        let failed = self.failed.load(Ordering::Relaxed);
+        TopicStats {
+            topic: self.topic.clone(),
+            data_type: self.data_type,
+            accepted: self.accepted.load(Ordering::Relaxed),
+            delivered,
+            failed,
+            restarts: self.restarts.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A copy of one topic's counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicStats {
+    pub topic: String,
+    pub data_type: DataType,
+    /// Records the publisher took from generators.
+    pub accepted: u64,
+    /// Records Kafka acknowledged (all in-sync replicas have them).
+    pub delivered: u64,
+    /// Records Kafka refused for good; each was logged.
+    pub failed: u64,
+    /// Times the topic's generator was restarted after failing.
+    pub restarts: u64,
+}
+
+impl TopicStats {
+    /// Records accepted but not yet acknowledged or refused.
+    pub fn pending(&self) -> u64 {
+        self.accepted.saturating_sub(self.delivered + self.failed)
+    }
+}
+
+/// All topics' counters of one daemon run. Cloning shares them.
+#[derive(Debug, Clone, Default)]
+pub struct ProducerStats {
+    topics: Arc<Mutex<HashMap<String, Arc<TopicCounters>>>>,
+}
+
+impl ProducerStats {
+    /// The counters of `topic`, created on first use.
+    pub fn counters(&self, topic: &str, data_type: DataType) -> Arc<TopicCounters> {
+        let mut topics = self.lock();
+        Arc::clone(
+            topics
+                .entry(topic.to_owned())
+                .or_insert_with(|| Arc::new(TopicCounters::new(topic, data_type))),
+        )
+    }
+
+    /// One topic's counters, if it ever had a generator.
+    pub fn topic(&self, topic: &str) -> Option<TopicStats> {
+        self.lock().get(topic).map(|c| c.snapshot())
+    }
+
+    /// Every topic's counters, by name.
+    pub fn snapshot(&self) -> Vec<TopicStats> {
+        let mut all: Vec<TopicStats> = self.lock().values().map(|c| c.snapshot()).collect();
+        all.sort_by(|a, b| a.topic.cmp(&b.topic));
+        all
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<TopicCounters>>> {
+        self.topics
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_are_shared_by_topic() {
+        let stats = ProducerStats::default();
+        let a = stats.counters("orders", DataType::Generic);
+        let again = stats.counters("orders", DataType::Generic);
+        a.add_accepted(3);
+        again.add_delivered();
+        a.add_failed();
+        let snapshot = stats.topic("orders").unwrap();
+        assert_eq!(
+            (snapshot.accepted, snapshot.delivered, snapshot.failed),
+            (3, 1, 1)
+        );
+        assert_eq!(snapshot.pending(), 1);
+        assert!(stats.topic("other").is_none());
+    }
+
+    #[test]
+    fn failures_are_logged_at_most_once_per_interval() {
+        let stats = ProducerStats::default();
+        let c = stats.counters("t", DataType::Logs);
+        let every = std::time::Duration::from_secs(60);
+        assert!(c.should_log_failure(every));
+        assert!(!c.should_log_failure(every));
+    }
+}

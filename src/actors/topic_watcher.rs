@@ -1,0 +1,154 @@
+//! Polls the admin API for approved and active topics and tells the others.
+//!
+//! One `GET /api/topics?status=approved,active` per interval: approved
+//! topics go to the Kafka topic creator, the set of active ones to the
+//! generator pool. While the API cannot be reached nothing changes (running
+//! generators keep running), the watcher asks again after a growing delay,
+//! and it logs one line when the API goes away and one when it is back.
+
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+
+use super::backoff::Backoff;
+use super::generator_pool::{ActiveTopic, SetActive};
+use super::kafka_admin::EnsureTopics;
+use crate::api::TopicView;
+use crate::client::{AdminClient, ClientError};
+use crate::domain::TopicStatus;
+
+/// The longest wait between two tries while the admin API is away.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(15);
+
+/// Watches the registry through the admin API.
+pub struct TopicWatcher {
+    api: AdminClient,
+    interval: Duration,
+    backoff: Backoff,
+    kafka_admin: Recipient<EnsureTopics>,
+    generators: Recipient<SetActive>,
+    // Since when the API has been unavailable, if it is.
+    outage: Option<Instant>,
+    first_poll: bool,
+    active_count: usize,
+}
+
+impl TopicWatcher {
+    pub fn new(
+        admin_url: &str,
+        interval: Duration,
+        kafka_admin: Recipient<EnsureTopics>,
+        generators: Recipient<SetActive>,
+    ) -> Self {
+        // Never wait for an answer longer than an interval (but give a
+        // loaded machine a couple of seconds).
+        let timeout = interval.max(Duration::from_secs(2));
+        Self {
+            api: AdminClient::with_timeout(admin_url, timeout),
+            interval,
+            backoff: Backoff::new(
+                interval.min(Duration::from_secs(1)),
+                MAX_RETRY_DELAY.max(interval),
+            ),
+            kafka_admin,
+            generators,
+            outage: None,
+            first_poll: true,
+            active_count: 0,
+        }
+    }
+
+    fn poll(&mut self, ctx: &mut Context<Self>) {
+        let api = self.api.clone();
+        let fetch = async move {
+            api.topics(&[TopicStatus::Approved, TopicStatus::Active])
+                .await
+        };
+        ctx.spawn(fetch.into_actor(self).map(|result, act, ctx| {
+            let delay = act.handle_answer(result);
+            ctx.run_later(delay, |act, ctx| act.poll(ctx));
+        }));
+    }
+
+    /// Acts on one answer and says when to ask again.
+    fn handle_answer(&mut self, result: Result<Vec<TopicView>, ClientError>) -> Duration {
+        let first = std::mem::replace(&mut self.first_poll, false);
+        match result {
+            Ok(topics) => {
+                if let Some(since) = self.outage.take() {
+                    log::info!(
+                        "admin API at {} is reachable again (after {:.0}s)",
+                        self.api.base_url(),
+                        since.elapsed().as_secs_f64()
+                    );
+                }
+                self.backoff.reset();
+                self.dispatch(topics);
+                self.interval
+            }
+            Err(error) => {
+                if self.outage.is_none() {
+                    self.outage = Some(Instant::now());
+                    if first {
+                        log::warn!("admin API not available yet ({error}); will keep trying");
+                    } else {
+                        log::warn!(
+                            "admin API unavailable ({error}); keeping {} generators running and retrying with backoff",
+                            self.active_count
+                        );
+                    }
+                }
+                let delay = self.backoff.next_delay();
+                log::debug!("admin API still unavailable, next try in {delay:?}");
+                delay
+            }
+        }
+    }
+
+    fn dispatch(&mut self, topics: Vec<TopicView>) {
+        let mut approved = Vec::new();
+        let mut active = Vec::new();
+        for topic in topics {
+            match topic.status {
+                TopicStatus::Approved => approved.push(topic),
+                TopicStatus::Active => active.push(ActiveTopic {
+                    name: topic.topic_name,
+                    data_type: topic.data_type,
+                }),
+                // The filter asked for these two only; ignore anything else.
+                _ => {}
+            }
+        }
+        self.active_count = active.len();
+        self.generators.do_send(SetActive(active));
+        // Sent even when empty, so the creator forgets stale topics.
+        self.kafka_admin.do_send(EnsureTopics(approved));
+    }
+}
+
+impl Actor for TopicWatcher {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.poll(ctx);
+    }
+}
+
+impl Supervised for TopicWatcher {
+    fn restarting(&mut self, _: &mut Self::Context) {
+        log::warn!("topic watcher restarted");
+    }
+}
+
+/// Stops polling for good (shutdown); the sender drops its address after.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StopWatching;
+
+impl Handler<StopWatching> for TopicWatcher {
+    type Result = ();
+
+    fn handle(&mut self, _: StopWatching, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}

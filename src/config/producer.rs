@@ -1,0 +1,191 @@
+use std::time::Duration;
+
+use clap::Parser;
+
+use super::{Secret, missing};
+
+/// How fast each generator produces records for its topic.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// One record every 0.5 to 1.5 seconds, at random, like the original daemon.
+    Relaxed,
+    /// About this many records per second per topic.
+    Rate(f64),
+    /// As fast as the publisher and the broker accept them (`--rate 0`).
+    Unthrottled,
+}
+
+impl Pace {
+    /// Whether a log line per published record is still readable; above
+    /// this the publisher logs a periodic summary instead.
+    pub fn is_gentle(self) -> bool {
+        match self {
+            Pace::Relaxed => true,
+            Pace::Rate(rate) => rate <= 2.0,
+            Pace::Unthrottled => false,
+        }
+    }
+}
+
+/// Everything the producer daemon needs to run, with its key present.
+#[derive(Debug, Clone)]
+pub struct ProducerSettings {
+    pub admin_url: String,
+    pub bootstrap_servers: String,
+    pub producer_key: Secret,
+    /// How often the admin API is asked for approved and active topics.
+    pub poll_interval: Duration,
+    pub pace: Pace,
+    /// Records the publisher holds while Kafka's own queue is full; when it
+    /// is reached, generators wait instead of adding more.
+    pub buffer_capacity: usize,
+    /// How long a shutdown waits for records still in flight.
+    pub flush_timeout: Duration,
+    /// How often the publisher logs its summary when it does not log every record.
+    pub summary_interval: Duration,
+}
+
+impl ProducerSettings {
+    /// Settings with the defaults of the command line.
+    pub fn new(
+        admin_url: impl Into<String>,
+        bootstrap_servers: impl Into<String>,
+        producer_key: Secret,
+    ) -> Self {
+        Self {
+            admin_url: admin_url.into(),
+            bootstrap_servers: bootstrap_servers.into(),
+            producer_key,
+            poll_interval: Duration::from_secs(5),
+            pace: Pace::Relaxed,
+            buffer_capacity: 20_000,
+            flush_timeout: Duration::from_secs(10),
+            summary_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `topicgate-producer`: creates approved topics in Kafka and streams typed
+/// records into every active one.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "topicgate-producer", version, about)]
+pub struct ProducerConfig {
+    /// Base URL of the admin service.
+    #[arg(
+        long,
+        env = "TOPICGATE_ADMIN_URL",
+        default_value = "http://127.0.0.1:5000"
+    )]
+    pub admin_url: String,
+
+    /// Kafka brokers to bootstrap from (host:port[,host:port...]).
+    #[arg(
+        long,
+        env = "KAFKA_BOOTSTRAP_SERVERS",
+        default_value = "127.0.0.1:9092"
+    )]
+    pub bootstrap_servers: String,
+
+    /// Shared key that lets this daemon activate topics (the admin's `--producer-key`).
+    #[arg(long, env = "TOPICGATE_PRODUCER_KEY", hide_env_values = true)]
+    pub producer_key: Option<Secret>,
+
+    /// Seconds between two looks at the admin API for approved and active topics.
+    #[arg(long, env = "TOPICGATE_POLL_INTERVAL", default_value = "5", value_parser = parse_interval)]
+    pub poll_interval: Duration,
+
+    /// Records per second per topic; 0 means as fast as Kafka takes them.
+    /// Without it each topic gets one record every 0.5 to 1.5 seconds.
+    #[arg(long, env = "TOPICGATE_PRODUCER_RATE", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+}
+
+impl ProducerConfig {
+    /// Checks that the producer key is configured; there is no built-in one.
+    pub fn into_settings(self) -> Result<ProducerSettings, String> {
+        let producer_key = self
+            .producer_key
+            .ok_or_else(|| missing("producer key", "--producer-key", "TOPICGATE_PRODUCER_KEY"))?;
+        let mut settings =
+            ProducerSettings::new(self.admin_url, self.bootstrap_servers, producer_key);
+        settings.poll_interval = self.poll_interval;
+        settings.pace = match self.rate {
+            None => Pace::Relaxed,
+            Some(0.0) => Pace::Unthrottled,
+            Some(rate) => Pace::Rate(rate),
+        };
+        Ok(settings)
+    }
+}
+
+fn parse_interval(raw: &str) -> Result<Duration, String> {
+    let seconds: f64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a number of seconds"))?;
+    if !(0.1..=3600.0).contains(&seconds) {
+        return Err("the poll interval must be between 0.1 and 3600 seconds".into());
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn parse_rate(raw: &str) -> Result<f64, String> {
+    let rate: f64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a number of records per second"))?;
+    if !rate.is_finite() || rate < 0.0 {
+        return Err("the rate must be 0 (unthrottled) or a positive number".into());
+    }
+    Ok(rate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "0123456789abcdef0123";
+
+    fn parse(args: &[&str]) -> Result<ProducerSettings, String> {
+        let mut argv = vec!["topicgate-producer"];
+        argv.extend_from_slice(args);
+        ProducerConfig::try_parse_from(argv)
+            .map_err(|e| e.to_string())?
+            .into_settings()
+    }
+
+    #[test]
+    fn defaults_match_the_original_daemon() {
+        let settings = parse(&["--producer-key", KEY]).unwrap();
+        assert_eq!(settings.poll_interval, Duration::from_secs(5));
+        assert_eq!(settings.pace, Pace::Relaxed);
+        assert_eq!(settings.producer_key.expose(), KEY);
+    }
+
+    #[test]
+    fn rate_zero_means_unthrottled() {
+        let settings = parse(&["--producer-key", KEY, "--rate", "0"]).unwrap();
+        assert_eq!(settings.pace, Pace::Unthrottled);
+        let settings = parse(&["--producer-key", KEY, "--rate", "250"]).unwrap();
+        assert_eq!(settings.pace, Pace::Rate(250.0));
+        assert!(parse(&["--producer-key", KEY, "--rate", "-1"]).is_err());
+    }
+
+    #[test]
+    fn fractional_poll_intervals_are_accepted() {
+        let settings = parse(&["--producer-key", KEY, "--poll-interval", "0.5"]).unwrap();
+        assert_eq!(settings.poll_interval, Duration::from_millis(500));
+        assert!(parse(&["--producer-key", KEY, "--poll-interval", "0"]).is_err());
+    }
+
+    #[test]
+    fn a_missing_key_says_how_to_set_it() {
+        // Only meaningful when the variable is not set in the environment.
+        if std::env::var_os("TOPICGATE_PRODUCER_KEY").is_some() {
+            return;
+        }
+        let err = parse(&[]).unwrap_err();
+        assert!(err.contains("TOPICGATE_PRODUCER_KEY"), "{err}");
+        assert!(err.contains("--producer-key"), "{err}");
+    }
+}

@@ -1,0 +1,246 @@
+//! The producer daemon: its actor graph, wired and started.
+//!
+//! ```text
+//! TopicWatcher --EnsureTopics--> KafkaAdmin (create in Kafka, then activate)
+//!      |
+//!      +--------SetActive-----> GeneratorPool --> Generator per active topic
+//!                                                     | PublishBatch
+//!                                                     v
+//!                                                 Publisher --> Kafka
+//! ```
+//!
+//! Every actor runs under an actix `Supervisor`. [`run`] is what the binary
+//! does: start, wait for SIGINT/SIGTERM, stop generating, flush. Tests and
+//! benchmarks use [`ProducerHandle`] to run a daemon on its own thread.
+
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix::prelude::*;
+use anyhow::Context as _;
+
+use crate::actors::generator_pool::{GeneratorPool, InjectFaultInto, StopAll};
+use crate::actors::kafka_admin::{KafkaAdmin, create_admin_client};
+use crate::actors::publisher::{Flush, FlushReport, Publisher, PublisherSettings};
+use crate::actors::stats::ProducerStats;
+use crate::actors::topic_watcher::{StopWatching, TopicWatcher};
+use crate::config::{Pace, ProducerSettings};
+use crate::shutdown;
+
+/// The daemon's actors, running on the current actix system.
+pub struct Running {
+    watcher: Addr<TopicWatcher>,
+    generators: Addr<GeneratorPool>,
+    publisher: Addr<Publisher>,
+    stats: ProducerStats,
+    flush_timeout: Duration,
+}
+
+impl Running {
+    /// Starts the actor graph. Neither the admin API nor Kafka has to be
+    /// up: both are retried until they answer.
+    pub fn start(settings: &ProducerSettings) -> anyhow::Result<Self> {
+        let stats = ProducerStats::default();
+        let publisher = Publisher::start(
+            PublisherSettings {
+                bootstrap_servers: settings.bootstrap_servers.clone(),
+                per_record: settings.pace.is_gentle(),
+                buffer_capacity: settings.buffer_capacity.max(1),
+                summary_interval: settings.summary_interval,
+            },
+            stats.clone(),
+        )
+        .context("cannot create the Kafka producer")?;
+        let kafka = Arc::new(
+            create_admin_client(&settings.bootstrap_servers)
+                .context("cannot create the Kafka admin client")?,
+        );
+        let admin_url = settings.admin_url.clone();
+        let key = settings.producer_key.clone();
+        let kafka_admin = Supervisor::start(move |_| KafkaAdmin::new(kafka, &admin_url, key));
+        let generators =
+            GeneratorPool::start(publisher.clone().recipient(), stats.clone(), settings.pace);
+        let (admin_url, interval) = (settings.admin_url.clone(), settings.poll_interval);
+        let (creator, pool) = (kafka_admin.recipient(), generators.clone().recipient());
+        let watcher =
+            Supervisor::start(move |_| TopicWatcher::new(&admin_url, interval, creator, pool));
+        log::info!(
+            "producer started: admin API {}, Kafka {}, polling every {:.1}s, {}",
+            settings.admin_url,
+            settings.bootstrap_servers,
+            settings.poll_interval.as_secs_f64(),
+            describe(settings.pace)
+        );
+        Ok(Self {
+            watcher,
+            generators,
+            publisher,
+            stats,
+            flush_timeout: settings.flush_timeout,
+        })
+    }
+
+    /// The per-topic counters of this run.
+    pub fn stats(&self) -> &ProducerStats {
+        &self.stats
+    }
+
+    /// The generator pool, to reach generators from tests.
+    pub fn generators(&self) -> Addr<GeneratorPool> {
+        self.generators.clone()
+    }
+
+    /// Stops polling and generating, then delivers what is buffered and in
+    /// flight, waiting at most the configured flush timeout.
+    pub async fn shutdown(self) -> FlushReport {
+        let Running {
+            watcher,
+            generators,
+            publisher,
+            flush_timeout,
+            ..
+        } = self;
+        let _ = watcher.send(StopWatching).await;
+        drop(watcher);
+        if generators.send(StopAll).await.is_err() {
+            log::warn!("the generator pool was already gone at shutdown");
+        }
+        log::info!("generators stopped; flushing records in flight");
+        match publisher
+            .send(Flush {
+                timeout: flush_timeout,
+            })
+            .await
+        {
+            Ok(report) => report,
+            Err(error) => {
+                log::error!("the publisher was gone at shutdown: {error}");
+                FlushReport { undelivered: 0 }
+            }
+        }
+    }
+}
+
+fn describe(pace: Pace) -> String {
+    match pace {
+        Pace::Relaxed => "one record every 0.5-1.5s per topic".into(),
+        Pace::Rate(rate) => format!("{rate} records/s per topic"),
+        Pace::Unthrottled => "unthrottled".into(),
+    }
+}
+
+/// Runs the daemon on the current actix system until SIGINT or SIGTERM.
+pub async fn run(settings: ProducerSettings) -> anyhow::Result<()> {
+    let running = Running::start(&settings)?;
+    shutdown::signal().await;
+    let report = running.shutdown().await;
+    if report.undelivered == 0 {
+        log::info!("producer stopped");
+    } else {
+        log::warn!(
+            "producer stopped with {} records undelivered",
+            report.undelivered
+        );
+    }
+    Ok(())
+}
+
+/// A daemon running in-process on its own thread with its own actix
+/// system, for tests and benchmarks. Dropping it stops the daemon too.
+pub struct ProducerHandle {
+    stats: ProducerStats,
+    generators: Addr<GeneratorPool>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: mpsc::Receiver<FlushReport>,
+    thread: Option<JoinHandle<()>>,
+    stop_bound: Duration,
+}
+
+impl ProducerHandle {
+    /// Starts a daemon and returns once its actors are running.
+    pub fn start(settings: ProducerSettings) -> anyhow::Result<Self> {
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (done_tx, done) = mpsc::channel();
+        let stop_bound = settings.flush_timeout + Duration::from_secs(15);
+        let thread = std::thread::Builder::new()
+            .name("topicgate-producer".into())
+            .spawn(move || {
+                actix_rt::System::new().block_on(async move {
+                    let running = match Running::start(&settings) {
+                        Ok(running) => running,
+                        Err(error) => {
+                            let _ = ready_tx.send(Err(error));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok((running.stats().clone(), running.generators())));
+                    // A dropped handle stops the daemon as well.
+                    let _ = stop_rx.await;
+                    let _ = done_tx.send(running.shutdown().await);
+                });
+            })
+            .context("cannot start the producer thread")?;
+        let (stats, generators) = ready_rx
+            .recv_timeout(Duration::from_secs(30))
+            .context("the producer did not start")??;
+        Ok(Self {
+            stats,
+            generators,
+            stop: Some(stop),
+            done,
+            thread: Some(thread),
+            stop_bound,
+        })
+    }
+
+    /// The daemon's per-topic counters; they stay readable after `stop`.
+    pub fn stats(&self) -> &ProducerStats {
+        &self.stats
+    }
+
+    /// Makes the generator of `topic` fail, to watch it being restarted.
+    /// Answers whether the topic had a generator. For tests only.
+    pub async fn inject_fault(&self, topic: &str) -> bool {
+        self.generators
+            .send(InjectFaultInto {
+                topic: topic.to_owned(),
+            })
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Stops generating, flushes (bounded) and waits for the daemon's
+    /// thread; returns what could not be delivered.
+    pub fn stop(mut self) -> anyhow::Result<FlushReport> {
+        self.shut_down()
+    }
+
+    fn shut_down(&mut self) -> anyhow::Result<FlushReport> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let report = self
+            .done
+            .recv_timeout(self.stop_bound)
+            .context("the producer did not stop in time")?;
+        if let Some(thread) = self.thread.take() {
+            thread
+                .join()
+                .map_err(|_| anyhow::anyhow!("the producer thread panicked"))?;
+        }
+        Ok(report)
+    }
+}
+
+impl Drop for ProducerHandle {
+    fn drop(&mut self) {
+        if self.thread.is_some()
+            && let Err(error) = self.shut_down()
+        {
+            log::warn!("stopping the producer: {error:#}");
+        }
+    }
+}
