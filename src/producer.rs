@@ -102,7 +102,9 @@ impl Running {
             flush_timeout,
             ..
         } = self;
-        let _ = watcher.send(StopWatching).await;
+        // Dropping the last address before the watcher handles the message
+        // keeps its supervisor from restarting it.
+        watcher.do_send(StopWatching);
         drop(watcher);
         if generators.send(StopAll).await.is_err() {
             log::warn!("the generator pool was already gone at shutdown");

@@ -1,0 +1,160 @@
+//! Helpers of the producer daemon's tests: start a daemon against a test
+//! admin, read back what it wrote to Kafka, wait for conditions (bounded).
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use topicgate::config::{Pace, ProducerSettings, Secret};
+use topicgate::domain::Envelope;
+use topicgate::producer::ProducerHandle;
+
+/// The watcher's interval in these tests.
+pub const POLL: Duration = Duration::from_secs(1);
+
+/// Starts a daemon polling `admin_url` every [`POLL`].
+pub fn start_producer(admin_url: &str, bootstrap: &str, key: &str, pace: Pace) -> ProducerHandle {
+    // Shown with --nocapture (RUST_LOG=info), captured otherwise.
+    let _ = env_logger::builder().is_test(true).try_init();
+    let key = Secret::new(key).expect("a valid producer key");
+    let mut settings = ProducerSettings::new(admin_url, bootstrap, key);
+    settings.poll_interval = POLL;
+    settings.pace = pace;
+    settings.summary_interval = Duration::from_secs(2);
+    ProducerHandle::start(settings).expect("the producer starts")
+}
+
+/// Polls `condition` every 100 ms until it holds; false after `bound`.
+pub async fn eventually<F, Fut>(bound: Duration, mut condition: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + bound;
+    loop {
+        if condition().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn client(bootstrap: &str) -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set(
+            "group.id",
+            format!("producer-tests-{:016x}", rand::random::<u64>()),
+        )
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("a Kafka consumer")
+}
+
+/// Partition count and replication factor of `topic`, if Kafka has it.
+pub async fn topic_layout(bootstrap: &str, topic: &str) -> Option<(usize, usize)> {
+    let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
+    blocking(move || {
+        let metadata = client(&bootstrap)
+            .fetch_metadata(Some(&topic), Duration::from_secs(5))
+            .ok()?;
+        let found = metadata.topics().iter().find(|t| t.name() == topic)?;
+        if found.error().is_some() || found.partitions().is_empty() {
+            return None;
+        }
+        let replicas = found.partitions()[0].replicas().len();
+        Some((found.partitions().len(), replicas))
+    })
+    .await
+}
+
+/// Records in `topic` so far: the sum of its partitions' end offsets.
+pub async fn record_count(bootstrap: &str, topic: &str) -> i64 {
+    let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
+    blocking(move || {
+        let consumer = client(&bootstrap);
+        let metadata = consumer
+            .fetch_metadata(Some(&topic), Duration::from_secs(5))
+            .expect("topic metadata");
+        let partitions = metadata
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic)
+            .map(|t| t.partitions().len())
+            .unwrap_or(0);
+        (0..partitions as i32)
+            .map(|p| {
+                consumer
+                    .fetch_watermarks(&topic, p, Duration::from_secs(5))
+                    .expect("watermarks")
+                    .1
+            })
+            .sum()
+    })
+    .await
+}
+
+/// One record read back: its key and envelope.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub key: String,
+    pub envelope: Envelope,
+}
+
+/// Reads `topic` from the beginning until `want` records arrived or
+/// `bound` passed, then a little longer to catch any extra (duplicates).
+pub async fn read_all(bootstrap: &str, topic: &str, want: usize, bound: Duration) -> Vec<Received> {
+    let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
+    blocking(move || {
+        let consumer = client(&bootstrap);
+        let metadata = consumer
+            .fetch_metadata(Some(&topic), Duration::from_secs(5))
+            .expect("topic metadata");
+        let partitions = metadata
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic)
+            .map(|t| t.partitions().len())
+            .expect("the topic exists");
+        let mut assignment = TopicPartitionList::new();
+        for p in 0..partitions as i32 {
+            assignment
+                .add_partition_offset(&topic, p, Offset::Beginning)
+                .expect("assignment");
+        }
+        consumer.assign(&assignment).expect("assign");
+        let deadline = Instant::now() + bound;
+        let mut records = Vec::new();
+        let mut quiet_until: Option<Instant> = None;
+        while Instant::now() < deadline {
+            if records.len() >= want {
+                let until = *quiet_until.get_or_insert(Instant::now() + Duration::from_secs(2));
+                if Instant::now() >= until {
+                    break;
+                }
+            }
+            let Some(result) = consumer.poll(Duration::from_millis(200)) else {
+                continue;
+            };
+            let message = result.expect("a record");
+            let key = String::from_utf8_lossy(message.key().unwrap_or_default()).into_owned();
+            let envelope: Envelope =
+                serde_json::from_slice(message.payload().unwrap_or_default()).expect("an envelope");
+            records.push(Received { key, envelope });
+        }
+        records
+    })
+    .await
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    actix_rt::task::spawn_blocking(work)
+        .await
+        .expect("blocking helper")
+}
