@@ -49,6 +49,7 @@ impl Running {
                 per_record: settings.pace.is_gentle(),
                 buffer_capacity: settings.buffer_capacity.max(1),
                 summary_interval: settings.summary_interval,
+                kafka_overrides: settings.kafka_overrides.clone(),
             },
             stats.clone(),
         )

@@ -119,10 +119,14 @@ impl ProducerContext for DeliveryContext {
 /// The daemon's Kafka producer type.
 pub type KafkaProducer = ThreadedProducer<DeliveryContext>;
 
-/// Creates the producer; it connects lazily, so a broker that is down is
-/// not an error here.
-pub fn create_producer(bootstrap_servers: &str, per_record: bool) -> KafkaResult<KafkaProducer> {
-    producer_config(bootstrap_servers).create_with_context(DeliveryContext::new(per_record))
+/// Creates the publisher's producer from its settings; it connects lazily,
+/// so a broker that is down is not an error here.
+pub fn create_producer(settings: &PublisherSettings) -> KafkaResult<KafkaProducer> {
+    let mut config = producer_config(&settings.bootstrap_servers);
+    for (key, value) in &settings.kafka_overrides {
+        config.set(key, value);
+    }
+    config.create_with_context(DeliveryContext::new(settings.per_record))
 }
 
 /// How the publisher behaves.
@@ -135,6 +139,8 @@ pub struct PublisherSettings {
     pub buffer_capacity: usize,
     /// Period of the summary log line when not logging every record.
     pub summary_interval: Duration,
+    /// librdkafka settings applied over [`producer_config`].
+    pub kafka_overrides: Vec<(String, String)>,
 }
 
 /// One record for the publisher: its key and its envelope.
@@ -211,7 +217,7 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn new(settings: PublisherSettings, stats: ProducerStats) -> KafkaResult<Self> {
-        let producer = create_producer(&settings.bootstrap_servers, settings.per_record)?;
+        let producer = create_producer(&settings)?;
         Ok(Self {
             settings,
             producer,
@@ -368,7 +374,7 @@ impl Actor for Publisher {
 impl Supervised for Publisher {
     fn restarting(&mut self, _: &mut Self::Context) {
         self.drain_scheduled = false;
-        match create_producer(&self.settings.bootstrap_servers, self.settings.per_record) {
+        match create_producer(&self.settings) {
             Ok(producer) => self.producer = producer,
             Err(error) => log::error!("cannot create a new Kafka producer: {error}"),
         }

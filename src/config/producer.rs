@@ -43,6 +43,9 @@ pub struct ProducerSettings {
     pub flush_timeout: Duration,
     /// How often the publisher logs its summary when it does not log every record.
     pub summary_interval: Duration,
+    /// Extra librdkafka settings for the producer, applied last (tuning,
+    /// or a small queue in tests of backpressure).
+    pub kafka_overrides: Vec<(String, String)>,
 }
 
 impl ProducerSettings {
@@ -61,6 +64,7 @@ impl ProducerSettings {
             buffer_capacity: 20_000,
             flush_timeout: Duration::from_secs(10),
             summary_interval: Duration::from_secs(10),
+            kafka_overrides: Vec::new(),
         }
     }
 }

@@ -17,13 +17,23 @@ pub const POLL: Duration = Duration::from_secs(1);
 
 /// Starts a daemon polling `admin_url` every [`POLL`].
 pub fn start_producer(admin_url: &str, bootstrap: &str, key: &str, pace: Pace) -> ProducerHandle {
+    start_producer_with(admin_url, bootstrap, key, |settings| settings.pace = pace)
+}
+
+/// Like [`start_producer`], with a chance to change the settings.
+pub fn start_producer_with(
+    admin_url: &str,
+    bootstrap: &str,
+    key: &str,
+    tune: impl FnOnce(&mut ProducerSettings),
+) -> ProducerHandle {
     // Shown with --nocapture (RUST_LOG=info), captured otherwise.
     let _ = env_logger::builder().is_test(true).try_init();
     let key = Secret::new(key).expect("a valid producer key");
     let mut settings = ProducerSettings::new(admin_url, bootstrap, key);
     settings.poll_interval = POLL;
-    settings.pace = pace;
     settings.summary_interval = Duration::from_secs(2);
+    tune(&mut settings);
     ProducerHandle::start(settings).expect("the producer starts")
 }
 
