@@ -186,6 +186,26 @@ async fn active_topics_have_the_producer_shape() {
     );
     assert_eq!(topic["topic_name"], "t-active");
     assert!(topic["activated_at"].is_string());
+
+    // The answer follows every change at once, however often it is read.
+    let ids = admin.get("/api/topics?status=active").await.body;
+    let active_id = ids[0]["topic_id"].as_i64().unwrap() as i32;
+    admin.deactivate(active_id).await;
+    assert_eq!(admin.get("/api/topics/active").await.body, json!([]));
+    admin.reactivate(active_id).await;
+    assert_eq!(admin.get("/api/topics/active").await.body, json!([]));
+    admin.activate("t-active").await;
+    admin.activate("t-approved").await;
+    let names: Vec<String> = admin
+        .get("/api/topics/active")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["topic_name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["t-active", "t-approved"]);
 }
 
 #[actix_rt::test]

@@ -4,6 +4,8 @@
 //! message per intent and await the answer.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix::prelude::*;
 use chrono::Utc;
@@ -16,21 +18,45 @@ use crate::domain::{TopicStatus, Transition};
 
 pub struct TopicRegistry {
     pool: DbPool,
+    topics_version: TopicsVersion,
     /// The registry file, for health checks that must see the file itself.
     path: PathBuf,
 }
 
 impl TopicRegistry {
     /// Starts `threads` registry workers sharing `pool`.
-    pub fn start(pool: DbPool, path: PathBuf, threads: usize) -> Addr<TopicRegistry> {
+    pub fn start(
+        pool: DbPool,
+        path: PathBuf,
+        topics_version: TopicsVersion,
+        threads: usize,
+    ) -> Addr<TopicRegistry> {
         SyncArbiter::start(threads, move || TopicRegistry {
             pool: pool.clone(),
+            topics_version: topics_version.clone(),
             path: path.clone(),
         })
     }
 
     fn conn(&self) -> Result<db::DbConn, RegistryError> {
         Ok(self.pool.get()?)
+    }
+}
+
+/// Counts committed changes to the topics table, so readers can tell
+/// whether something they cached is still current without asking.
+#[derive(Clone, Default)]
+pub struct TopicsVersion(Arc<AtomicU64>);
+
+impl TopicsVersion {
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Called after a change has committed, never before: a reader that
+    /// saw the old number then read newer rows only refreshes once more.
+    fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -47,7 +73,9 @@ impl Handler<CreateTopic> for TopicRegistry {
     type Result = Result<TopicView, RegistryError>;
 
     fn handle(&mut self, msg: CreateTopic, _: &mut Self::Context) -> Self::Result {
-        db::topics::create(&mut *self.conn()?, &msg.0).map(|t| t.view())
+        let topic = db::topics::create(&mut *self.conn()?, &msg.0)?;
+        self.topics_version.bump();
+        Ok(topic.view())
     }
 }
 
@@ -87,8 +115,7 @@ impl Handler<ActiveTopics> for TopicRegistry {
     type Result = Result<Vec<ActiveTopic>, RegistryError>;
 
     fn handle(&mut self, _: ActiveTopics, _: &mut Self::Context) -> Self::Result {
-        let topics = db::topics::list(&mut *self.conn()?, &[TopicStatus::Active])?;
-        Ok(topics.iter().map(|t| t.active_view()).collect())
+        db::topics::active(&mut *self.conn()?)
     }
 }
 
@@ -116,7 +143,11 @@ impl Handler<ChangeStatus> for TopicRegistry {
             msg.reason.as_deref(),
             Utc::now().naive_utc(),
         )?;
-        Ok((changed.topic().view(), matches!(changed, Changed::Moved(_))))
+        let moved = matches!(changed, Changed::Moved(_));
+        if moved {
+            self.topics_version.bump();
+        }
+        Ok((changed.topic().view(), moved))
     }
 }
 

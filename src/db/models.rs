@@ -4,7 +4,7 @@ use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 
 use super::schema::{topic_events, topics, user_subscriptions};
-use crate::api::{ActiveTopic, SubscriptionView, TopicView};
+use crate::api::{SubscriptionView, TopicView};
 use crate::domain::{DataType, TopicStatus};
 
 /// Timestamps are stored as UTC without an offset.
@@ -43,16 +43,6 @@ impl Topic {
             activated_at: self.activated_at.map(utc),
             created_by: self.created_by.clone(),
             description: self.description.clone(),
-        }
-    }
-
-    pub fn active_view(&self) -> ActiveTopic {
-        ActiveTopic {
-            topic_name: self.name.clone(),
-            description: self.description.clone(),
-            activated_at: self.activated_at.map(utc),
-            partitions: self.partitions,
-            data_type: self.data_type,
         }
     }
 }

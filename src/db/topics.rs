@@ -6,10 +6,11 @@ use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
 use super::error::is_unique_violation;
+use super::models::utc;
 use super::models::{NewEvent, NewTopic, Topic, TopicEvent};
 use super::schema::{topic_events, topics, user_subscriptions};
-use crate::api::Stats;
-use crate::domain::{TopicStatus, Transition};
+use crate::api::{ActiveTopic, Stats};
+use crate::domain::{DataType, TopicStatus, Transition};
 
 /// Which topic a change is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +77,34 @@ pub fn list(
         query = query.filter(topics::status.eq_any(statuses.to_vec()));
     }
     Ok(query.load(conn)?)
+}
+
+/// Active topics in the producer's shape, newest first. Reads only the
+/// columns that shape needs: the producer and consumers poll this often.
+pub fn active(conn: &mut SqliteConnection) -> Result<Vec<ActiveTopic>, RegistryError> {
+    let rows: Vec<(String, String, Option<NaiveDateTime>, i32, DataType)> = topics::table
+        .filter(topics::status.eq(TopicStatus::Active))
+        .order((topics::created_at.desc(), topics::id.desc()))
+        .select((
+            topics::name,
+            topics::description,
+            topics::activated_at,
+            topics::partitions,
+            topics::data_type,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(topic_name, description, activated_at, partitions, data_type)| ActiveTopic {
+                topic_name,
+                description,
+                activated_at: activated_at.map(utc),
+                partitions,
+                data_type,
+            },
+        )
+        .collect())
 }
 
 pub fn find(conn: &mut SqliteConnection, topic: &TopicRef) -> Result<Topic, RegistryError> {

@@ -19,9 +19,9 @@ use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
 
 pub use error::ApiError;
-use state::AppState;
+use state::{ActiveTopicsCache, AppState};
 
-use crate::actors::registry::TopicRegistry;
+use crate::actors::registry::{TopicRegistry, TopicsVersion};
 use crate::config::AdminSettings;
 use crate::db;
 
@@ -44,13 +44,21 @@ impl Application {
                 settings.database_url.display()
             )
         })?;
+        let topics_version = TopicsVersion::default();
         // Readers run in parallel under WAL; writers queue on SQLite's lock.
-        let registry = TopicRegistry::start(pool, settings.database_url.clone(), 4);
+        let registry = TopicRegistry::start(
+            pool,
+            settings.database_url.clone(),
+            topics_version.clone(),
+            4,
+        );
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             registry,
+            topics_version,
+            active_topics: ActiveTopicsCache::default(),
             producer_key: settings.producer_key,
             admin_token: settings.admin_token,
             max_replication_factor: settings.max_replication_factor,

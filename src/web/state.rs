@@ -1,15 +1,20 @@
+use std::sync::RwLock;
+
 use actix::Addr;
 use actix::dev::{MessageResponse, ToEnvelope};
 use actix::{Handler, Message};
+use actix_web::web::Bytes;
 
 use super::error::ApiError;
-use crate::actors::registry::TopicRegistry;
+use crate::actors::registry::{TopicRegistry, TopicsVersion};
 use crate::config::Secret;
 use crate::db::RegistryError;
 
 /// What every handler shares: the registry's address and the secrets.
 pub struct AppState {
     pub registry: Addr<TopicRegistry>,
+    pub topics_version: TopicsVersion,
+    pub active_topics: ActiveTopicsCache,
     pub producer_key: Secret,
     pub admin_token: Secret,
     pub max_replication_factor: i32,
@@ -26,5 +31,29 @@ impl AppState {
         Result<T, RegistryError>: MessageResponse<TopicRegistry, M>,
     {
         Ok(self.registry.send(msg).await??)
+    }
+}
+
+/// The serialised answer of `GET /api/topics/active`, kept until the topics
+/// table changes. Every producer and consumer polls that endpoint; between
+/// changes they all get the same bytes without a trip to the database.
+#[derive(Default)]
+pub struct ActiveTopicsCache(RwLock<Option<(u64, Bytes)>>);
+
+impl ActiveTopicsCache {
+    /// The cached body if it was read at `version`.
+    pub fn get(&self, version: u64) -> Option<Bytes> {
+        let entry = self.0.read().ok()?;
+        entry
+            .as_ref()
+            .filter(|(cached, _)| *cached == version)
+            .map(|(_, body)| body.clone())
+    }
+
+    /// Remembers `body`, read after `version` was current.
+    pub fn put(&self, version: u64, body: Bytes) {
+        if let Ok(mut entry) = self.0.write() {
+            *entry = Some((version, body));
+        }
     }
 }

@@ -59,8 +59,24 @@ async fn get(state: web::Data<AppState>, id: web::Path<i32>) -> Result<HttpRespo
 }
 
 async fn active(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let topics = state.ask(ActiveTopics).await?;
-    Ok(HttpResponse::Ok().json(topics))
+    // Read the version before the rows: if a change lands in between, the
+    // cache holds newer rows under an older version and is refreshed once
+    // more, never the other way round.
+    let version = state.topics_version.current();
+    let body = match state.active_topics.get(version) {
+        Some(body) => body,
+        None => {
+            let topics = state.ask(ActiveTopics).await?;
+            let body = web::Bytes::from(
+                serde_json::to_vec(&topics).map_err(|e| ApiError::Unexpected(e.into()))?,
+            );
+            state.active_topics.put(version, body.clone());
+            body
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// Records a topic request; shared by the API and the dashboard form.
