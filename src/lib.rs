@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod launcher;
 pub mod producer;
 pub mod repl;
 pub mod shutdown;

@@ -25,7 +25,12 @@ fn main() -> std::process::ExitCode {
             app.port(),
             database.display()
         );
-        // actix-web stops gracefully on SIGINT and SIGTERM.
+        let server = app.handle();
+        actix_web::rt::spawn(async move {
+            topicgate::shutdown::signal().await;
+            // Finish requests in flight, then stop.
+            server.stop(true).await;
+        });
         app.run_until_stopped().await?;
         log::info!("topicgate-admin stopped");
         anyhow::Ok(())

@@ -2,10 +2,12 @@
 //! fallbacks, parsed by clap.
 
 mod admin;
+mod launcher;
 mod producer;
 mod secret;
 
 pub use admin::{AdminConfig, AdminSettings};
+pub use launcher::{LauncherCommand, LauncherConfig, UpConfig};
 pub use producer::{Pace, ProducerConfig, ProducerSettings};
 pub use secret::Secret;
 

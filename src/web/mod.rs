@@ -84,7 +84,9 @@ impl Application {
                 .service(assets::routes())
                 .configure(|cfg| dashboard::routes(cfg, session_key.clone()))
         })
-        .listen(listener)?;
+        .listen(listener)?
+        // Each binary decides what a signal stops (see `shutdown::signal`).
+        .disable_signals();
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
@@ -103,7 +105,7 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped; SIGINT and SIGTERM stop it gracefully.
+    /// Serves until stopped through [`Application::handle`].
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }

@@ -1,0 +1,48 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// `topicgate`: brings the whole system up on one machine for a first try.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "topicgate", version, about)]
+pub struct LauncherConfig {
+    #[command(subcommand)]
+    pub command: LauncherCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum LauncherCommand {
+    /// Start Kafka (unless KAFKA_BOOTSTRAP_SERVERS is set), the admin service
+    /// and the producer daemon; Ctrl-C stops everything that was started.
+    Up(UpConfig),
+    /// Manage the project's local Kafka: start, stop, status (see scripts/kafka.sh).
+    Kafka {
+        /// Arguments for scripts/kafka.sh, e.g. `start --brokers 3`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct UpConfig {
+    /// Address of the admin service (API and dashboard).
+    #[arg(long, env = "TOPICGATE_BIND", default_value = "127.0.0.1:5000")]
+    pub bind: String,
+
+    /// Where the registry, generated secrets and logs live.
+    #[arg(long, env = "TOPICGATE_DATA_DIR", default_value = ".topicgate")]
+    pub data_dir: PathBuf,
+
+    /// An existing Kafka to use instead of starting the local one.
+    #[arg(long, env = "KAFKA_BOOTSTRAP_SERVERS")]
+    pub bootstrap_servers: Option<String>,
+
+    /// Port of the local Kafka when it is started here.
+    #[arg(long, default_value_t = 9092)]
+    pub kafka_port: u16,
+
+    /// How often the producer looks for newly approved topics, in seconds.
+    #[arg(long, env = "TOPICGATE_POLL_INTERVAL", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub poll_interval: u64,
+}

@@ -1,0 +1,207 @@
+//! `topicgate up`: the whole system on one machine, for a first try.
+//!
+//! Runs the admin service and the producer daemon in this process (the
+//! role binaries run them separately, on as many machines as wanted), and
+//! the project's local Kafka unless one is configured.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::client::AdminClient;
+use crate::config::{AdminSettings, ProducerSettings, Secret, UpConfig};
+use crate::producer::Running;
+use crate::shutdown;
+use crate::web::Application;
+
+/// How long the admin service may take to answer its health check.
+const ADMIN_READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Brings everything up, waits for Ctrl-C or SIGTERM, then stops everything
+/// it started, newest first.
+pub async fn up(config: UpConfig) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let admin_token = secret(
+        "TOPICGATE_ADMIN_TOKEN",
+        &config.data_dir.join("admin-token"),
+    )?;
+    let producer_key = secret(
+        "TOPICGATE_PRODUCER_KEY",
+        &config.data_dir.join("producer-key"),
+    )?;
+
+    let kafka = match &config.bootstrap_servers {
+        Some(servers) => Kafka::External(servers.clone()),
+        None => Kafka::start_local(config.kafka_port)?,
+    };
+
+    let app = Application::build(AdminSettings {
+        bind: config.bind.clone(),
+        database_url: config.data_dir.join("topicgate.db"),
+        producer_key: producer_key.clone(),
+        admin_token,
+        max_replication_factor: 3,
+        workers: Some(2),
+    })?;
+    let host = config
+        .bind
+        .rsplit_once(':')
+        .map_or("127.0.0.1", |(host, _)| host);
+    let admin_url = format!("http://{host}:{}", app.port());
+    let server = app.handle();
+    let serving = actix_rt::spawn(app.run_until_stopped());
+    wait_for_admin(&admin_url).await?;
+
+    let mut producer_settings = ProducerSettings::new(&admin_url, kafka.servers(), producer_key);
+    producer_settings.poll_interval = Duration::from_secs(config.poll_interval);
+    let producer = Running::start(&producer_settings)?;
+
+    print_banner(&config, &admin_url, &kafka);
+    shutdown::signal().await;
+
+    println!(
+        "\nStopping: producer, admin service{}...",
+        kafka.stop_note()
+    );
+    let report = producer.shutdown().await;
+    if report.undelivered > 0 {
+        log::warn!(
+            "{} records were not delivered before shutdown",
+            report.undelivered
+        );
+    }
+    server.stop(true).await;
+    let _ = serving.await;
+    kafka.stop();
+    println!("topicgate stopped.");
+    Ok(())
+}
+
+/// A secret from the environment, else the one kept in `file`, else a new
+/// one written there (readable by this user only) for the next run.
+fn secret(env: &str, file: &Path) -> anyhow::Result<Secret> {
+    if let Ok(value) = std::env::var(env) {
+        return Secret::new(value).map_err(|e| anyhow::anyhow!("{env} {e}"));
+    }
+    if let Ok(kept) = std::fs::read_to_string(file) {
+        return Secret::new(kept.trim()).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()));
+    }
+    let fresh = Secret::generate();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut out = options
+        .open(file)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    writeln!(out, "{}", fresh.expose())?;
+    Ok(fresh)
+}
+
+async fn wait_for_admin(admin_url: &str) -> anyhow::Result<()> {
+    let client = AdminClient::new(admin_url);
+    let started = Instant::now();
+    loop {
+        match client.health().await {
+            Ok(_) => return Ok(()),
+            Err(e) if started.elapsed() > ADMIN_READY_TIMEOUT => {
+                bail!("the admin service did not become healthy: {e}")
+            }
+            Err(_) => actix_rt::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+fn print_banner(config: &UpConfig, admin_url: &str, kafka: &Kafka) {
+    let token_file = config.data_dir.join("admin-token");
+    let login = if std::env::var("TOPICGATE_ADMIN_TOKEN").is_ok() {
+        "the token in TOPICGATE_ADMIN_TOKEN".to_owned()
+    } else {
+        format!("the token in {} (cat {0})", token_file.display())
+    };
+    let servers = kafka.servers();
+    println!(
+        "\ntopicgate is up.\n\
+         \n  Dashboard   {admin_url}/\
+         \n  Log in with {login}\
+         \n  Kafka       {servers}{}\
+         \n  Consumer    cargo run --release --bin topicgate-consumer -- --user \"$USER\" \\\
+         \n                --admin-url {admin_url} --bootstrap-servers {servers}\
+         \n\nRequest a topic on the dashboard, approve it, and the producer starts streaming\n\
+         into it within {}s. Press Ctrl-C to stop everything.\n",
+        match kafka {
+            Kafka::Local { .. } => " (local, stopped on exit)",
+            Kafka::External(_) => " (KAFKA_BOOTSTRAP_SERVERS)",
+        },
+        config.poll_interval,
+    );
+}
+
+/// The Kafka that this run uses.
+enum Kafka {
+    /// Started here by scripts/kafka.sh; stopped on the way out.
+    Local { servers: String, script: PathBuf },
+    /// Someone else's; left alone.
+    External(String),
+}
+
+impl Kafka {
+    fn start_local(port: u16) -> anyhow::Result<Self> {
+        let script = kafka_script();
+        println!(
+            "Starting the local Apache Kafka on 127.0.0.1:{port} (the first run fetches it from Maven Central; this takes a minute)..."
+        );
+        let output = Command::new(&script)
+            .args(["start", "--port", &port.to_string()])
+            // Progress goes straight to the terminal.
+            .stderr(Stdio::inherit())
+            .output()
+            .with_context(|| format!("cannot run {}", script.display()))?;
+        if !output.status.success() {
+            bail!(
+                "the local Kafka did not start (see the lines above); to use another one, set KAFKA_BOOTSTRAP_SERVERS"
+            );
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let servers = stdout
+            .lines()
+            .rev()
+            .find_map(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("127.0.0.1:{port}"));
+        Ok(Kafka::Local { servers, script })
+    }
+
+    fn servers(&self) -> &str {
+        match self {
+            Kafka::Local { servers, .. } | Kafka::External(servers) => servers,
+        }
+    }
+
+    fn stop_note(&self) -> &'static str {
+        match self {
+            Kafka::Local { .. } => ", Kafka",
+            Kafka::External(_) => "",
+        }
+    }
+
+    fn stop(&self) {
+        if let Kafka::Local { script, .. } = self {
+            match Command::new(script).arg("stop").status() {
+                Ok(status) if status.success() => {}
+                _ => log::warn!("stopping the local Kafka failed; run scripts/kafka.sh stop"),
+            }
+        }
+    }
+}
+
+/// scripts/kafka.sh of this checkout, unless `TOPICGATE_KAFKA_SCRIPT` names another.
+pub fn kafka_script() -> PathBuf {
+    std::env::var_os("TOPICGATE_KAFKA_SCRIPT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka.sh"))
+}
