@@ -127,6 +127,9 @@ impl Actor for Generator {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        if self.retired {
+            return;
+        }
         log::info!(
             "generating {} records for {}",
             self.counters.data_type(),
@@ -144,6 +147,11 @@ impl Actor for Generator {
 
 impl Supervised for Generator {
     fn restarting(&mut self, _: &mut Self::Context) {
+        // Retired while someone still held its address: not a failure; it
+        // idles until the last address is dropped, then stops for good.
+        if self.retired {
+            return;
+        }
         self.counters.add_restart();
         self.pacer.reset(Instant::now());
         log::warn!(

@@ -1,0 +1,207 @@
+//! Throughput of the producer daemon's pipeline against a plain rdkafka
+//! producer loop, on the same broker, with the same payloads and the same
+//! librdkafka settings (idempotence, acks=all).
+//!
+//! - baseline: one thread makes sensor payloads with the daemon's payload
+//!   maker, wraps and serialises them, and `send`s them to a
+//!   `ThreadedProducer` in a loop, sleeping 1 ms whenever librdkafka's queue
+//!   is full; timed until every record is acknowledged.
+//! - pipeline: an unthrottled `Generator` actor hands batches to the
+//!   `Publisher` actor, which serialises and enqueues them; timed until as
+//!   many records as the baseline's are acknowledged.
+//!
+//! Each side runs `BENCH_ROUNDS` times (default 3), alternating which goes
+//! first, each run on a fresh topic of 3 partitions; the median of each
+//! side is reported.
+//!
+//! ```text
+//! cargo bench --bench producer_pipeline
+//! BENCH_MESSAGES=500000 BENCH_ROUNDS=5 KAFKA_BOOTSTRAP_SERVERS=host:port cargo bench --bench producer_pipeline
+//! ```
+//! Without `KAFKA_BOOTSTRAP_SERVERS` it starts (or reuses) the local broker
+//! of `scripts/kafka.sh`.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use rdkafka::admin::{AdminOptions, NewTopic, TopicReplication};
+use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::types::RDKafkaErrorCode;
+use topicgate::actors::generator::{Generator, Retire};
+use topicgate::actors::kafka_admin::create_admin_client;
+use topicgate::actors::payloads::PayloadMaker;
+use topicgate::actors::publisher::{Flush, Publisher, PublisherSettings, create_producer};
+use topicgate::actors::stats::ProducerStats;
+use topicgate::config::Pace;
+use topicgate::domain::{DataType, Envelope};
+
+const PARTITIONS: i32 = 3;
+const DATA_TYPE: DataType = DataType::Sensor;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn bootstrap_servers() -> String {
+    if let Ok(servers) = std::env::var("KAFKA_BOOTSTRAP_SERVERS")
+        && !servers.trim().is_empty()
+    {
+        return servers;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kafka.sh");
+    let output = Command::new("bash")
+        .args([script, "start"])
+        .output()
+        .expect("running scripts/kafka.sh start");
+    assert!(
+        output.status.success(),
+        "scripts/kafka.sh start failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .and_then(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
+        .expect("scripts/kafka.sh printed the bootstrap servers")
+        .to_owned()
+}
+
+fn settings(bootstrap: &str) -> PublisherSettings {
+    PublisherSettings {
+        bootstrap_servers: bootstrap.to_owned(),
+        per_record: false,
+        buffer_capacity: 20_000,
+        summary_interval: Duration::from_secs(3600),
+        kafka_overrides: Vec::new(),
+    }
+}
+
+async fn fresh_topic(bootstrap: &str, side: &str) -> String {
+    let name = format!("bench-{side}-{:016x}", rand::random::<u64>());
+    let admin = create_admin_client(bootstrap).expect("a Kafka admin client");
+    let topic = NewTopic::new(&name, PARTITIONS, TopicReplication::Fixed(1));
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results = admin
+        .create_topics([&topic], &options)
+        .await
+        .expect("create the topic");
+    for result in results {
+        result.expect("the topic is created");
+    }
+    // Let every partition get its leader before the clock starts.
+    actix_rt::time::sleep(Duration::from_secs(2)).await;
+    name
+}
+
+/// A plain producer loop; messages per second until all are acknowledged.
+fn baseline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
+    let producer = create_producer(&settings(bootstrap)).expect("a producer");
+    let stats = ProducerStats::default();
+    let counters = stats.counters(topic, DATA_TYPE);
+    let mut rng = SmallRng::from_rng(&mut rand::rng());
+    let mut maker = PayloadMaker::new(DATA_TYPE, &mut rng);
+    let started = Instant::now();
+    for seq in 0..messages {
+        let payload = maker.make(&mut rng, seq);
+        let envelope = Envelope::new(topic, DATA_TYPE, payload.value);
+        let value = serde_json::to_vec(&envelope).expect("serialise");
+        loop {
+            let record = BaseRecord::with_opaque_to(topic, Arc::clone(&counters))
+                .key(payload.key.as_str())
+                .payload(value.as_slice());
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((e, _)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::QueueFull) => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err((e, _)) => panic!("send failed: {e}"),
+            }
+        }
+    }
+    counters.add_accepted(messages);
+    producer
+        .flush(Duration::from_secs(120))
+        .expect("flush within 2 minutes");
+    let elapsed = started.elapsed();
+    let done = counters.snapshot();
+    assert_eq!(done.delivered, messages, "baseline lost records: {done:?}");
+    messages as f64 / elapsed.as_secs_f64()
+}
+
+/// The daemon's generator and publisher, unthrottled; messages per second
+/// until `messages` are acknowledged.
+async fn pipeline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
+    let stats = ProducerStats::default();
+    let publisher = Publisher::start(settings(bootstrap), stats.clone()).expect("a publisher");
+    let counters = stats.counters(topic, DATA_TYPE);
+    let started = Instant::now();
+    let generator = Generator::start(
+        Arc::clone(&counters),
+        Arc::new(AtomicU64::new(0)),
+        Pace::Unthrottled,
+        publisher.clone().recipient(),
+    );
+    while counters.snapshot().delivered < messages {
+        actix_rt::time::sleep(Duration::from_millis(1)).await;
+    }
+    let elapsed = started.elapsed();
+    let _ = generator.send(Retire).await;
+    drop(generator);
+    let report = publisher
+        .send(Flush {
+            timeout: Duration::from_secs(60),
+        })
+        .await
+        .expect("flush");
+    let done = counters.snapshot();
+    assert_eq!(report.undelivered, 0, "pipeline left records: {done:?}");
+    assert_eq!(done.failed, 0, "pipeline lost records: {done:?}");
+    messages as f64 / elapsed.as_secs_f64()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .try_init();
+    let messages = env_number("BENCH_MESSAGES", 300_000);
+    let rounds = env_number("BENCH_ROUNDS", 3).max(1);
+    let bootstrap = bootstrap_servers();
+    println!(
+        "producer pipeline vs plain rdkafka loop: {messages} {DATA_TYPE} records per run, \
+         {rounds} rounds, {PARTITIONS} partitions, broker {bootstrap}"
+    );
+    let system = actix_rt::System::new();
+    let (mut plain, mut actors) = (Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        // Alternate which side goes first, so neither always meets a
+        // broker still busy with the other's records.
+        for side in if round % 2 == 1 { [0, 1] } else { [1, 0] } {
+            if side == 0 {
+                let topic = system.block_on(fresh_topic(&bootstrap, "baseline"));
+                let rate = baseline(&bootstrap, &topic, messages);
+                println!("round {round}: baseline {rate:>10.0} msg/s");
+                plain.push(rate);
+            } else {
+                let topic = system.block_on(fresh_topic(&bootstrap, "pipeline"));
+                let rate = system.block_on(pipeline(&bootstrap, &topic, messages));
+                println!("round {round}: pipeline {rate:>10.0} msg/s");
+                actors.push(rate);
+            }
+        }
+    }
+    let (plain, actors) = (median(plain), median(actors));
+    println!("baseline (median): {plain:.0} msg/s");
+    println!("pipeline (median): {actors:.0} msg/s");
+    println!("pipeline / baseline: {:.1}%", 100.0 * actors / plain);
+}
