@@ -331,9 +331,15 @@ launch_node() {
       -Dkafka.logs.dir="$dir" -Dlog4j2.configurationFile="$INSTANCE/log4j2.properties" \
       -cp "$LIBS/*" kafka.Kafka "$dir/server.properties"
   ) </dev/null >"$dir/stdout.log" 2>&1 {LOCK_FD}>&- &
-  echo $! >"$dir/pid"
+  local pid=$! tries=0
+  echo "$pid" >"$dir/pid"
   # Not this shell's job any more: no "Killed" notice when it is stopped.
-  disown $!
+  disown "$pid"
+  # Until the subshell has exec'd java, its command line is still this
+  # script's; wait for that so node_running tells the truth from here on.
+  while ! node_running "$i" && kill -0 "$pid" 2>/dev/null && ((tries++ < 100)); do
+    sleep 0.1
+  done
 }
 
 print_log_tail() {

@@ -1,0 +1,325 @@
+//! A real Apache Kafka for integration tests.
+//!
+//! Most tests only need [`bootstrap_servers`]: it returns
+//! `KAFKA_BOOTSTRAP_SERVERS` when that is set, and otherwise starts (or
+//! reuses) the shared local broker of `scripts/kafka.sh` on 127.0.0.1:9092.
+//! Tests that break brokers start their own cluster with [`KafkaInstance`].
+//! Give every test its own topic and group names with [`unique_name`].
+//!
+//! Every helper here panics with a readable message on failure: they are for
+//! tests only.
+// Each test binary compiles this module but uses only part of it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+/// The environment variable naming an existing Kafka to test against.
+pub const BOOTSTRAP_ENV: &str = "KAFKA_BOOTSTRAP_SERVERS";
+
+/// How long the topic helpers wait for the cluster to show a new topic.
+const TOPIC_WAIT: Duration = Duration::from_secs(60);
+
+/// Bootstrap servers of the Kafka that tests share.
+///
+/// `KAFKA_BOOTSTRAP_SERVERS` when set; otherwise `scripts/kafka.sh start` runs
+/// once per test process. The script holds a lock while starting, so test
+/// binaries running side by side share one broker, which keeps running
+/// afterwards for the next run (stop it with `scripts/kafka.sh stop`).
+pub fn bootstrap_servers() -> String {
+    static SERVERS: OnceLock<String> = OnceLock::new();
+    SERVERS
+        .get_or_init(|| match std::env::var(BOOTSTRAP_ENV) {
+            Ok(servers) if !servers.trim().is_empty() => servers,
+            _ => run_start(&["start"]),
+        })
+        .clone()
+}
+
+/// A fresh name such as `orders-3f9c0a1b2d4e5f60` for a topic or group, so
+/// tests never see each other's data, even on a broker kept between runs.
+pub fn unique_name(prefix: &str) -> String {
+    format!("{prefix}-{:016x}", rand::random::<u64>())
+}
+
+/// A Kafka cluster of its own for a test that stops, kills or restarts
+/// brokers: `brokers` combined broker+controller nodes forming one KRaft
+/// quorum.
+///
+/// Node `i` (0-based, also its Kafka node id) serves clients on
+/// `127.0.0.1:{base_port + i}` and its controller on `base_port + 100 + i`,
+/// so pick base ports at least 200 apart for instances that may run at the
+/// same time, and away from the shared broker's 9092 (19092 and up is a good
+/// range). The instance lives under `.cache/kafka/run/<name>/`; starting
+/// throws away whatever an earlier run left there. Dropping the instance
+/// deletes it, except while panicking: then its nodes are stopped and the
+/// logs are kept for a look.
+pub struct KafkaInstance {
+    name: String,
+    brokers: usize,
+    base_port: u16,
+    bootstrap: String,
+}
+
+impl KafkaInstance {
+    /// Starts a fresh instance and waits until every node answers metadata
+    /// requests. Blocks for a few seconds per node.
+    pub fn start(name: &str, brokers: usize, base_port: u16) -> KafkaInstance {
+        let bootstrap = run_start(&[
+            "start",
+            "--fresh",
+            "--name",
+            name,
+            "--brokers",
+            &brokers.to_string(),
+            "--port",
+            &base_port.to_string(),
+        ]);
+        KafkaInstance {
+            name: name.to_owned(),
+            brokers,
+            base_port,
+            bootstrap,
+        }
+    }
+
+    /// All nodes' client addresses, comma-separated, for `bootstrap.servers`.
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.bootstrap
+    }
+
+    /// The client address of one node.
+    pub fn node_address(&self, node: usize) -> String {
+        format!("127.0.0.1:{}", self.port_of(node))
+    }
+
+    /// Number of nodes.
+    pub fn brokers(&self) -> usize {
+        self.brokers
+    }
+
+    /// Stops one node cleanly (SIGTERM: it hands over its partitions first).
+    pub fn stop_node(&self, node: usize) {
+        self.port_of(node);
+        run_script(&["stop-node", &node.to_string(), "--name", &self.name]);
+    }
+
+    /// Kills one node with SIGKILL, as a crash or power loss would.
+    pub fn kill_node(&self, node: usize) {
+        self.port_of(node);
+        run_script(&["kill-node", &node.to_string(), "--name", &self.name]);
+    }
+
+    /// Starts a stopped or killed node again on its old data and waits until
+    /// the cluster lists it. Its replicas may still be catching up: wait for
+    /// full in-sync replica sets with [`wait_for_topic`] where that matters.
+    pub fn start_node(&self, node: usize) {
+        self.port_of(node);
+        run_script(&["start-node", &node.to_string(), "--name", &self.name]);
+    }
+
+    /// Stops every node cleanly and starts them again on the same data.
+    pub fn restart(&self) {
+        run_script(&["restart", "--name", &self.name]);
+    }
+
+    fn port_of(&self, node: usize) -> u16 {
+        assert!(
+            node < self.brokers,
+            "instance '{}' has nodes 0..{}, not {node}",
+            self.name,
+            self.brokers
+        );
+        self.base_port + node as u16
+    }
+}
+
+impl Drop for KafkaInstance {
+    fn drop(&mut self) {
+        let command = if std::thread::panicking() {
+            eprintln!(
+                "keeping the logs of Kafka instance '{}' in .cache/kafka/run/{}/",
+                self.name, self.name
+            );
+            "stop"
+        } else {
+            "destroy"
+        };
+        // Never panic in drop: a failure here only leaves processes behind,
+        // and the next start of this name throws them away.
+        if let Err(message) = try_run_script(&[command, "--name", &self.name]) {
+            eprintln!("{message}");
+        }
+    }
+}
+
+/// Creates a topic through rdkafka's AdminClient and waits until the
+/// cluster's metadata shows it with every partition led and fully in sync.
+///
+/// `config` holds topic settings such as `("min.insync.replicas", "2")`.
+pub async fn create_topic(
+    bootstrap: &str,
+    topic: &str,
+    partitions: i32,
+    replication: i32,
+    config: &[(&str, &str)],
+) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("creating a Kafka admin client");
+    let mut new_topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(replication));
+    for (key, value) in config {
+        new_topic = new_topic.set(key, value);
+    }
+    let options = AdminOptions::new()
+        .operation_timeout(Some(Duration::from_secs(30)))
+        .request_timeout(Some(Duration::from_secs(30)));
+    let results = admin
+        .create_topics([&new_topic], &options)
+        .await
+        .unwrap_or_else(|e| panic!("creating topic {topic} on {bootstrap}: {e}"));
+    for result in results {
+        if let Err((name, code)) = result {
+            panic!("creating topic {name} on {bootstrap}: {code}");
+        }
+    }
+    wait_for_topic(bootstrap, topic, partitions).await;
+}
+
+/// Waits (at most a minute) until the metadata shows `topic` with
+/// `partitions` partitions, each with a leader and all replicas in sync.
+pub async fn wait_for_topic(bootstrap: &str, topic: &str, partitions: i32) {
+    let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let client = metadata_client(&bootstrap);
+        let deadline = Instant::now() + TOPIC_WAIT;
+        loop {
+            let Err(state) = topic_state(&client, &topic, partitions) else {
+                return;
+            };
+            assert!(
+                Instant::now() < deadline,
+                "topic {topic} not ready on {bootstrap} within {TOPIC_WAIT:?}: {state}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    })
+    .await
+    .expect("waiting for topic metadata");
+}
+
+/// The node id leading each partition of `topic`, by partition number
+/// (-1 where a partition has no leader).
+pub fn partition_leaders(bootstrap: &str, topic: &str) -> Vec<i32> {
+    let client = metadata_client(bootstrap);
+    let metadata = client
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("metadata for {topic} from {bootstrap}: {e}"));
+    let found = metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic)
+        .unwrap_or_else(|| panic!("{bootstrap} does not know topic {topic}"));
+    let mut leaders: Vec<(i32, i32)> = found
+        .partitions()
+        .iter()
+        .map(|p| (p.id(), p.leader()))
+        .collect();
+    leaders.sort_unstable();
+    leaders.into_iter().map(|(_, leader)| leader).collect()
+}
+
+fn metadata_client(bootstrap: &str) -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("creating a Kafka metadata client")
+}
+
+/// `Ok` when the topic is ready, else a description of what is missing.
+fn topic_state(client: &BaseConsumer, topic: &str, partitions: i32) -> Result<(), String> {
+    let metadata = client
+        .fetch_metadata(Some(topic), Duration::from_secs(5))
+        .map_err(|e| format!("metadata request failed: {e}"))?;
+    let found = metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic)
+        .ok_or("topic missing from metadata")?;
+    if let Some(error) = found.error() {
+        return Err(format!("topic error {error:?}"));
+    }
+    if found.partitions().len() != partitions as usize {
+        return Err(format!(
+            "{} of {partitions} partitions",
+            found.partitions().len()
+        ));
+    }
+    for p in found.partitions() {
+        if p.error().is_some() || p.leader() < 0 {
+            return Err(format!("partition {} has no leader yet", p.id()));
+        }
+        if p.isr().len() != p.replicas().len() {
+            return Err(format!(
+                "partition {}: in-sync replicas {:?} of {:?}",
+                p.id(),
+                p.isr(),
+                p.replicas()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka.sh")
+}
+
+/// Runs `scripts/kafka.sh`, panicking with its output when it fails. Returns
+/// the bootstrap servers it printed last, or an empty string.
+fn run_script(args: &[&str]) -> String {
+    try_run_script(args).unwrap_or_else(|message| panic!("{message}"))
+}
+
+/// Runs a command of the script that prints the bootstrap servers last.
+fn run_start(args: &[&str]) -> String {
+    let servers = run_script(args);
+    assert!(
+        !servers.is_empty(),
+        "scripts/kafka.sh {} printed no KAFKA_BOOTSTRAP_SERVERS line",
+        args.join(" ")
+    );
+    servers
+}
+
+fn try_run_script(args: &[&str]) -> Result<String, String> {
+    let output = Command::new("bash")
+        .arg(script())
+        .args(args)
+        .output()
+        .map_err(|e| format!("running {}: {e}", script().display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "scripts/kafka.sh {} failed ({}):\n{}{}",
+            args.join(" "),
+            output.status,
+            stdout,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(stdout
+        .lines()
+        .last()
+        .and_then(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
+        .unwrap_or_default()
+        .to_owned())
+}
