@@ -2,4 +2,5 @@
 #![allow(dead_code)]
 
 pub mod admin;
+pub mod browser;
 pub mod kafka;

@@ -1,0 +1,297 @@
+//! The dashboard in a real headless Chromium, against an in-process admin
+//! service, an in-process producer daemon and the real Kafka: an admin logs
+//! in, requests a topic with the form, approves it and watches it turn
+//! ACTIVE without reloading (the page refreshes its live part by itself),
+//! then deactivates it. Every step leaves a screenshot under
+//! `target/browser-artifacts/`.
+//!
+//! The time from the click on Approve to the ACTIVE row is printed, never
+//! asserted; `approval_to_active_timings` (ignored by default) repeats that
+//! measurement for `docs/benchmarks.md`.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::admin::TestAdmin;
+use support::browser::Browser;
+use support::kafka::{bootstrap_servers, unique_name};
+use topicgate::config::{Pace, ProducerSettings, Secret};
+use topicgate::domain::TopicStatus;
+use topicgate::producer::ProducerHandle;
+
+/// The producer's poll interval in the main test.
+const POLL: Duration = Duration::from_secs(1);
+
+/// How long a page may take to show the outcome of a form post.
+const PAGE: Duration = Duration::from_secs(15);
+
+/// Bound for the ACTIVE row to appear without a reload: the page refreshes
+/// every 10 s, so this leaves room for a refresh that comes too early plus
+/// the next one, and for a slow two-core machine.
+const LIVE: Duration = Duration::from_secs(40);
+
+fn start_producer(admin: &TestAdmin, bootstrap: &str, poll: Duration) -> ProducerHandle {
+    // Shown with --nocapture (RUST_LOG=info), captured otherwise.
+    let _ = env_logger::builder().is_test(true).try_init();
+    let key = Secret::new(&admin.producer_key).expect("a valid producer key");
+    let mut settings = ProducerSettings::new(&admin.base_url, bootstrap, key);
+    settings.poll_interval = poll;
+    settings.pace = Pace::Rate(5.0);
+    ProducerHandle::start(settings).expect("the producer starts")
+}
+
+fn row(name: &str) -> String {
+    format!("#topics tr[data-topic=\"{name}\"]")
+}
+
+fn row_with(name: &str, status: TopicStatus) -> String {
+    format!("{}[data-status=\"{status}\"]", row(name))
+}
+
+/// The id in the first cell of `name`'s row.
+async fn topic_id(browser: &Browser, name: &str) -> i32 {
+    let text = browser.text(&format!("{} td", row(name))).await;
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("the first cell of {name}'s row is {text:?}, not an id"))
+}
+
+/// The number on one stat card, e.g. `active`.
+async fn card(browser: &Browser, stat: &str) -> i64 {
+    let css = format!("#stats .card[data-stat=\"{stat}\"] .value");
+    let text = browser.text(&css).await;
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{css} shows {text:?}, not a number"))
+}
+
+async fn log_in(browser: &mut Browser, admin: &TestAdmin) {
+    browser.click("#login-link").await;
+    browser.expect("#admin-token", PAGE).await;
+    browser.fill("#admin-token", &admin.admin_token).await;
+    browser.click("#login-submit").await;
+    // Back on the dashboard, now with the admin's session.
+    browser.expect("header .badge", PAGE).await;
+}
+
+async fn request_topic(browser: &Browser, name: &str) {
+    browser.fill("#topic-name", name).await;
+    browser.fill("#created-by", "team-iot").await;
+    browser.fill("#partitions", "2").await;
+    browser.fill("#replication-factor", "1").await;
+    browser.select("#data-type", "sensor").await;
+    browser
+        .fill("#description", "Temperature, humidity and pressure")
+        .await;
+    browser.click("#create-submit").await;
+}
+
+/// What one approval looked like from the browser.
+struct Approval {
+    /// Click on Approve until the registry said ACTIVE (polled over HTTP).
+    registry: Option<Duration>,
+    /// Click on Approve until the row showed ACTIVE, without a reload.
+    dashboard: Duration,
+}
+
+/// Clicks Approve in `name`'s row and waits for the row to show ACTIVE
+/// without navigating, checking the registry beside it.
+async fn approve_and_watch(browser: &mut Browser, admin: &TestAdmin, name: &str) -> Approval {
+    let id = topic_id(browser, name).await;
+    let clicked = Instant::now();
+    browser
+        .click(&format!("{} button[data-action=approve]", row(name)))
+        .await;
+    // The form posts and redirects back: that load shows APPROVED, and
+    // from here on the page must not load again.
+    browser
+        .expect(&row_with(name, TopicStatus::Approved), PAGE)
+        .await;
+    browser.execute("window.__marker = 1; return true").await;
+    browser.screenshot("approved").await;
+    let loaded_at = browser.text("#updated").await;
+    let page = browser.url().await;
+
+    let deadline = clicked + LIVE;
+    let mut registry = None;
+    let dashboard = loop {
+        if registry.is_none() && admin.topic(id).await.status == TopicStatus::Active {
+            registry = Some(clicked.elapsed());
+        }
+        if browser
+            .find(&row_with(name, TopicStatus::Active))
+            .await
+            .is_some()
+        {
+            break clicked.elapsed();
+        }
+        if Instant::now() >= deadline {
+            let shot = browser.screenshot("not-active").await;
+            panic!(
+                "{name} not ACTIVE in the page {LIVE:?} after the click \
+                 (registry ACTIVE after {registry:?}); screenshot {}",
+                shot.display()
+            );
+        }
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    assert_eq!(
+        browser
+            .execute("return window.__marker === 1 ? 'kept' : 'lost'")
+            .await,
+        Value::from("kept"),
+        "the page was reloaded instead of refreshed in place"
+    );
+    assert_eq!(browser.url().await, page, "the page navigated away");
+    assert_ne!(
+        browser.text("#updated").await,
+        loaded_at,
+        "the footer's time stamp did not follow the live refresh"
+    );
+    Approval {
+        registry,
+        dashboard,
+    }
+}
+
+#[actix_rt::test]
+async fn an_admin_approves_a_topic_and_watches_it_turn_active_without_reloading() {
+    let bootstrap = bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let producer = start_producer(&admin, &bootstrap, POLL);
+    let mut browser = Browser::start("dashboard").await;
+    let name = unique_name("sensor");
+
+    browser.goto(&admin.url("/")).await;
+    browser.expect("#stats", PAGE).await;
+    assert!(
+        browser.find("#topics").await.is_none(),
+        "a fresh registry lists topics"
+    );
+    browser.screenshot("dashboard").await;
+
+    log_in(&mut browser, &admin).await;
+    browser.screenshot("logged-in").await;
+
+    let active_before = card(&browser, "active").await;
+    request_topic(&browser, &name).await;
+    browser
+        .expect(&row_with(&name, TopicStatus::Pending), PAGE)
+        .await;
+    let flash = browser.text("#flash").await;
+    assert!(flash.contains(&name), "flash after the request: {flash:?}");
+    let cells = browser.text(&row(&name)).await;
+    for shown in ["sensor", "team-iot", "Temperature, humidity and pressure"] {
+        assert!(cells.contains(shown), "{shown:?} missing from {cells:?}");
+    }
+    assert_eq!(card(&browser, "pending").await, 1);
+    browser.screenshot("requested").await;
+
+    let approval = approve_and_watch(&mut browser, &admin, &name).await;
+    println!(
+        "approval -> ACTIVE with a {POLL:?} poll and the page's 10 s refresh: \
+         registry {:?}, dashboard {:?}",
+        approval.registry, approval.dashboard
+    );
+    browser.screenshot("active").await;
+    assert_eq!(card(&browser, "active").await, active_before + 1);
+    assert_eq!(card(&browser, "approved").await, 0);
+    assert_eq!(card(&browser, "pending").await, 0);
+    assert!(
+        browser
+            .find(&format!("{} button[data-action=deactivate]", row(&name)))
+            .await
+            .is_some(),
+        "an active topic offers Deactivate"
+    );
+
+    browser
+        .click(&format!("{} button[data-action=deactivate]", row(&name)))
+        .await;
+    browser
+        .expect(&row_with(&name, TopicStatus::Inactive), PAGE)
+        .await;
+    assert_eq!(card(&browser, "active").await, active_before);
+    assert_eq!(card(&browser, "inactive").await, 1);
+    let activity = browser.text("#activity").await;
+    assert!(activity.contains("inactive"), "{activity}");
+    browser.screenshot("inactive").await;
+    assert_eq!(
+        admin.topic(topic_id(&browser, &name).await).await.status,
+        TopicStatus::Inactive
+    );
+
+    println!("screenshots in {}", browser.artifacts().display());
+    browser.close().await;
+    producer.stop().expect("the producer stops");
+}
+
+/// Repeats the approval in the browser a few times and prints the times
+/// from the click to ACTIVE, for `docs/benchmarks.md`:
+///
+/// `TOPICGATE_BENCH_POLL=5 TOPICGATE_BENCH_RUNS=5 cargo test --test browser_dashboard -- --ignored --nocapture`
+#[actix_rt::test]
+#[ignore = "a measurement; run it on purpose"]
+async fn approval_to_active_timings() {
+    let env_number = |name: &str, default: f64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(default)
+    };
+    let poll = Duration::from_secs_f64(env_number("TOPICGATE_BENCH_POLL", 5.0));
+    let runs = env_number("TOPICGATE_BENCH_RUNS", 5.0) as usize;
+    let bootstrap = bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let producer = start_producer(&admin, &bootstrap, poll);
+    let mut browser = Browser::start("approval-timings").await;
+    browser.goto(&admin.url("/")).await;
+    log_in(&mut browser, &admin).await;
+
+    let mut registry = Vec::new();
+    let mut dashboard = Vec::new();
+    for run in 1..=runs {
+        let name = unique_name("sensor");
+        admin.create_topic(&name, 1, 1).await;
+        browser.goto(&admin.url("/")).await;
+        browser
+            .expect(&row_with(&name, TopicStatus::Pending), PAGE)
+            .await;
+        let approval = approve_and_watch(&mut browser, &admin, &name).await;
+        println!(
+            "run {run}: registry ACTIVE after {:?}, dashboard after {:?}",
+            approval.registry, approval.dashboard
+        );
+        if let Some(at) = approval.registry {
+            registry.push(at);
+        }
+        dashboard.push(approval.dashboard);
+    }
+    println!("poll interval {poll:?}, page refresh 10 s, {runs} runs");
+    println!("registry ACTIVE:  {}", summary(&mut registry));
+    println!("dashboard ACTIVE: {}", summary(&mut dashboard));
+    browser.close().await;
+    producer.stop().expect("the producer stops");
+}
+
+fn summary(times: &mut [Duration]) -> String {
+    if times.is_empty() {
+        return "no samples".into();
+    }
+    times.sort_unstable();
+    let n = times.len();
+    let median = if n % 2 == 1 {
+        times[n / 2]
+    } else {
+        (times[n / 2 - 1] + times[n / 2]) / 2
+    };
+    format!(
+        "median {:.2} s, min {:.2} s, max {:.2} s",
+        median.as_secs_f64(),
+        times[0].as_secs_f64(),
+        times[n - 1].as_secs_f64()
+    )
+}
