@@ -280,6 +280,10 @@ create_instance() {
     die "broker ports $PORT-$last_b overlap controller ports $CPORT-$last_c"
   fi
   ((last_b < 65536 && last_c < 65536)) || die "ports out of range"
+  local p
+  for p in $(seq "$PORT" "$last_b") $(seq "$CPORT" "$last_c"); do
+    port_open "$p" && die "port $p, needed by '$NAME', is already in use by another process"
+  done
   rm -rf "$INSTANCE"
   mkdir -p "$INSTANCE"
   write_log4j_config
