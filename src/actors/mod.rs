@@ -4,6 +4,7 @@
 //! - producer: `topic_watcher` -> `kafka_admin` -> `generator` -> `publisher` -> Kafka
 //! - consumer: REPL -> `consumer_session` -> printer and message store
 
+pub mod consumer_session;
 pub mod registry;
 
 // The producer daemon's actors and their helpers.

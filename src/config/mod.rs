@@ -2,11 +2,15 @@
 //! fallbacks, parsed by clap.
 
 mod admin;
+mod consumer;
 mod launcher;
 mod producer;
 mod secret;
 
 pub use admin::{AdminConfig, AdminSettings};
+pub use consumer::{
+    ColorChoice, ConsumerCommand, ConsumerConfig, ConsumerSettings, TailArgs, file_safe,
+};
 pub use launcher::{LauncherCommand, LauncherConfig, UpConfig};
 pub use producer::{Pace, ProducerConfig, ProducerSettings};
 pub use secret::Secret;

@@ -1,0 +1,571 @@
+//! `ConsumerSession`: one user's Kafka consumer, with its message store and
+//! the sink that shows its messages.
+//!
+//! The REPL thread sends one message per command and waits for the
+//! [`Reply`]. Records flow one way, on the session's arbiter: Kafka ->
+//! [`pump::Pump`] -> message store -> sink -> offset store. The admin API is
+//! asked through an `awc` client, so the session must be started on an
+//! arbiter (awc is not `Send`); blocking work (committing, measuring lag,
+//! reading history) runs on tokio's blocking pool.
+
+pub mod kafka;
+pub mod pump;
+pub mod record;
+pub mod stats;
+pub mod subscriptions;
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+use rdkafka::consumer::{CommitMode, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use tokio::sync::oneshot;
+
+use crate::api::{ActiveTopic, SubscriptionView};
+use crate::client::AdminClient;
+use crate::store::{StorePool, StoredMessage};
+use kafka::{ConsumerOptions, KafkaHealth, SessionConsumer};
+use pump::{Pump, Sink};
+use stats::{Counters, PartitionLag, Stats};
+use subscriptions::{Subscribed, SubscriptionError};
+
+/// Who the session consumes for, and where from.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    pub user: String,
+    pub group: String,
+    pub bootstrap_servers: String,
+}
+
+/// The answer to every session command.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// It worked; a sentence saying what happened.
+    Done(String),
+    /// It did not; a sentence saying why and what to do.
+    Problem(String),
+    Topics(Vec<ActiveTopic>),
+    Subscriptions(Vec<SubscriptionView>),
+    Stats(Box<StatsReport>),
+    History {
+        topic: String,
+        messages: Vec<StoredMessage>,
+    },
+}
+
+/// Everything `stats` shows.
+#[derive(Debug, Clone)]
+pub struct StatsReport {
+    pub user: String,
+    pub group: String,
+    pub running_since: Option<DateTime<Utc>>,
+    /// The live Kafka subscription.
+    pub topics: Vec<String>,
+    pub counters: Counters,
+    /// Per assigned partition; empty when stopped.
+    pub lag: Vec<PartitionLag>,
+    pub last_error: Option<(DateTime<Utc>, String)>,
+}
+
+/// The session actor. See the module documentation.
+pub struct ConsumerSession {
+    settings: SessionSettings,
+    admin: AdminClient,
+    store: StorePool,
+    sink: Rc<RefCell<dyn Sink>>,
+    /// Topics the running consumer is (or a started one will be) subscribed to.
+    topics: BTreeSet<String>,
+    running: Option<Live>,
+    /// Tells a pump that ended on its own from one stopped on request.
+    generation: u64,
+    stats: Rc<RefCell<Stats>>,
+    health: Arc<KafkaHealth>,
+}
+
+/// A started consumer and its pump.
+struct Live {
+    generation: u64,
+    consumer: Arc<SessionConsumer>,
+    stop: oneshot::Sender<()>,
+    pump: tokio::task::JoinHandle<()>,
+    since: DateTime<Utc>,
+}
+
+impl ConsumerSession {
+    /// A stopped session; `start` it with [`Start`]. Must be called on the
+    /// arbiter the actor will run on.
+    pub fn new(
+        settings: SessionSettings,
+        admin: AdminClient,
+        store: StorePool,
+        sink: Rc<RefCell<dyn Sink>>,
+    ) -> Self {
+        Self {
+            settings,
+            admin,
+            store,
+            sink,
+            topics: BTreeSet::new(),
+            running: None,
+            generation: 0,
+            stats: Rc::default(),
+            health: Arc::default(),
+        }
+    }
+
+    fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Points the running consumer at the current topic set at once.
+    fn resubscribe(&self) -> Result<(), KafkaError> {
+        let Some(running) = &self.running else {
+            return Ok(());
+        };
+        if self.topics.is_empty() {
+            running.consumer.unsubscribe();
+            return Ok(());
+        }
+        let topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
+        running.consumer.subscribe(&topics)
+    }
+
+    /// Stops the pump and returns a future that commits the stored offsets
+    /// and closes the consumer (leaving the group), off the event loop.
+    fn stop_running(&mut self) -> Option<impl Future<Output = ()> + 'static> {
+        let running = self.running.take()?;
+        let _ = running.stop.send(());
+        let health = Arc::clone(&self.health);
+        Some(async move {
+            // Once the pump task is done, this is the last consumer handle,
+            // so the close happens on the blocking pool below.
+            let _ = running.pump.await;
+            let consumer = running.consumer;
+            let closed = tokio::task::spawn_blocking(move || {
+                let committed = consumer.commit_consumer_state(CommitMode::Sync);
+                drop(consumer);
+                committed
+            })
+            .await;
+            match closed {
+                Ok(Ok(())) | Ok(Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset))) => {}
+                Ok(Err(e)) => {
+                    log::warn!("final commit failed: {e}");
+                    health.record_error(format!("final commit failed: {e}"));
+                }
+                Err(e) => log::warn!("closing the consumer failed: {e}"),
+            }
+        })
+    }
+
+    /// Creates the consumer for `self.topics` and starts its pump.
+    fn launch(&mut self, ctx: &mut Context<Self>) -> Result<String, String> {
+        let settings = &self.settings;
+        let client_id = format!("topicgate-consumer-{}", settings.user);
+        let options = ConsumerOptions {
+            bootstrap_servers: &settings.bootstrap_servers,
+            group: &settings.group,
+            client_id: &client_id,
+        };
+        let consumer = kafka::create_consumer(&options, Arc::clone(&self.health))
+            .map_err(|e| format!("could not create the Kafka consumer: {e}"))?;
+        let topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
+        consumer
+            .subscribe(&topics)
+            .map_err(|e| format!("could not subscribe to {}: {e}", topics.join(", ")))?;
+        let store = self
+            .store
+            .get()
+            .map_err(|e| format!("message store unavailable: {e}"))?;
+        let consumer = Arc::new(consumer);
+        let (stop, stopped) = oneshot::channel();
+        self.generation += 1;
+        let generation = self.generation;
+        let pump = Pump {
+            consumer: Arc::clone(&consumer),
+            store: Some(store),
+            sink: Rc::clone(&self.sink),
+            stats: Rc::clone(&self.stats),
+            health: Arc::clone(&self.health),
+            limit: None,
+            idle_timeout: None,
+        };
+        let addr = ctx.address();
+        let pump = actix_rt::spawn(async move {
+            let end = pump.run(stopped).await;
+            addr.do_send(PumpEnded {
+                generation,
+                error: end.err().map(|e| e.to_string()),
+            });
+        });
+        self.running = Some(Live {
+            generation,
+            consumer,
+            stop,
+            pump,
+            since: Utc::now(),
+        });
+        Ok(format!(
+            "Consumer started for {} (group {}). Messages appear as they arrive.",
+            topics.join(", "),
+            self.settings.group
+        ))
+    }
+
+    fn admin_problem(&self, e: &dyn std::fmt::Display, unreachable: bool) -> String {
+        match (unreachable, self.is_running()) {
+            (true, true) => format!("{e}. Nothing changed; the consumer keeps running."),
+            (true, false) => format!("{e}. Nothing changed; check that the admin service runs."),
+            _ => e.to_string(),
+        }
+    }
+}
+
+impl Actor for ConsumerSession {
+    type Context = Context<Self>;
+
+    fn stopping(&mut self, _: &mut Self::Context) -> Running {
+        if let Some(stop) = self.stop_running() {
+            // The system is going down; commit what we can in the background.
+            actix_rt::spawn(stop);
+        }
+        Running::Stop
+    }
+}
+
+/// List the active topics.
+#[derive(Message)]
+#[rtype(result = "Reply")]
+pub struct ListTopics;
+
+impl Handler<ListTopics> for ConsumerSession {
+    type Result = ResponseActFuture<Self, Reply>;
+
+    fn handle(&mut self, _: ListTopics, _: &mut Self::Context) -> Self::Result {
+        let admin = self.admin.clone();
+        Box::pin(
+            async move { admin.active_topics().await }
+                .into_actor(self)
+                .map(|answer, act, _| match answer {
+                    Ok(topics) => Reply::Topics(topics),
+                    Err(e) => Reply::Problem(act.admin_problem(&e, e.is_unreachable())),
+                }),
+        )
+    }
+}
+
+/// List the user's subscriptions.
+#[derive(Message)]
+#[rtype(result = "Reply")]
+pub struct ListSubscriptions;
+
+impl Handler<ListSubscriptions> for ConsumerSession {
+    type Result = ResponseActFuture<Self, Reply>;
+
+    fn handle(&mut self, _: ListSubscriptions, _: &mut Self::Context) -> Self::Result {
+        let admin = self.admin.clone();
+        let user = self.settings.user.clone();
+        Box::pin(
+            async move { admin.subscriptions(&user).await }
+                .into_actor(self)
+                .map(|answer, act, _| match answer {
+                    Ok(subscriptions) => Reply::Subscriptions(subscriptions),
+                    Err(e) => Reply::Problem(act.admin_problem(&e, e.is_unreachable())),
+                }),
+        )
+    }
+}
+
+/// Subscribe to a topic: recorded through the admin API, and added to the
+/// running consumer at once.
+#[derive(Message)]
+#[rtype(result = "Reply")]
+pub struct Subscribe(pub String);
+
+impl Handler<Subscribe> for ConsumerSession {
+    type Result = ResponseActFuture<Self, Reply>;
+
+    fn handle(&mut self, Subscribe(topic): Subscribe, _: &mut Self::Context) -> Self::Result {
+        let admin = self.admin.clone();
+        let user = self.settings.user.clone();
+        Box::pin(
+            async move {
+                let result = subscriptions::subscribe(&admin, &user, &topic).await;
+                (topic, result)
+            }
+            .into_actor(self)
+            .map(|(topic, result), act, _| {
+                let subscribed = match result {
+                    Ok(subscribed) => subscribed,
+                    Err(e) => return Reply::Problem(act.admin_problem(&e, e.is_unreachable())),
+                };
+                act.topics.insert(topic.clone());
+                if let Err(e) = act.resubscribe() {
+                    return Reply::Problem(format!(
+                        "Subscribed to '{topic}', but the consumer could not add it: {e}"
+                    ));
+                }
+                let what = match subscribed {
+                    Subscribed::New => format!("Subscribed to '{topic}'."),
+                    Subscribed::Already => format!("Already subscribed to '{topic}'."),
+                };
+                if act.is_running() {
+                    Reply::Done(format!("{what} Its messages appear as they arrive."))
+                } else {
+                    Reply::Done(format!(
+                        "{what} Start the consumer (5 or `start`) to receive its messages."
+                    ))
+                }
+            }),
+        )
+    }
+}
+
+/// Unsubscribe from a topic: removed through the admin API and from the
+/// running consumer at once.
+#[derive(Message)]
+#[rtype(result = "Reply")]
+pub struct Unsubscribe(pub String);
+
+impl Handler<Unsubscribe> for ConsumerSession {
+    type Result = ResponseActFuture<Self, Reply>;
+
+    fn handle(&mut self, Unsubscribe(topic): Unsubscribe, _: &mut Self::Context) -> Self::Result {
+        let admin = self.admin.clone();
+        let user = self.settings.user.clone();
+        Box::pin(
+            async move {
+                let result = subscriptions::unsubscribe(&admin, &user, &topic).await;
+                (topic, result)
+            }
+            .into_actor(self)
+            .map(|(topic, result), act, _| {
+                let reply = match result {
+                    Ok(()) => Reply::Done(format!("Unsubscribed from '{topic}'.")),
+                    // Not recorded, yet perhaps still consumed: drop it below.
+                    Err(e @ SubscriptionError::NotSubscribed { .. }) => {
+                        Reply::Problem(format!("{e}."))
+                    }
+                    Err(e) => return Reply::Problem(act.admin_problem(&e, e.is_unreachable())),
+                };
+                if act.topics.remove(&topic) {
+                    if let Err(e) = act.resubscribe() {
+                        return Reply::Problem(format!(
+                            "Unsubscribed from '{topic}', but the consumer could not drop it: {e}"
+                        ));
+                    }
+                }
+                reply
+            }),
+        )
+    }
+}
+
+/// Start the consumer on all of the user's subscriptions; restart it when
+/// it runs. It resumes where the group last committed.
+#[derive(Message)]
+#[rtype(result = "Reply")]
+pub struct Start;
+
+impl Handler<Start> for ConsumerSession {
+    type Result = ResponseActFuture<Self, Reply>;
+
+    fn handle(&mut self, _: Start, _: &mut Self::Context) -> Self::Result {
+        let stopping = self.stop_running();
+        let admin = self.admin.clone();
+        let user = self.settings.user.clone();
+        Box::pin(
+            async move {
+                if let Some(stopping) = stopping {
+                    stopping.await;
+                }
+                subscriptions::subscribed_topics(&admin, &user).await
+            }
+            .into_actor(self)
+            .map(|subscribed, act, ctx| {
+                let mut note = String::new();
+                match subscribed {
+                    Ok(topics) => act.topics = topics.into_iter().collect(),
+                    // Consuming does not need the admin API: go on with
+                    // the topics this session already knows.
+                    Err(e) if e.is_unreachable() && !act.topics.is_empty() => {
+                        note = format!(" ({e}; using the topics known to this session.)");
+                    }
+                    Err(e) => return Reply::Problem(act.admin_problem(&e, e.is_unreachable())),
+                }
+                if act.topics.is_empty() {
+                    return Reply::Problem(
+                        "You have no subscriptions. Subscribe to a topic first (3 or `subscribe TOPIC`)."
+                            .into(),
+                    );
+                }
+                match act.launch(ctx) {
+                    Ok(started) => Reply::Done(started + &note),
+                    Err(e) => Reply::Problem(e),
+                }
+            }),
+        )
+    }
+}
+
+/// Stop the consumer, committing what was shown and stored.
+#[derive(Message)]
+#[rtype(result = "Reply")]
+pub struct Stop;
+
+impl Handler<Stop> for ConsumerSession {
+    type Result = ResponseActFuture<Self, Reply>;
+
+    fn handle(&mut self, _: Stop, _: &mut Self::Context) -> Self::Result {
+        let stopping = self.stop_running();
+        Box::pin(
+            async move {
+                match stopping {
+                    Some(stopping) => {
+                        stopping.await;
+                        true
+                    }
+                    None => false,
+                }
+            }
+            .into_actor(self)
+            .map(|was_running, _, _| {
+                if was_running {
+                    Reply::Done("Consumer stopped; it resumes from here on the next start.".into())
+                } else {
+                    Reply::Problem("The consumer is not running.".into())
+                }
+            }),
+        )
+    }
+}
+
+/// Show the statistics, with the lag of each assigned partition.
+#[derive(Message)]
+#[rtype(result = "Reply")]
+pub struct GetStats;
+
+impl Handler<GetStats> for ConsumerSession {
+    type Result = ResponseActFuture<Self, Reply>;
+
+    fn handle(&mut self, _: GetStats, _: &mut Self::Context) -> Self::Result {
+        let report = StatsReport {
+            user: self.settings.user.clone(),
+            group: self.settings.group.clone(),
+            running_since: self.running.as_ref().map(|r| r.since),
+            topics: self.topics.iter().cloned().collect(),
+            counters: self.stats.borrow_mut().snapshot(Instant::now()),
+            lag: Vec::new(),
+            last_error: self.health.last_error(),
+        };
+        // Lag needs round trips to the brokers: measured on the blocking
+        // pool, never on the message path.
+        let lag_inputs = self.running.as_ref().map(|running| {
+            (
+                Arc::clone(&running.consumer),
+                self.health.assignment(),
+                self.stats.borrow().next_offsets(),
+            )
+        });
+        Box::pin(
+            async move {
+                let mut report = report;
+                if let Some((consumer, assignment, processed)) = lag_inputs {
+                    report.lag = tokio::task::spawn_blocking(move || {
+                        stats::measure_lag(&consumer, &assignment, &processed)
+                    })
+                    .await
+                    .unwrap_or_default();
+                }
+                Reply::Stats(Box::new(report))
+            }
+            .into_actor(self),
+        )
+    }
+}
+
+/// Show the newest stored messages of a topic.
+#[derive(Message)]
+#[rtype(result = "Reply")]
+pub struct History {
+    pub topic: String,
+    pub limit: i64,
+}
+
+impl Handler<History> for ConsumerSession {
+    type Result = ResponseActFuture<Self, Reply>;
+
+    fn handle(&mut self, History { topic, limit }: History, _: &mut Self::Context) -> Self::Result {
+        let pool = self.store.clone();
+        Box::pin(
+            async move {
+                let query_topic = topic.clone();
+                let found = tokio::task::spawn_blocking(move || {
+                    let mut conn = pool.get()?;
+                    crate::store::messages::history(&mut conn, &query_topic, limit)
+                })
+                .await;
+                match found {
+                    Ok(Ok(messages)) => Reply::History { topic, messages },
+                    Ok(Err(e)) => Reply::Problem(e.to_string()),
+                    Err(e) => Reply::Problem(format!("reading history failed: {e}")),
+                }
+            }
+            .into_actor(self),
+        )
+    }
+}
+
+/// Stop consuming before the process exits.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Shutdown;
+
+impl Handler<Shutdown> for ConsumerSession {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: Shutdown, _: &mut Self::Context) -> Self::Result {
+        let stopping = self.stop_running();
+        Box::pin(
+            async move {
+                if let Some(stopping) = stopping {
+                    stopping.await;
+                }
+            }
+            .into_actor(self),
+        )
+    }
+}
+
+/// Sent by a pump's task when it ends.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct PumpEnded {
+    generation: u64,
+    error: Option<String>,
+}
+
+impl Handler<PumpEnded> for ConsumerSession {
+    type Result = ();
+
+    fn handle(&mut self, ended: PumpEnded, _: &mut Self::Context) {
+        // A pump stopped on request was already taken out of `running`.
+        if self.running.as_ref().map(|r| r.generation) != Some(ended.generation) {
+            return;
+        }
+        let problem = ended
+            .error
+            .unwrap_or_else(|| "the message stream ended".into());
+        self.sink.borrow_mut().notice(&format!(
+            "Consumer stopped: {problem}. Start it again with 5 or `start`."
+        ));
+        if let Some(stop) = self.stop_running() {
+            actix_rt::spawn(stop);
+        }
+    }
+}

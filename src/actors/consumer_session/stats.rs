@@ -1,0 +1,222 @@
+//! What the session counts as messages go by, and the lag it measures on
+//! request.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rdkafka::Offset;
+use rdkafka::consumer::Consumer;
+
+use super::kafka::SessionConsumer;
+use super::record::Received;
+
+/// How far back the current rate looks.
+pub const RATE_WINDOW: Duration = Duration::from_secs(10);
+
+/// How long one watermark request may take before lag is left unknown.
+const WATERMARK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Counters updated once per processed batch.
+#[derive(Debug, Default)]
+pub struct Stats {
+    total: u64,
+    per_topic: BTreeMap<String, u64>,
+    /// Batch sizes of the last [`RATE_WINDOW`], oldest first.
+    recent: VecDeque<(Instant, u64)>,
+    first_message: Option<Instant>,
+    last_message_at: Option<DateTime<Utc>>,
+    /// The next offset to process, per topic and partition.
+    next_offsets: BTreeMap<String, BTreeMap<i32, i64>>,
+}
+
+impl Stats {
+    /// Counts a processed batch.
+    pub fn record(&mut self, batch: &[Received<'_>], now: Instant) {
+        if batch.is_empty() {
+            return;
+        }
+        for message in batch {
+            // Look up by &str first so a known topic costs no allocation.
+            match self.per_topic.get_mut(message.topic) {
+                Some(n) => *n += 1,
+                None => {
+                    self.per_topic.insert(message.topic.to_owned(), 1);
+                }
+            }
+            let partitions = match self.next_offsets.get_mut(message.topic) {
+                Some(p) => p,
+                None => self
+                    .next_offsets
+                    .entry(message.topic.to_owned())
+                    .or_default(),
+            };
+            let next = partitions.entry(message.partition).or_insert(0);
+            *next = (*next).max(message.offset + 1);
+        }
+        let n = batch.len() as u64;
+        self.total += n;
+        self.first_message.get_or_insert(now);
+        self.last_message_at = Some(Utc::now());
+        self.recent.push_back((now, n));
+        self.forget_before(now);
+    }
+
+    /// Messages processed so far.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Messages per second over the last [`RATE_WINDOW`] (or since the first
+    /// message, when that is more recent).
+    pub fn rate(&mut self, now: Instant) -> f64 {
+        self.forget_before(now);
+        let Some(first) = self.first_message else {
+            return 0.0;
+        };
+        let span = now
+            .duration_since(first)
+            .clamp(Duration::from_secs(1), RATE_WINDOW);
+        let recent: u64 = self.recent.iter().map(|(_, n)| n).sum();
+        recent as f64 / span.as_secs_f64()
+    }
+
+    fn forget_before(&mut self, now: Instant) {
+        while let Some((at, _)) = self.recent.front() {
+            if now.duration_since(*at) <= RATE_WINDOW {
+                break;
+            }
+            self.recent.pop_front();
+        }
+    }
+
+    /// The counters as they are now.
+    pub fn snapshot(&mut self, now: Instant) -> Counters {
+        Counters {
+            total: self.total,
+            per_topic: self
+                .per_topic
+                .iter()
+                .map(|(t, n)| (t.clone(), *n))
+                .collect(),
+            rate: self.rate(now),
+            last_message_at: self.last_message_at,
+        }
+    }
+
+    /// The next offset to process of each partition seen so far.
+    pub fn next_offsets(&self) -> BTreeMap<(String, i32), i64> {
+        self.next_offsets
+            .iter()
+            .flat_map(|(topic, parts)| parts.iter().map(move |(p, o)| ((topic.clone(), *p), *o)))
+            .collect()
+    }
+}
+
+/// The counters part of the statistics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counters {
+    pub total: u64,
+    pub per_topic: Vec<(String, u64)>,
+    pub rate: f64,
+    pub last_message_at: Option<DateTime<Utc>>,
+}
+
+/// How far one partition's consumer is behind its newest message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionLag {
+    pub topic: String,
+    pub partition: i32,
+    /// Next offset to process (processed here, else committed).
+    pub position: Option<i64>,
+    pub high_watermark: Option<i64>,
+}
+
+impl PartitionLag {
+    /// Messages not processed yet, when both ends are known.
+    pub fn lag(&self) -> Option<i64> {
+        Some((self.high_watermark? - self.position?).max(0))
+    }
+}
+
+/// Measures the lag of each assigned partition. Blocks on network round
+/// trips, so callers run it away from the message path.
+pub fn measure_lag(
+    consumer: &SessionConsumer,
+    assignment: &[(String, i32)],
+    processed: &BTreeMap<(String, i32), i64>,
+) -> Vec<PartitionLag> {
+    let committed = consumer.committed(WATERMARK_TIMEOUT).ok();
+    assignment
+        .iter()
+        .map(|(topic, partition)| {
+            let committed_offset = committed
+                .as_ref()
+                .and_then(|tpl| tpl.find_partition(topic, *partition))
+                .and_then(|e| match e.offset() {
+                    Offset::Offset(o) => Some(o),
+                    _ => None,
+                });
+            let position = processed
+                .get(&(topic.clone(), *partition))
+                .copied()
+                .or(committed_offset);
+            let high_watermark = consumer
+                .fetch_watermarks(topic, *partition, WATERMARK_TIMEOUT)
+                .ok()
+                .map(|(_, high)| high);
+            PartitionLag {
+                topic: topic.clone(),
+                partition: *partition,
+                position,
+                high_watermark,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use rdkafka::Timestamp;
+    use rdkafka::message::OwnedMessage;
+
+    use super::*;
+
+    fn message(topic: &str, partition: i32, offset: i64) -> OwnedMessage {
+        OwnedMessage::new(
+            Some(b"{}".to_vec()),
+            None,
+            topic.into(),
+            Timestamp::NotAvailable,
+            partition,
+            offset,
+            None,
+        )
+    }
+
+    #[test]
+    fn counts_per_topic_and_tracks_offsets() {
+        let messages = [
+            message("a", 0, 5),
+            message("a", 1, 9),
+            message("b", 0, 1),
+            message("a", 0, 6),
+        ];
+        let batch: Vec<Received<'_>> = messages.iter().map(Received::read).collect();
+        let mut stats = Stats::default();
+        let start = Instant::now();
+        stats.record(&batch, start);
+        let counters = stats.snapshot(start);
+        assert_eq!(counters.total, 4);
+        assert_eq!(
+            counters.per_topic,
+            [("a".to_owned(), 3), ("b".to_owned(), 1)]
+        );
+        assert_eq!(stats.next_offsets()[&("a".to_owned(), 0)], 7);
+        assert_eq!(stats.next_offsets()[&("a".to_owned(), 1)], 10);
+        // Four messages in the first second: the rate spans at least a second.
+        assert_eq!(stats.rate(start), 4.0);
+        // Long after, the window is empty.
+        assert_eq!(stats.rate(start + RATE_WINDOW * 2), 0.0);
+    }
+}

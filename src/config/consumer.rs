@@ -1,0 +1,234 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Where the admin API listens when nothing else is configured.
+pub const DEFAULT_ADMIN_URL: &str = "http://127.0.0.1:5000";
+/// Where Kafka listens when nothing else is configured.
+pub const DEFAULT_BOOTSTRAP_SERVERS: &str = "127.0.0.1:9092";
+
+/// `topicgate-consumer`: subscribe to topics and watch their data arrive.
+///
+/// Without a command it starts the interactive REPL; with one it runs that
+/// command and exits (0 on success, 1 on failure, 2 on a usage error).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "topicgate-consumer", version, about)]
+pub struct ConsumerConfig {
+    /// Base URL of the admin API.
+    #[arg(long, env = "TOPICGATE_ADMIN_URL", default_value = DEFAULT_ADMIN_URL, global = true)]
+    pub admin_url: String,
+
+    /// Kafka brokers, comma-separated host:port.
+    #[arg(long, env = "KAFKA_BOOTSTRAP_SERVERS", default_value = DEFAULT_BOOTSTRAP_SERVERS, global = true)]
+    pub bootstrap_servers: String,
+
+    /// Who is consuming (default: TOPICGATE_USER, then the login name).
+    #[arg(long, env = "TOPICGATE_USER", global = true)]
+    pub user: Option<String>,
+
+    /// Kafka consumer group (default: consumer-group-USER). Consumers sharing
+    /// a group split the topics' partitions between them.
+    #[arg(long, env = "TOPICGATE_GROUP", global = true)]
+    pub group: Option<String>,
+
+    /// Message store file (default: topicgate-consumer-USER.db).
+    #[arg(long, env = "TOPICGATE_STORE", global = true)]
+    pub store: Option<PathBuf>,
+
+    /// REPL history file (default: in the user's data directory, else next
+    /// to the message store).
+    #[arg(long, env = "TOPICGATE_HISTORY", global = true)]
+    pub history_file: Option<PathBuf>,
+
+    /// Colour the REPL's output: auto (when stdout is a terminal), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Option<ConsumerCommand>,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The commands for scripts; none starts the REPL.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ConsumerCommand {
+    /// List the active topics.
+    Topics {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the user's subscriptions.
+    Subs {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Subscribe the user to an active topic.
+    Subscribe { topic: String },
+    /// Remove the user's subscription to a topic.
+    Unsubscribe { topic: String },
+    /// Print messages as they arrive (and store them), then exit.
+    Tail(TailArgs),
+    /// Show the newest stored messages of a topic.
+    History {
+        topic: String,
+        /// How many messages.
+        #[arg(default_value_t = 20)]
+        count: i64,
+        /// One JSON envelope per line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `tail`: consume, store and print.
+#[derive(Debug, Clone, Args)]
+pub struct TailArgs {
+    /// Topics to read (default: the user's subscriptions).
+    pub topics: Vec<String>,
+    /// Stop after this many messages (default: run until interrupted).
+    #[arg(long, short = 'n')]
+    pub count: Option<u64>,
+    /// Print each message as one JSON envelope per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Stop after this many seconds without a message.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub idle_timeout: Option<std::time::Duration>,
+    /// Do not keep the messages in the message store (offsets are still
+    /// committed once a message is printed).
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+fn parse_seconds(raw: &str) -> Result<std::time::Duration, String> {
+    raw.parse::<f64>()
+        .ok()
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("'{raw}' is not a number of seconds"))
+}
+
+/// The consumer's settings with every default resolved.
+#[derive(Debug, Clone)]
+pub struct ConsumerSettings {
+    pub admin_url: String,
+    pub bootstrap_servers: String,
+    pub user: String,
+    pub group: String,
+    pub store: PathBuf,
+    pub history_file: Option<PathBuf>,
+    pub color: ColorChoice,
+}
+
+impl ConsumerConfig {
+    /// Resolves the defaults that depend on the user. Fails when no user
+    /// name can be found or the one given is blank.
+    pub fn settings(&self) -> Result<ConsumerSettings, String> {
+        let user = match &self.user {
+            Some(user) => user.trim().to_owned(),
+            None => login_name().ok_or(
+                "no user name: pass --user or set TOPICGATE_USER (USER and LOGNAME are unset)",
+            )?,
+        };
+        if user.is_empty() {
+            return Err("the user name must not be empty".into());
+        }
+        let group = self
+            .group
+            .clone()
+            .filter(|g| !g.trim().is_empty())
+            .unwrap_or_else(|| format!("consumer-group-{user}"));
+        let store = self.store.clone().unwrap_or_else(|| {
+            PathBuf::from(format!("topicgate-consumer-{}.db", file_safe(&user)))
+        });
+        Ok(ConsumerSettings {
+            admin_url: self.admin_url.clone(),
+            bootstrap_servers: self.bootstrap_servers.clone(),
+            group,
+            history_file: self.history_file.clone(),
+            store,
+            user,
+            color: self.color,
+        })
+    }
+}
+
+fn login_name() -> Option<String> {
+    ["USER", "LOGNAME"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .map(|value| value.trim().to_owned())
+        .find(|value| !value.is_empty())
+}
+
+/// The user name with anything that does not belong in a file name replaced.
+pub fn file_safe(user: &str) -> String {
+    user.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> ConsumerConfig {
+        ConsumerConfig::try_parse_from(
+            std::iter::once("topicgate-consumer").chain(args.iter().copied()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn derives_group_and_store_from_the_user() {
+        let settings = parse(&["--user", "u1"]).settings().unwrap();
+        assert_eq!(settings.group, "consumer-group-u1");
+        assert_eq!(settings.store, PathBuf::from("topicgate-consumer-u1.db"));
+        let settings = parse(&["--user", "a/b", "--group", "shared"])
+            .settings()
+            .unwrap();
+        assert_eq!(settings.group, "shared");
+        assert_eq!(settings.store, PathBuf::from("topicgate-consumer-a_b.db"));
+    }
+
+    #[test]
+    fn flags_may_follow_the_subcommand() {
+        let config = parse(&[
+            "tail",
+            "sensor_data",
+            "--count",
+            "10",
+            "--json",
+            "--user",
+            "u1",
+        ]);
+        assert_eq!(config.user.as_deref(), Some("u1"));
+        match config.command {
+            Some(ConsumerCommand::Tail(tail)) => {
+                assert_eq!(tail.topics, ["sensor_data"]);
+                assert_eq!(tail.count, Some(10));
+                assert!(tail.json);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn refuses_a_blank_user() {
+        assert!(parse(&["--user", " "]).settings().is_err());
+    }
+}

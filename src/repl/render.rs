@@ -1,0 +1,353 @@
+//! How the consumer shows things: messages, tables, statistics, replies.
+//! Colour (ANSI) only when asked for, which by default means stdout is a
+//! terminal.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+
+use chrono::{DateTime, Utc};
+
+use super::pretty_json;
+use crate::actors::consumer_session::StatsReport;
+use crate::actors::consumer_session::record::Received;
+use crate::api::{ActiveTopic, SubscriptionView};
+use crate::config::ColorChoice;
+use crate::store::StoredMessage;
+
+/// Whether to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    colour: bool,
+}
+
+const BOLD: &str = "1";
+const DIM: &str = "2";
+const RED: &str = "31";
+const GREEN: &str = "32";
+const YELLOW: &str = "33";
+const CYAN: &str = "36";
+
+impl Style {
+    pub const PLAIN: Style = Style { colour: false };
+    pub const COLOUR: Style = Style { colour: true };
+
+    /// Colour when `choice` says so; `auto` means stdout is a terminal and
+    /// `NO_COLOR` is unset.
+    pub fn for_stdout(choice: ColorChoice) -> Style {
+        let colour = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        Style { colour }
+    }
+
+    fn paint(self, out: &mut String, code: &str, text: &str) {
+        if self.colour {
+            let _ = write!(out, "\x1b[{code}m{text}\x1b[0m");
+        } else {
+            out.push_str(text);
+        }
+    }
+
+    fn painted(self, code: &str, text: &str) -> String {
+        let mut out = String::new();
+        self.paint(&mut out, code, text);
+        out
+    }
+
+    /// A success line.
+    pub fn done(self, text: &str) -> String {
+        self.painted(GREEN, text) + "\n"
+    }
+
+    /// A failure line.
+    pub fn problem(self, text: &str) -> String {
+        self.painted(RED, text) + "\n"
+    }
+
+    /// A line about the consumer itself.
+    pub fn notice(self, text: &str) -> String {
+        self.painted(YELLOW, text) + "\n"
+    }
+}
+
+/// The fields of a message that are shown, from Kafka or from the store.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown<'a> {
+    pub topic: &'a str,
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<&'a str>,
+    pub data_type: &'a str,
+    pub sent_at: &'a str,
+    pub payload: &'a str,
+}
+
+impl<'a> From<&'a Received<'a>> for Shown<'a> {
+    fn from(m: &'a Received<'a>) -> Self {
+        Shown {
+            topic: m.topic,
+            partition: m.partition,
+            offset: m.offset,
+            key: m.key,
+            data_type: &m.data_type,
+            sent_at: &m.sent_at,
+            payload: &m.payload,
+        }
+    }
+}
+
+impl<'a> From<&'a StoredMessage> for Shown<'a> {
+    fn from(m: &'a StoredMessage) -> Self {
+        Shown {
+            topic: &m.topic,
+            partition: m.kafka_partition,
+            offset: m.kafka_offset,
+            key: m.message_key.as_deref(),
+            data_type: &m.data_type,
+            sent_at: &m.sent_at,
+            payload: &m.payload,
+        }
+    }
+}
+
+const RULE: &str = "------------------------------------------------------------";
+
+/// Appends one message: topic, data type, timestamp, partition and offset,
+/// then the payload as indented JSON.
+pub fn message(out: &mut String, style: Style, m: Shown<'_>) {
+    style.paint(out, DIM, RULE);
+    out.push('\n');
+    out.push_str("Topic: ");
+    style.paint(out, &format!("{BOLD};{CYAN}"), m.topic);
+    out.push_str("  Type: ");
+    style.paint(out, YELLOW, m.data_type);
+    out.push('\n');
+    let _ = writeln!(out, "Time: {}", m.sent_at);
+    let mut position = format!("Partition: {}  Offset: {}", m.partition, m.offset);
+    if let Some(key) = m.key {
+        let _ = write!(position, "  Key: {key}");
+    }
+    style.paint(out, DIM, &position);
+    out.push('\n');
+    out.push_str(&pretty_json::indent(m.payload));
+    out.push('\n');
+}
+
+/// The numbered menu of the original consumer, and the typed commands.
+pub fn menu(style: Style, user: &str) -> String {
+    let mut out = String::new();
+    style.paint(
+        &mut out,
+        BOLD,
+        &format!("=== topicgate consumer: {user} ==="),
+    );
+    out.push_str(
+        "\n  1. View Available Topics        topics\
+         \n  2. View My Subscriptions        subs\
+         \n  3. Subscribe to Topic           subscribe TOPIC\
+         \n  4. Unsubscribe from Topic       unsubscribe TOPIC\
+         \n  5. Start/Restart Consumer       start\
+         \n  6. Stop Consumer                stop\
+         \n  7. Show Statistics              stats\
+         \n     Show stored messages         history TOPIC [N]\
+         \n  0. Exit                         exit\
+         \nEnter a number or a command; Tab completes commands and topic names.\n",
+    );
+    out
+}
+
+/// The active topics as a table.
+pub fn topics(style: Style, topics: &[ActiveTopic]) -> String {
+    if topics.is_empty() {
+        return style.notice("No active topics yet.");
+    }
+    let mut out = String::new();
+    style.paint(
+        &mut out,
+        BOLD,
+        &format!("Active topics ({}):", topics.len()),
+    );
+    out.push('\n');
+    let width = topics.iter().map(|t| t.topic_name.len()).max().unwrap_or(0);
+    for t in topics {
+        let _ = write!(out, "  ");
+        style.paint(&mut out, CYAN, &format!("{:width$}", t.topic_name));
+        let _ = write!(
+            out,
+            "  {:<13} {} partition(s)",
+            t.data_type.as_str(),
+            t.partitions
+        );
+        if !t.description.is_empty() {
+            let _ = write!(out, "  {}", t.description);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The user's subscriptions as a table.
+pub fn subscriptions(style: Style, user: &str, subs: &[SubscriptionView]) -> String {
+    if subs.is_empty() {
+        return style.notice(&format!(
+            "{user} has no subscriptions. Subscribe with 3 or `subscribe TOPIC`."
+        ));
+    }
+    let mut out = String::new();
+    style.paint(
+        &mut out,
+        BOLD,
+        &format!("Subscriptions of {user} ({}):", subs.len()),
+    );
+    out.push('\n');
+    let width = subs.iter().map(|s| s.topic_name.len()).max().unwrap_or(0);
+    for s in subs {
+        out.push_str("  ");
+        style.paint(&mut out, CYAN, &format!("{:width$}", s.topic_name));
+        let _ = writeln!(
+            out,
+            "  since {}  ({})",
+            s.subscribed_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            s.status
+        );
+    }
+    out
+}
+
+/// The statistics report.
+pub fn stats(style: Style, report: &StatsReport, now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    style.paint(
+        &mut out,
+        BOLD,
+        &format!("Statistics for {} (group {}):", report.user, report.group),
+    );
+    out.push('\n');
+    match report.running_since {
+        Some(since) => {
+            out.push_str("  Consumer:      ");
+            style.paint(&mut out, GREEN, "running");
+            let _ = writeln!(out, " since {} ({} ago)", clock(since), ago(since, now));
+        }
+        None => {
+            out.push_str("  Consumer:      ");
+            style.paint(&mut out, YELLOW, "stopped");
+            out.push('\n');
+        }
+    }
+    let topics = if report.topics.is_empty() {
+        "none".to_owned()
+    } else {
+        report.topics.join(", ")
+    };
+    let _ = writeln!(out, "  Topics:        {topics}");
+    let c = &report.counters;
+    let _ = writeln!(out, "  Messages:      {} processed", c.total);
+    for (topic, n) in &c.per_topic {
+        let _ = writeln!(out, "    {topic}: {n}");
+    }
+    let _ = writeln!(out, "  Rate:          {:.1} msg/s (last 10 s)", c.rate);
+    match c.last_message_at {
+        Some(at) => {
+            let _ = writeln!(out, "  Last message:  {} ({} ago)", clock(at), ago(at, now));
+        }
+        None => out.push_str("  Last message:  none yet\n"),
+    }
+    if !report.lag.is_empty() {
+        out.push_str("  Lag:\n");
+        for p in &report.lag {
+            let known = |v: Option<i64>| v.map_or("?".to_owned(), |v| v.to_string());
+            let _ = writeln!(
+                out,
+                "    {}[{}]: {} behind (at {}, end {})",
+                p.topic,
+                p.partition,
+                known(p.lag()),
+                known(p.position),
+                known(p.high_watermark)
+            );
+        }
+    } else if report.running_since.is_some() {
+        out.push_str("  Lag:           no partitions assigned yet\n");
+    }
+    if let Some((at, error)) = &report.last_error {
+        out.push_str("  Last Kafka error: ");
+        style.paint(&mut out, RED, error);
+        let _ = writeln!(out, " ({} ago)", ago(*at, now));
+    }
+    out
+}
+
+/// Stored messages of one topic, oldest first.
+pub fn history(style: Style, topic: &str, messages: &[StoredMessage]) -> String {
+    if messages.is_empty() {
+        return style.notice(&format!("No stored messages for '{topic}'."));
+    }
+    let mut out = String::new();
+    for m in messages {
+        message(&mut out, style, m.into());
+    }
+    style.paint(
+        &mut out,
+        DIM,
+        &format!("({} stored message(s) of '{topic}')", messages.len()),
+    );
+    out.push('\n');
+    out
+}
+
+fn clock(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - at).num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_messages_carry_every_field_and_no_escapes() {
+        let mut out = String::new();
+        message(
+            &mut out,
+            Style::PLAIN,
+            Shown {
+                topic: "sensor_data",
+                partition: 1,
+                offset: 42,
+                key: Some("sensor_7"),
+                data_type: "sensor",
+                sent_at: "2026-11-27T10:15:00.123Z",
+                payload: r#"{"sensor_id":"sensor_7","temperature":25.3}"#,
+            },
+        );
+        for part in [
+            "Topic: sensor_data",
+            "Type: sensor",
+            "Time: 2026-11-27T10:15:00.123Z",
+            "Partition: 1  Offset: 42  Key: sensor_7",
+            "{\n  \"sensor_id\": \"sensor_7\",\n  \"temperature\": 25.3\n}",
+        ] {
+            assert!(out.contains(part), "{part:?} missing from:\n{out}");
+        }
+        assert!(!out.contains('\x1b'));
+    }
+
+    #[test]
+    fn colour_wraps_in_ansi_codes() {
+        assert_eq!(Style::COLOUR.done("ok"), "\x1b[32mok\x1b[0m\n");
+        assert_eq!(Style::PLAIN.done("ok"), "ok\n");
+    }
+}
