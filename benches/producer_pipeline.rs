@@ -28,7 +28,9 @@ use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
+use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminOptions, NewTopic, TopicReplication};
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use topicgate::actors::generator::{Generator, Retire};
@@ -100,6 +102,22 @@ async fn fresh_topic(bootstrap: &str, side: &str) -> String {
     name
 }
 
+/// Records in `topic`: the sum of its partitions' end offsets.
+fn records_in(bootstrap: &str, topic: &str) -> u64 {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("a metadata client");
+    (0..PARTITIONS)
+        .map(|p| {
+            let (_, high) = consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(10))
+                .expect("watermarks");
+            high as u64
+        })
+        .sum()
+}
+
 /// A plain producer loop; messages per second until all are acknowledged.
 fn baseline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
     let producer = create_producer(&settings(bootstrap)).expect("a producer");
@@ -132,6 +150,7 @@ fn baseline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
     let elapsed = started.elapsed();
     let done = counters.snapshot();
     assert_eq!(done.delivered, messages, "baseline lost records: {done:?}");
+    assert_eq!(records_in(bootstrap, topic), done.delivered);
     messages as f64 / elapsed.as_secs_f64()
 }
 
@@ -163,7 +182,15 @@ async fn pipeline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
     let done = counters.snapshot();
     assert_eq!(report.undelivered, 0, "pipeline left records: {done:?}");
     assert_eq!(done.failed, 0, "pipeline lost records: {done:?}");
+    // The delivery reports counted exactly what the broker holds.
+    assert_eq!(records_in(bootstrap, topic), done.delivered);
     messages as f64 / elapsed.as_secs_f64()
+}
+
+/// Runs `work` in an actix system of its own, so nothing (a publisher and
+/// its producer) outlives one run to take CPU from the next.
+fn in_system<T>(work: impl std::future::Future<Output = T>) -> T {
+    actix_rt::System::new().block_on(work)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -181,20 +208,19 @@ fn main() {
         "producer pipeline vs plain rdkafka loop: {messages} {DATA_TYPE} records per run, \
          {rounds} rounds, {PARTITIONS} partitions, broker {bootstrap}"
     );
-    let system = actix_rt::System::new();
     let (mut plain, mut actors) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         // Alternate which side goes first, so neither always meets a
         // broker still busy with the other's records.
         for side in if round % 2 == 1 { [0, 1] } else { [1, 0] } {
             if side == 0 {
-                let topic = system.block_on(fresh_topic(&bootstrap, "baseline"));
+                let topic = in_system(fresh_topic(&bootstrap, "baseline"));
                 let rate = baseline(&bootstrap, &topic, messages);
                 println!("round {round}: baseline {rate:>10.0} msg/s");
                 plain.push(rate);
             } else {
-                let topic = system.block_on(fresh_topic(&bootstrap, "pipeline"));
-                let rate = system.block_on(pipeline(&bootstrap, &topic, messages));
+                let topic = in_system(fresh_topic(&bootstrap, "pipeline"));
+                let rate = in_system(pipeline(&bootstrap, &topic, messages));
                 println!("round {round}: pipeline {rate:>10.0} msg/s");
                 actors.push(rate);
             }
