@@ -9,6 +9,7 @@ pub mod registry;
 
 // The producer daemon's actors and their helpers.
 pub mod backoff;
+pub mod delivery;
 pub mod generator;
 pub mod generator_pool;
 pub mod kafka_admin;

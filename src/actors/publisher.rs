@@ -3,7 +3,7 @@
 //! Generators hand the [`Publisher`] batches of envelopes. It serialises
 //! them and enqueues them in librdkafka without waiting for any delivery;
 //! delivery reports arrive on the producer's polling thread and update the
-//! per-topic counters (see [`DeliveryContext`]).
+//! per-topic counters (see [`super::delivery`]).
 //!
 //! Backpressure: when librdkafka's queue is full (the broker is slow or
 //! down) records wait, in order, in a bounded buffer here. Once the buffer
@@ -19,14 +19,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use rdkafka::ClientContext;
-use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::error::{KafkaError, KafkaResult};
-use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use tokio::sync::oneshot;
 
-use super::kafka_context::LoggingContext;
+use super::delivery::note_failure;
+pub use super::delivery::{DeliveryContext, KafkaProducer, producer_config};
 use super::stats::{ProducerStats, TopicCounters};
 use crate::domain::Envelope;
 
@@ -35,89 +34,6 @@ const DRAIN_EVERY: Duration = Duration::from_millis(5);
 
 /// How long generators may be held back before it is worth a warning.
 const STALL_WARNING_AFTER: Duration = Duration::from_secs(5);
-
-/// At most one log line per topic per this long about refused records.
-const FAILURE_LOG_EVERY: Duration = Duration::from_secs(10);
-
-/// The librdkafka settings of the daemon's producer; the benchmark's
-/// baseline uses the same ones so the comparison is fair.
-pub fn producer_config(bootstrap_servers: &str) -> ClientConfig {
-    let mut config = ClientConfig::new();
-    config
-        .set("bootstrap.servers", bootstrap_servers)
-        .set("client.id", "topicgate-producer")
-        // Exactly once per partition, in order, even across retries.
-        .set("enable.idempotence", "true")
-        .set("acks", "all")
-        // Never give up on a record: a broker that is down delays records,
-        // it does not lose them. Shutdown bounds the wait instead.
-        .set("message.timeout.ms", "0")
-        // Notice a broker that is back within a couple of seconds.
-        .set("reconnect.backoff.max.ms", "2000")
-        .set("linger.ms", "5")
-        .set_log_level(RDKafkaLogLevel::Warning);
-    config
-}
-
-/// The producer's client context: logs like [`LoggingContext`] and counts
-/// each delivery report against its topic.
-pub struct DeliveryContext {
-    logging: LoggingContext,
-    per_record: bool,
-}
-
-impl DeliveryContext {
-    /// With `per_record`, every acknowledged record is logged as
-    /// `Published to {topic}: {data_type}`.
-    pub fn new(per_record: bool) -> Self {
-        Self {
-            logging: LoggingContext::new("publisher"),
-            per_record,
-        }
-    }
-}
-
-impl ClientContext for DeliveryContext {
-    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
-        self.logging.log_line(level, fac, log_message);
-    }
-
-    fn error(&self, error: KafkaError, reason: &str) {
-        self.logging.log_error(&error, reason);
-    }
-}
-
-impl ProducerContext for DeliveryContext {
-    type DeliveryOpaque = Arc<TopicCounters>;
-
-    fn delivery(&self, result: &DeliveryResult<'_>, counters: Arc<TopicCounters>) {
-        match result {
-            Ok(_) => {
-                counters.add_delivered();
-                if self.per_record {
-                    log::info!(
-                        "Published to {}: {}",
-                        counters.topic(),
-                        counters.data_type()
-                    );
-                }
-            }
-            Err((error, _)) => {
-                counters.add_failed();
-                if counters.should_log_failure(FAILURE_LOG_EVERY) {
-                    log::warn!(
-                        "Kafka refused a record for {}: {error} ({} refused so far)",
-                        counters.topic(),
-                        counters.snapshot().failed
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// The daemon's Kafka producer type.
-pub type KafkaProducer = ThreadedProducer<DeliveryContext>;
 
 /// Creates the publisher's producer from its settings; it connects lazily,
 /// so a broker that is down is not an error here.
@@ -351,13 +267,7 @@ impl Publisher {
 }
 
 fn refused(pending: &Pending, error: &KafkaError) {
-    pending.counters.add_failed();
-    if pending.counters.should_log_failure(FAILURE_LOG_EVERY) {
-        log::warn!(
-            "Kafka refused a record for {}: {error}",
-            pending.counters.topic()
-        );
-    }
+    note_failure(&pending.counters, error);
 }
 
 impl Actor for Publisher {
