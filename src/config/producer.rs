@@ -69,10 +69,10 @@ impl ProducerSettings {
     }
 }
 
-/// `topicgate-producer`: creates approved topics in Kafka and streams typed
-/// records into every active one.
+/// The topicgate producer daemon: creates approved topics in Kafka and
+/// streams typed records into every active one until SIGINT or SIGTERM.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "topicgate-producer", version, about)]
+#[command(name = "topicgate-producer", version)]
 pub struct ProducerConfig {
     /// Base URL of the admin service.
     #[arg(
