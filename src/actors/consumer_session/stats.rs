@@ -157,19 +157,21 @@ pub fn measure_lag(
                     Offset::Offset(o) => Some(o),
                     _ => None,
                 });
+            let watermarks = consumer
+                .fetch_watermarks(topic, *partition, WATERMARK_TIMEOUT)
+                .ok();
+            // With nothing processed or committed, a new group starts at the
+            // earliest message (auto.offset.reset=earliest).
             let position = processed
                 .get(&(topic.clone(), *partition))
                 .copied()
-                .or(committed_offset);
-            let high_watermark = consumer
-                .fetch_watermarks(topic, *partition, WATERMARK_TIMEOUT)
-                .ok()
-                .map(|(_, high)| high);
+                .or(committed_offset)
+                .or(watermarks.map(|(low, _)| low));
             PartitionLag {
                 topic: topic.clone(),
                 partition: *partition,
                 position,
-                high_watermark,
+                high_watermark: watermarks.map(|(_, high)| high),
             }
         })
         .collect()
