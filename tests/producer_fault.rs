@@ -36,7 +36,7 @@ async fn every_acknowledged_record_survives_a_broker_restart_exactly_once() {
     let bootstrap = cluster.bootstrap_servers().to_owned();
     let admin = TestAdmin::spawn();
     let producer = start_producer_with(&admin.base_url, &bootstrap, &admin.producer_key, |s| {
-        s.pace = Pace::Rate(400.0);
+        s.pace = Pace::Rate(1000.0);
         s.buffer_capacity = BUFFER as usize;
         s.kafka_overrides = vec![(
             "queue.buffering.max.messages".into(),
