@@ -1,0 +1,183 @@
+//! `topicgate-consumer` as scripts use it: one command, results on stdout,
+//! exit code 0 on success, 1 on failure, 2 on a usage error.
+
+mod consumer_support;
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use consumer_support::{
+    active_topic, assert_stored_once, consumer, envelopes, publish, run, seq_of, store_path,
+};
+use support::admin::TestAdmin;
+use support::kafka;
+use topicgate::api::{ActiveTopic, SubscriptionView};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[actix_rt::test]
+async fn one_shot_commands_list_subscribe_and_unsubscribe() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let topic = active_topic(&admin, &bootstrap, "cli", 2).await;
+    let pending = kafka::unique_name("cli-pending");
+    admin.create_topic(&pending, 1, 1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let command = |args: &[&str]| {
+        let mut command = consumer(&admin.base_url, &bootstrap, "nobody", dir.path());
+        command.args(["--user", "u1"]).args(args);
+        run(command, LIMIT)
+    };
+
+    let out = command(&["topics", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let topics: Vec<ActiveTopic> = text(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("an active topic per line"))
+        .collect();
+    assert_eq!(topics.len(), 1);
+    assert_eq!(topics[0].topic_name, topic);
+    assert_eq!(topics[0].partitions, 2);
+
+    let out = command(&["topics"]);
+    assert!(text(&out.stdout).contains(&topic), "{out:?}");
+
+    let out = command(&["subscribe", &topic]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(text(&out.stdout), format!("Subscribed u1 to '{topic}'.\n"));
+    let out = command(&["subscribe", &topic]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(text(&out.stdout).contains("already subscribed"), "{out:?}");
+
+    let out = command(&["subs", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let subs: Vec<SubscriptionView> = text(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a subscription per line"))
+        .collect();
+    assert_eq!(subs.len(), 1);
+    assert_eq!(
+        (subs[0].user_id.as_str(), subs[0].topic_name.as_str()),
+        ("u1", topic.as_str())
+    );
+
+    // A topic that is not active: a clear message naming the active ones.
+    let out = command(&["subscribe", &pending]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        text(&out.stderr).trim(),
+        format!("topicgate-consumer: topic '{pending}' is not active. Active topics: {topic}")
+    );
+
+    let out = command(&["subscribe", "no spaces allowed"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("not a valid topic name"),
+        "{out:?}"
+    );
+    let out = command(&["--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = command(&["subscribe"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+
+    let out = command(&["unsubscribe", &topic]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        text(&out.stdout),
+        format!("Unsubscribed u1 from '{topic}'.\n")
+    );
+    let out = command(&["unsubscribe", &topic]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stderr).contains(&format!("you are not subscribed to '{topic}'")),
+        "{out:?}"
+    );
+    let out = command(&["subs"]);
+    assert!(
+        text(&out.stdout).contains("u1 has no subscriptions"),
+        "{out:?}"
+    );
+}
+
+#[actix_rt::test]
+async fn tail_json_prints_one_envelope_per_line_and_stores_each() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let topic = active_topic(&admin, &bootstrap, "tail", 3).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let user = "tailer";
+    publish(&bootstrap, &topic, 0..50).await;
+
+    let mut command = consumer(&admin.base_url, &bootstrap, user, dir.path());
+    command.args(["tail", &topic, "--count", "50", "--json"]);
+    let out = run(command, LIMIT);
+    assert!(out.status.success(), "{out:?}");
+    let received = envelopes(&out.stdout);
+    assert_eq!(received.len(), 50);
+    assert!(received.iter().all(|e| e.topic == topic));
+    let seqs: BTreeSet<u64> = received.iter().map(|e| seq_of(&e.payload)).collect();
+    assert_eq!(seqs, (0..50).collect());
+    assert_stored_once(&store_path(dir.path(), user), &topic, 50);
+
+    let mut command = consumer(&admin.base_url, &bootstrap, user, dir.path());
+    command.args(["history", &topic, "5", "--json"]);
+    let out = run(command, LIMIT);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(envelopes(&out.stdout).len(), 5);
+
+    // Without topics, tail reads the user's subscriptions, from where the
+    // group stopped.
+    let mut command = consumer(&admin.base_url, &bootstrap, user, dir.path());
+    command.args(["subscribe", &topic]);
+    assert!(run(command, LIMIT).status.success());
+    publish(&bootstrap, &topic, 50..60).await;
+    let mut command = consumer(&admin.base_url, &bootstrap, user, dir.path());
+    command.args(["tail", "--count", "10", "--json"]);
+    let out = run(command, LIMIT);
+    assert!(out.status.success(), "{out:?}");
+    let seqs: BTreeSet<u64> = envelopes(&out.stdout)
+        .iter()
+        .map(|e| seq_of(&e.payload))
+        .collect();
+    assert_eq!(seqs, (50..60).collect());
+
+    // An idle timeout ends a tail that has nothing more to read.
+    let mut command = consumer(&admin.base_url, &bootstrap, user, dir.path());
+    command.args(["tail", &topic, "--json", "--idle-timeout", "2"]);
+    let out = run(command, LIMIT);
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+
+    let mut command = consumer(&admin.base_url, &bootstrap, user, dir.path());
+    command.args(["tail", "no-such-topic-anywhere", "--count", "1"]);
+    let out = run(command, LIMIT);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("no such topic in Kafka: no-such-topic-anywhere"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn an_unreachable_admin_service_is_a_clear_failure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Nothing listens on port 1 of 127.0.0.1.
+    for args in [&["topics"][..], &["subscribe", "sensor_data"], &["subs"]] {
+        let mut command = consumer("http://127.0.0.1:1", "127.0.0.1:9092", "u1", dir.path());
+        command.args(args);
+        let out = run(command, LIMIT);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("admin API at http://127.0.0.1:1"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("is unreachable"), "{stderr}");
+    }
+}
