@@ -155,9 +155,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("opening {url}: {e}"));
     }
 
-    /// The first element matching `css`, now.
+    /// The first element matching `css`, now. Panics when the browser
+    /// fails, rather than waiting for an element that cannot come.
     pub async fn find(&self, css: &str) -> Option<Element> {
-        self.client.find(Locator::Css(css)).await.ok()
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => Some(element),
+            Err(e) if e.is_no_such_element() => None,
+            Err(e) => panic!("looking for {css}: {e}"),
+        }
     }
 
     /// The element matching `css`, panicking when there is none.
@@ -196,12 +201,18 @@ impl Browser {
         }
     }
 
+    /// Clicks the element matching `css`. The live refresh may replace
+    /// the element between finding and clicking it: then it is found again.
     pub async fn click(&self, css: &str) {
-        self.element(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.element(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if e.is_stale_element_reference() && attempts < 3 => continue,
+                Err(e) => panic!("clicking {css}: {e}"),
+            }
+        }
     }
 
     /// Replaces the value of the input matching `css`.
@@ -225,17 +236,24 @@ impl Browser {
             .unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
     }
 
+    /// The rendered text of the first element matching `css`, read in one
+    /// step so that a live refresh cannot swap the element away midway.
     pub async fn text(&self, css: &str) -> String {
-        self.element(css)
-            .await
-            .text()
-            .await
-            .unwrap_or_else(|e| panic!("text of {css}: {e}"))
+        let script = "var e = document.querySelector(arguments[0]); \
+                      return e === null ? null : e.innerText;";
+        match self.execute_with(script, vec![Value::from(css)]).await {
+            Value::String(text) => text,
+            _ => panic!("no element matches {css}"),
+        }
     }
 
     pub async fn execute(&self, script: &str) -> Value {
+        self.execute_with(script, Vec::new()).await
+    }
+
+    pub async fn execute_with(&self, script: &str, args: Vec<Value>) -> Value {
         self.client
-            .execute(script, Vec::new())
+            .execute(script, args)
             .await
             .unwrap_or_else(|e| panic!("running {script:?}: {e}"))
     }
