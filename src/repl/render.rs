@@ -277,7 +277,13 @@ pub fn stats(style: Style, report: &StatsReport, now: DateTime<Utc>) -> String {
     if let Some((at, error)) = &report.last_error {
         out.push_str("  Last Kafka error: ");
         style.paint(&mut out, RED, error);
-        let _ = writeln!(out, " ({} ago)", ago(*at, now));
+        let recovered = c.last_message_at.is_some_and(|last| last > *at);
+        let since = if recovered {
+            "; messages have arrived since"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, " ({} ago{since})", ago(*at, now));
     }
     out
 }
