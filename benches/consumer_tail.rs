@@ -1,2 +1,210 @@
-//! `topicgate-consumer tail --json` against a plain rdkafka consumer loop.
-fn main() {}
+//! `topicgate-consumer tail --json` into /dev/null against a plain rdkafka
+//! consumer loop, on the same pre-filled topic in the same run.
+//!
+//! Needs a Kafka (`scripts/kafka.sh start`, or KAFKA_BOOTSTRAP_SERVERS):
+//!
+//! ```text
+//! cargo bench --bench consumer_tail            # 200 000 messages
+//! CONSUMER_BENCH_MESSAGES=50000 cargo bench --bench consumer_tail
+//! ```
+//!
+//! Every run reads the whole topic with a fresh consumer group and is timed
+//! from creating the consumer (or starting the process) until the last
+//! message is written and the offsets are committed, so each side pays for
+//! its group join. The sides take turns; the median of each is reported.
+
+use std::io::{BufWriter, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::{ClientConfig, Message};
+use serde_json::json;
+use topicgate::domain::{DataType, Envelope};
+
+const PARTITIONS: i32 = 3;
+const ROUNDS: usize = 3;
+
+fn main() {
+    let bootstrap = std::env::var("KAFKA_BOOTSTRAP_SERVERS")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "127.0.0.1:9092".into());
+    let messages: usize = std::env::var("CONSUMER_BENCH_MESSAGES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200_000);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let topic = format!("bench-tail-{:08x}", rand::random::<u32>());
+    let filled = runtime.block_on(fill(&bootstrap, &topic, messages));
+    let size = filled.1;
+    eprintln!(
+        "filled {topic}: {messages} messages of ~{size} bytes in {:.1} s",
+        filled.0.as_secs_f64()
+    );
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut plain = Vec::new();
+    let mut tail_stored = Vec::new();
+    let mut tail_unstored = Vec::new();
+    for round in 0..ROUNDS {
+        let group = |side: &str| format!("{topic}-{side}-{round}");
+        plain.push(runtime.block_on(plain_loop(&bootstrap, &topic, &group("plain"), messages)));
+        let store = dir.path().join(format!("store-{round}.db"));
+        tail_stored.push(tail(&bootstrap, &topic, &group("tail"), messages, Some(&store)));
+        tail_unstored.push(tail(&bootstrap, &topic, &group("nostore"), messages, None));
+        eprintln!(
+            "round {round}: plain {:.0}/s, tail --json {:.0}/s, tail --json --no-store {:.0}/s",
+            rate(messages, plain[round]),
+            rate(messages, tail_stored[round]),
+            rate(messages, tail_unstored[round])
+        );
+    }
+    let plain = rate(messages, median(plain));
+    let stored = rate(messages, median(tail_stored));
+    let unstored = rate(messages, median(tail_unstored));
+    println!("| side | messages/s | vs plain loop |");
+    println!("|---|---:|---:|");
+    println!("| plain rdkafka StreamConsumer loop | {plain:.0} | 100% |");
+    println!(
+        "| `topicgate-consumer tail --json` (stores every message) | {stored:.0} | {:.0}% |",
+        stored / plain * 100.0
+    );
+    println!(
+        "| `topicgate-consumer tail --json --no-store` | {unstored:.0} | {:.0}% |",
+        unstored / plain * 100.0
+    );
+    println!("({messages} messages of ~{size} bytes, {PARTITIONS} partitions, median of {ROUNDS} rounds)");
+}
+
+fn rate(messages: usize, took: Duration) -> f64 {
+    messages as f64 / took.as_secs_f64()
+}
+
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+/// Creates the topic and fills it with sensor envelopes; returns how long
+/// that took and the size of one record value.
+async fn fill(bootstrap: &str, topic: &str, messages: usize) -> (Duration, usize) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("a Kafka admin client");
+    let created = admin
+        .create_topics(
+            [&NewTopic::new(topic, PARTITIONS, TopicReplication::Fixed(1))],
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
+        )
+        .await
+        .expect("creating the benchmark topic");
+    for result in created {
+        result.unwrap_or_else(|(name, code)| panic!("creating {name}: {code}"));
+    }
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("linger.ms", "20")
+        .set("batch.size", "1000000")
+        .set("queue.buffering.max.messages", "1000000")
+        .create()
+        .expect("a Kafka producer");
+    let started = Instant::now();
+    let mut deliveries = Vec::with_capacity(messages);
+    let mut size = 0;
+    for i in 0..messages {
+        let key = format!("sensor_{}", i % 100);
+        let payload = json!({
+            "sensor_id": key, "temperature": 20.0 + (i % 150) as f64 / 10.0,
+            "humidity": 40 + i % 40, "pressure": 1013.25, "seq": i,
+        });
+        let value = serde_json::to_vec(&Envelope::new(topic, DataType::Sensor, payload))
+            .expect("an envelope");
+        size = value.len();
+        let mut record = FutureRecord::to(topic).key(&key).payload(&value);
+        loop {
+            match producer.send_result(record) {
+                Ok(delivery) => {
+                    deliveries.push(delivery);
+                    break;
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    producer.poll(Duration::from_millis(10));
+                }
+                Err((e, _)) => panic!("producing: {e}"),
+            }
+        }
+    }
+    for delivery in deliveries {
+        match delivery.await {
+            Ok(Ok(_)) => {}
+            Ok(Err((e, _))) => panic!("delivery failed: {e}"),
+            Err(_) => panic!("delivery cancelled"),
+        }
+    }
+    producer.flush(Duration::from_secs(30)).expect("flushing");
+    (started.elapsed(), size)
+}
+
+/// The baseline: what any Rust program reading the topic with rdkafka does
+/// at least. Each value goes to /dev/null through a buffer, and offsets are
+/// committed at the end.
+async fn plain_loop(bootstrap: &str, topic: &str, group: &str, messages: usize) -> Duration {
+    let started = Instant::now();
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "false")
+        .create()
+        .expect("a Kafka consumer");
+    consumer.subscribe(&[topic]).expect("subscribing");
+    let devnull = std::fs::File::create("/dev/null").expect("/dev/null");
+    let mut out = BufWriter::with_capacity(64 * 1024, devnull);
+    for _ in 0..messages {
+        let message = consumer.recv().await.expect("a message");
+        out.write_all(message.payload().unwrap_or_default()).expect("write");
+        out.write_all(b"\n").expect("write");
+    }
+    out.flush().expect("flush");
+    consumer
+        .commit_consumer_state(CommitMode::Sync)
+        .expect("committing");
+    drop(consumer);
+    started.elapsed()
+}
+
+/// `topicgate-consumer tail TOPIC --count N --json > /dev/null`.
+fn tail(
+    bootstrap: &str,
+    topic: &str,
+    group: &str,
+    messages: usize,
+    store: Option<&std::path::Path>,
+) -> Duration {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_topicgate-consumer"));
+    command
+        .args(["--user", "bench", "--group", group, "--bootstrap-servers", bootstrap])
+        .args(["tail", topic, "--json", "--count", &messages.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(std::fs::File::create("/dev/null").expect("/dev/null")))
+        .stderr(Stdio::inherit());
+    match store {
+        Some(store) => command.arg("--store").arg(store),
+        None => command.arg("--no-store"),
+    };
+    let started = Instant::now();
+    let status = command.status().expect("running topicgate-consumer");
+    let took = started.elapsed();
+    assert!(status.success(), "topicgate-consumer tail failed: {status}");
+    took
+}

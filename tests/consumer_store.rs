@@ -24,7 +24,6 @@ fn diesel_type(c: &Column) -> String {
         ("INTEGER", 1) | ("BIGINT", _) => "BigInt",
         ("INTEGER", _) => "Integer",
         ("TEXT", _) => "Text",
-        ("TIMESTAMP", _) => "Timestamp",
         (other, _) => panic!(
             "column {} has a type this check does not know: {other}",
             c.name
@@ -82,7 +81,7 @@ fn message(partition: i32, offset: i64, payload: &str) -> NewMessage<'_> {
         data_type: "sensor",
         sent_at: "2026-11-27T10:15:00.123Z",
         payload,
-        received_at: chrono::Utc::now().naive_utc(),
+        received_at: "2026-11-27T10:15:01.000Z",
     }
 }
 

@@ -7,9 +7,10 @@ use super::StoreError;
 use super::models::{NewMessage, StoredMessage};
 use super::schema::messages;
 
-/// Rows per INSERT statement: 8 bound values each keeps a full chunk far
-/// below SQLite's limit of 32766 variables.
-const ROWS_PER_STATEMENT: usize = 500;
+/// Rows per INSERT statement. A fixed size lets diesel keep the prepared
+/// statement, so SQLite parses it once per connection instead of once per
+/// batch; 64 rows of 8 values stay far below SQLite's variable limit.
+const ROWS_PER_STATEMENT: usize = 64;
 
 /// Stores a batch in one transaction and returns how many rows were new.
 /// A record already stored (same topic, partition and offset) is skipped,
@@ -23,9 +24,23 @@ pub fn insert_batch(
     }
     conn.immediate_transaction(|conn| {
         let mut inserted = 0;
-        for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+        let mut chunks = batch.chunks_exact(ROWS_PER_STATEMENT);
+        for chunk in &mut chunks {
+            inserted += match <&[NewMessage<'_>; ROWS_PER_STATEMENT]>::try_from(chunk) {
+                Ok(rows) => diesel::insert_into(messages::table)
+                    .values(rows)
+                    .on_conflict_do_nothing()
+                    .execute(conn)?,
+                // chunks_exact only yields full chunks; kept for the types.
+                Err(_) => diesel::insert_into(messages::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .execute(conn)?,
+            };
+        }
+        for row in chunks.remainder() {
             inserted += diesel::insert_into(messages::table)
-                .values(chunk)
+                .values(row)
                 .on_conflict_do_nothing()
                 .execute(conn)?;
         }

@@ -1,6 +1,5 @@
 //! Rows as they are written (`NewMessage`) and read (`StoredMessage`).
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::messages;
@@ -19,7 +18,8 @@ pub struct NewMessage<'a> {
     pub data_type: &'a str,
     pub sent_at: &'a str,
     pub payload: &'a str,
-    pub received_at: NaiveDateTime,
+    /// RFC 3339, UTC.
+    pub received_at: &'a str,
 }
 
 /// One stored record.
@@ -34,5 +34,5 @@ pub struct StoredMessage {
     pub data_type: String,
     pub sent_at: String,
     pub payload: String,
-    pub received_at: NaiveDateTime,
+    pub received_at: String,
 }

@@ -13,6 +13,6 @@ diesel::table! {
         data_type -> Text,
         sent_at -> Text,
         payload -> Text,
-        received_at -> Timestamp,
+        received_at -> Text,
     }
 }

@@ -13,6 +13,8 @@ CREATE TABLE messages (
     sent_at TEXT NOT NULL,
     -- The envelope's payload, as JSON text.
     payload TEXT NOT NULL,
-    received_at TIMESTAMP NOT NULL,
+    -- When the consumer stored it (RFC 3339, UTC); text like sent_at, and
+    -- formatted once per batch rather than once per row.
+    received_at TEXT NOT NULL,
     UNIQUE (topic, kafka_partition, kafka_offset)
 );

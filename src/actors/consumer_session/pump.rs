@@ -88,9 +88,10 @@ impl<S: Sink> Pump<S> {
     pub async fn run(mut self, mut stop: oneshot::Receiver<()>) -> Result<PumpEnd, PumpError> {
         let consumer = Arc::clone(&self.consumer);
         let mut processed: u64 = 0;
-        loop {
+        let mut batches: u64 = 0;
+        let end = loop {
             let room = match self.limit {
-                Some(limit) if processed >= limit => return Ok(PumpEnd::Limit),
+                Some(limit) if processed >= limit => break PumpEnd::Limit,
                 Some(limit) => usize::try_from(limit - processed)
                     .unwrap_or(MAX_BATCH)
                     .min(MAX_BATCH),
@@ -105,9 +106,9 @@ impl<S: Sink> Pump<S> {
             };
             let first = tokio::select! {
                 biased;
-                _ = &mut stop => return Ok(PumpEnd::Stopped),
+                _ = &mut stop => break PumpEnd::Stopped,
                 next = stream.next() => next,
-                () = idle => return Ok(PumpEnd::Idle),
+                () = idle => break PumpEnd::Idle,
             };
             let mut batch: Vec<BorrowedMessage<'_>> = Vec::with_capacity(room.min(64));
             self.take(first, &mut batch);
@@ -121,7 +122,10 @@ impl<S: Sink> Pump<S> {
             drop(stream);
             self.process(&batch)?;
             processed += batch.len() as u64;
-        }
+            batches += 1;
+        };
+        log::debug!("pump ended ({end:?}): {processed} messages in {batches} batches");
+        Ok(end)
     }
 
     fn take<'c>(
@@ -147,8 +151,8 @@ impl<S: Sink> Pump<S> {
         }
         let batch: Vec<Received<'_>> = messages.iter().map(Received::read).collect();
         if let Some(conn) = self.store.as_mut() {
-            let now = chrono::Utc::now().naive_utc();
-            let rows: Vec<_> = batch.iter().map(|r| r.row(now)).collect();
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let rows: Vec<_> = batch.iter().map(|r| r.row(&now)).collect();
             store::messages::insert_batch(conn, &rows)?;
         }
         self.sink.deliver(&batch)?;

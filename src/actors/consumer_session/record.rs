@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use rdkafka::Message;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -80,7 +80,7 @@ impl<'a> Received<'a> {
     }
 
     /// The row the message store keeps for this record.
-    pub fn row(&self, received_at: NaiveDateTime) -> NewMessage<'_> {
+    pub fn row<'r>(&'r self, received_at: &'r str) -> NewMessage<'r> {
         NewMessage {
             topic: self.topic,
             kafka_partition: self.partition,
