@@ -58,7 +58,13 @@ fn main() {
         let group = |side: &str| format!("{topic}-{side}-{round}");
         plain.push(runtime.block_on(plain_loop(&bootstrap, &topic, &group("plain"), messages)));
         let store = dir.path().join(format!("store-{round}.db"));
-        tail_stored.push(tail(&bootstrap, &topic, &group("tail"), messages, Some(&store)));
+        tail_stored.push(tail(
+            &bootstrap,
+            &topic,
+            &group("tail"),
+            messages,
+            Some(&store),
+        ));
         tail_unstored.push(tail(&bootstrap, &topic, &group("nostore"), messages, None));
         eprintln!(
             "round {round}: plain {:.0}/s, tail --json {:.0}/s, tail --json --no-store {:.0}/s",
@@ -81,7 +87,9 @@ fn main() {
         "| `topicgate-consumer tail --json --no-store` | {unstored:.0} | {:.0}% |",
         unstored / plain * 100.0
     );
-    println!("({messages} messages of ~{size} bytes, {PARTITIONS} partitions, median of {ROUNDS} rounds)");
+    println!(
+        "({messages} messages of ~{size} bytes, {PARTITIONS} partitions, median of {ROUNDS} rounds)"
+    );
 }
 
 fn rate(messages: usize, took: Duration) -> f64 {
@@ -102,7 +110,11 @@ async fn fill(bootstrap: &str, topic: &str, messages: usize) -> (Duration, usize
         .expect("a Kafka admin client");
     let created = admin
         .create_topics(
-            [&NewTopic::new(topic, PARTITIONS, TopicReplication::Fixed(1))],
+            [&NewTopic::new(
+                topic,
+                PARTITIONS,
+                TopicReplication::Fixed(1),
+            )],
             &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
         )
         .await
@@ -172,7 +184,8 @@ async fn plain_loop(bootstrap: &str, topic: &str, group: &str, messages: usize) 
     let mut out = BufWriter::with_capacity(64 * 1024, devnull);
     for _ in 0..messages {
         let message = consumer.recv().await.expect("a message");
-        out.write_all(message.payload().unwrap_or_default()).expect("write");
+        out.write_all(message.payload().unwrap_or_default())
+            .expect("write");
         out.write_all(b"\n").expect("write");
     }
     out.flush().expect("flush");
@@ -193,10 +206,19 @@ fn tail(
 ) -> Duration {
     let mut command = Command::new(env!("CARGO_BIN_EXE_topicgate-consumer"));
     command
-        .args(["--user", "bench", "--group", group, "--bootstrap-servers", bootstrap])
+        .args([
+            "--user",
+            "bench",
+            "--group",
+            group,
+            "--bootstrap-servers",
+            bootstrap,
+        ])
         .args(["tail", topic, "--json", "--count", &messages.to_string()])
         .stdin(Stdio::null())
-        .stdout(Stdio::from(std::fs::File::create("/dev/null").expect("/dev/null")))
+        .stdout(Stdio::from(
+            std::fs::File::create("/dev/null").expect("/dev/null"),
+        ))
         .stderr(Stdio::inherit());
     match store {
         Some(store) => command.arg("--store").arg(store),
