@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo bench --bench consumer_tail            # 200 000 messages
-//! CONSUMER_BENCH_MESSAGES=50000 cargo bench --bench consumer_tail
+//! CONSUMER_BENCH_MESSAGES=50000 CONSUMER_BENCH_ROUNDS=5 cargo bench --bench consumer_tail
 //! ```
 //!
 //! Every run reads the whole topic with a fresh consumer group and is timed
@@ -27,7 +27,6 @@ use serde_json::json;
 use topicgate::domain::{DataType, Envelope};
 
 const PARTITIONS: i32 = 3;
-const ROUNDS: usize = 3;
 
 fn main() {
     let bootstrap = std::env::var("KAFKA_BOOTSTRAP_SERVERS")
@@ -38,6 +37,11 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(200_000);
+    let rounds: usize = std::env::var("CONSUMER_BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(3);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -54,7 +58,7 @@ fn main() {
     let mut plain = Vec::new();
     let mut tail_stored = Vec::new();
     let mut tail_unstored = Vec::new();
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         let group = |side: &str| format!("{topic}-{side}-{round}");
         plain.push(runtime.block_on(plain_loop(&bootstrap, &topic, &group("plain"), messages)));
         let store = dir.path().join(format!("store-{round}.db"));
@@ -73,22 +77,31 @@ fn main() {
             rate(messages, tail_unstored[round])
         );
     }
+    println!(
+        "| round | plain loop (msg/s) | tail --json (msg/s) | tail --json --no-store (msg/s) |"
+    );
+    println!("| --- | ---: | ---: | ---: |");
+    for round in 0..rounds {
+        println!(
+            "| {} | {:.0} | {:.0} | {:.0} |",
+            round + 1,
+            rate(messages, plain[round]),
+            rate(messages, tail_stored[round]),
+            rate(messages, tail_unstored[round])
+        );
+    }
     let plain = rate(messages, median(plain));
     let stored = rate(messages, median(tail_stored));
     let unstored = rate(messages, median(tail_unstored));
-    println!("| side | messages/s | vs plain loop |");
-    println!("|---|---:|---:|");
-    println!("| plain rdkafka StreamConsumer loop | {plain:.0} | 100% |");
+    println!("| **median** | **{plain:.0}** | **{stored:.0}** | **{unstored:.0}** |");
+    println!();
     println!(
-        "| `topicgate-consumer tail --json` (stores every message) | {stored:.0} | {:.0}% |",
-        stored / plain * 100.0
-    );
-    println!(
-        "| `topicgate-consumer tail --json --no-store` | {unstored:.0} | {:.0}% |",
+        "tail --json / plain: {:.1}%; tail --json --no-store / plain: {:.1}%",
+        stored / plain * 100.0,
         unstored / plain * 100.0
     );
     println!(
-        "({messages} messages of ~{size} bytes, {PARTITIONS} partitions, median of {ROUNDS} rounds)"
+        "({messages} messages of ~{size} bytes, {PARTITIONS} partitions, median of {rounds} rounds)"
     );
 }
 
