@@ -97,7 +97,7 @@ pub async fn unsubscribe(
     }
 }
 
-/// The topics `user` is subscribed to.
+/// The topics of `user`'s active subscriptions.
 pub async fn subscribed_topics(
     admin: &AdminClient,
     user: &str,
@@ -106,6 +106,7 @@ pub async fn subscribed_topics(
         .subscriptions(user)
         .await?
         .into_iter()
+        .filter(|s| s.status.eq_ignore_ascii_case("active"))
         .map(|s| s.topic_name)
         .collect())
 }
