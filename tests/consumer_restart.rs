@@ -105,3 +105,36 @@ async fn a_killed_repl_resumes_and_the_store_keeps_each_message_once() {
 
     assert_stored_once(&store_path(dir.path(), &user), &topic, 200);
 }
+
+#[actix_rt::test]
+async fn sigterm_commits_before_the_repl_exits() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let topic = active_topic(&admin, &bootstrap, "sigterm", 2).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let user = kafka::unique_name("sigterm-user");
+    let prompt = format!("{user}> ");
+
+    let mut repl = Pty::spawn(consumer(&admin.base_url, &bootstrap, &user, dir.path()));
+    repl.expect(&prompt);
+    repl.line(&format!("subscribe {topic}"));
+    repl.expect("Subscribed to");
+    repl.line("start");
+    repl.expect("Consumer started");
+    repl.expect(&prompt);
+    publish(&bootstrap, &topic, 0..20).await;
+    repl.wait_until("the messages", |t| seqs_shown(t, 0..20) == 20);
+    // At once, before the periodic commit: the shutdown commits them.
+    signal(repl.pid(), "TERM");
+    assert!(repl.wait_exit(), "{}", repl.transcript());
+
+    let mut command = consumer(&admin.base_url, &bootstrap, &user, dir.path());
+    command.args(["tail", &topic, "--json", "--idle-timeout", "3"]);
+    let out = run(command, LIMIT);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        envelopes(&out.stdout).is_empty(),
+        "delivered again: {out:?}"
+    );
+    assert_stored_once(&store_path(dir.path(), &user), &topic, 20);
+}

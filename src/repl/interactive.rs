@@ -120,6 +120,15 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
         let _ = session_tx.send((session, System::current()));
     });
     let ran = system.run();
+    if !repl.is_finished() {
+        // A signal stopped the system while the REPL thread waits for a
+        // key; the session has committed, so leave without it.
+        return if ran.is_ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+    }
     let finished = repl.join().unwrap_or(false);
     // The printer ends once the session (its last handle) is gone.
     let _ = printer_thread.join();
