@@ -7,7 +7,7 @@ pub const DEFAULT_ADMIN_URL: &str = "http://127.0.0.1:5000";
 /// Where Kafka listens when nothing else is configured.
 pub const DEFAULT_BOOTSTRAP_SERVERS: &str = "127.0.0.1:9092";
 
-/// `topicgate-consumer`: subscribe to topics and watch their data arrive.
+/// topicgate-consumer: subscribe to topics and watch their data arrive.
 ///
 /// Without a command it starts the interactive REPL; with one it runs that
 /// command and exits (0 on success, 1 on failure, 2 on a usage error).
@@ -40,7 +40,7 @@ pub struct ConsumerConfig {
     #[arg(long, env = "TOPICGATE_HISTORY", global = true)]
     pub history_file: Option<PathBuf>,
 
-    /// Colour the REPL's output: auto (when stdout is a terminal), always, never.
+    /// Colour output: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 
@@ -75,7 +75,7 @@ pub enum ConsumerCommand {
     Subscribe { topic: String },
     /// Remove the user's subscription to a topic.
     Unsubscribe { topic: String },
-    /// Print messages as they arrive (and store them), then exit.
+    /// Print (and store) messages as they arrive, until --count, --idle-timeout or Ctrl-C.
     Tail(TailArgs),
     /// Show the newest stored messages of a topic.
     History {
