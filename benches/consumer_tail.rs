@@ -103,6 +103,18 @@ fn main() {
     println!(
         "({messages} messages of ~{size} bytes, {PARTITIONS} partitions, median of {rounds} rounds)"
     );
+    runtime.block_on(delete(&bootstrap, &topic));
+}
+
+/// Removes the benchmark's topic so repeated runs do not fill the broker.
+async fn delete(bootstrap: &str, topic: &str) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("a Kafka admin client");
+    if let Err(e) = admin.delete_topics(&[topic], &AdminOptions::new()).await {
+        eprintln!("could not delete {topic}: {e}");
+    }
 }
 
 fn rate(messages: usize, took: Duration) -> f64 {
