@@ -81,11 +81,20 @@ async fn repl_lists_subscribes_receives_counts_unsubscribes_and_exits() {
         assert!(shown.contains(&part), "{part:?} missing from:\n{shown}");
     }
 
-    repl.line("7");
+    // Messages that arrive while a command is half typed print above the
+    // prompt, and the half-typed line survives them.
+    repl.send("sta");
+    publish(&bootstrap, &second, 200..203).await;
+    repl.wait_until("messages while typing", |t| seqs_shown(t, 200..203) == 3);
+    repl.wait_until("the half-typed line redrawn", |t| {
+        let last_message = t.rfind("\"seq\": 20").unwrap_or(0);
+        t[last_message..].contains(&format!("{prompt}sta"))
+    });
+    repl.send("ts\r");
     repl.expect("Consumer:      running since");
-    repl.expect("Messages:      15 processed");
+    repl.expect("Messages:      18 processed");
     repl.wait_until("per-topic counts", |t| {
-        t.contains(&format!("{first}: 10")) && t.contains(&format!("{second}: 5"))
+        t.contains(&format!("{first}: 10")) && t.contains(&format!("{second}: 8"))
     });
     repl.expect("Lag:");
     repl.expect(&prompt);
