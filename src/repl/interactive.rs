@@ -43,8 +43,9 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
         .or_else(|| default_history_file(&settings));
 
     // The editor is made on the REPL thread; it hands back its printer
+    // (none without a terminal; an error when there is no editor at all)
     // first, and then waits for the session's address.
-    let (printer_tx, printer_rx) = mpsc::channel::<Option<TerminalPrinter>>();
+    let (printer_tx, printer_rx) = mpsc::channel::<Result<Option<TerminalPrinter>, ()>>();
     let (session_tx, session_rx) = mpsc::channel::<(Addr<ConsumerSession>, System)>();
     let repl_settings = settings.clone();
     let repl_topics = topics.clone();
@@ -55,7 +56,7 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
                 Ok(editor) => editor,
                 Err(e) => {
                     eprintln!("topicgate-consumer: cannot start the line editor: {e}");
-                    let _ = printer_tx.send(None);
+                    let _ = printer_tx.send(Err(()));
                     return false;
                 }
             };
@@ -63,7 +64,7 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
                 .create_external_printer()
                 .ok()
                 .map(|p| Box::new(p) as TerminalPrinter);
-            let _ = printer_tx.send(terminal);
+            let _ = printer_tx.send(Ok(terminal));
             let Ok((session, system)) = session_rx.recv() else {
                 return false;
             };
@@ -86,7 +87,9 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let terminal = printer_rx.recv().ok().flatten();
+    let Ok(Ok(terminal)) = printer_rx.recv() else {
+        return ExitCode::from(1);
+    };
     let (printer, printer_thread) = match Printer::spawn(terminal) {
         Ok(printer) => printer,
         Err(e) => {
