@@ -1,76 +1,7 @@
-//! The consumer's message store: its schema.rs matches its migrations, a
-//! redelivered message is stored once, and history returns the newest.
+//! The consumer's message store: a redelivered message is stored once, and
+//! history returns the newest. (tests/schema.rs checks its schema.rs.)
 
-use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
 use topicgate::store::{self, NewMessage, messages};
-
-#[derive(QueryableByName)]
-struct Column {
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text, column_name = "type")]
-    sql_type: String,
-    #[diesel(sql_type = Integer)]
-    notnull: i32,
-    #[diesel(sql_type = Integer)]
-    pk: i32,
-}
-
-/// The diesel type of a migrated column, as `diesel print-schema
-/// --sqlite-integer-primary-key-is-bigint` writes it.
-fn diesel_type(c: &Column) -> String {
-    let base = match (c.sql_type.to_ascii_uppercase().as_str(), c.pk) {
-        ("INTEGER", 1) | ("BIGINT", _) => "BigInt",
-        ("INTEGER", _) => "Integer",
-        ("TEXT", _) => "Text",
-        (other, _) => panic!(
-            "column {} has a type this check does not know: {other}",
-            c.name
-        ),
-    };
-    if c.notnull == 1 || c.pk == 1 {
-        base.to_owned()
-    } else {
-        format!("Nullable<{base}>")
-    }
-}
-
-#[test]
-fn store_schema_matches_its_migrations() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.db");
-    drop(store::open(&path).unwrap());
-    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-
-    let schema_rs = std::fs::read_to_string("src/store/schema.rs").unwrap();
-    let declared: Vec<(String, String)> = schema_rs
-        .lines()
-        .filter_map(|line| line.trim().split_once(" -> "))
-        .map(|(name, ty)| (name.to_owned(), ty.trim_end_matches(',').to_owned()))
-        .collect();
-    let migrated: Vec<(String, String)> = diesel::sql_query("PRAGMA table_info(messages)")
-        .load::<Column>(&mut conn)
-        .unwrap()
-        .iter()
-        .map(|c| (c.name.clone(), diesel_type(c)))
-        .collect();
-    assert_eq!(
-        migrated, declared,
-        "src/store/schema.rs drifted from store_migrations/"
-    );
-
-    let tables: Vec<String> = diesel::sql_query(
-        "SELECT name, 'TEXT' AS type, 0 AS \"notnull\", 0 AS pk FROM sqlite_master
-         WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations'",
-    )
-    .load::<Column>(&mut conn)
-    .unwrap()
-    .into_iter()
-    .map(|c| c.name)
-    .collect();
-    assert_eq!(tables, ["messages"]);
-}
 
 fn message(partition: i32, offset: i64, payload: &str) -> NewMessage<'_> {
     NewMessage {

@@ -24,6 +24,7 @@ use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::{Value, json};
 use support::kafka::{bootstrap_servers, unique_name, wait_for_topic};
+use support::wait::eventually;
 use topicgate::api::{Stats, SubscriptionView, TopicView};
 use topicgate::config::Secret;
 use topicgate::domain::{DataType, Envelope, TopicStatus};
@@ -374,24 +375,6 @@ async fn wait_until_healthy(client: &awc::Client, base_url: &str, process: &mut 
         actix_rt::time::sleep(Duration::from_millis(100)).await;
     }
     false
-}
-
-/// Polls `condition` every 100 ms until it holds; false after `bound`.
-async fn eventually<F, Fut>(bound: Duration, mut condition: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + bound;
-    loop {
-        if condition().await {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        actix_rt::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Records written to `topic` so far: the sum of its partitions' end

@@ -1,5 +1,7 @@
-//! `src/db/schema.rs` must describe exactly what the migrations build.
-//! Regenerate it with `diesel migration run` (see diesel.toml) when this fails.
+//! Each generated `schema.rs` must describe exactly what its migrations
+//! build: the registry's (`src/db/schema.rs`, `migrations/`) and the
+//! consumer store's (`src/store/schema.rs`, `store_migrations/`).
+//! Regenerate them as diesel.toml says when this fails.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +16,16 @@ struct Column {
     sql_type: String,
     #[diesel(sql_type = Integer)]
     notnull: i32,
+    #[diesel(sql_type = Integer)]
+    pk: i32,
+}
+
+/// How `diesel print-schema` was asked to map integer primary keys.
+#[derive(Clone, Copy)]
+enum IntegerKeys {
+    Integer,
+    /// `--sqlite-integer-primary-key-is-bigint`
+    BigInt,
 }
 
 /// `table -> [(column, diesel type)]` as the generated file declares them.
@@ -37,30 +49,39 @@ fn declared(schema_rs: &str) -> BTreeMap<String, Vec<(String, String)>> {
 }
 
 /// The diesel type a migrated column maps to.
-fn diesel_type(column: &Column) -> String {
-    let base = match column.sql_type.to_ascii_uppercase().as_str() {
-        "INTEGER" => "Integer",
-        "TEXT" => "Text",
-        "TIMESTAMP" => "Timestamp",
-        other => panic!(
+fn diesel_type(column: &Column, keys: IntegerKeys) -> String {
+    let base = match (
+        column.sql_type.to_ascii_uppercase().as_str(),
+        column.pk,
+        keys,
+    ) {
+        ("INTEGER", 1, IntegerKeys::BigInt) | ("BIGINT", _, _) => "BigInt",
+        ("INTEGER", _, _) => "Integer",
+        ("TEXT", _, _) => "Text",
+        ("TIMESTAMP", _, _) => "Timestamp",
+        (other, _, _) => panic!(
             "column {} has a type the check does not know: {other}",
             column.name
         ),
     };
-    if column.notnull == 1 || column.name == "id" {
+    if column.notnull == 1 || column.pk == 1 {
         base.to_owned()
     } else {
         format!("Nullable<{base}>")
     }
 }
 
-fn check(schema_file: &str, open: impl FnOnce(&std::path::Path) -> SqliteConnection) {
+fn check(
+    schema_file: &str,
+    keys: IntegerKeys,
+    open: impl FnOnce(&std::path::Path) -> SqliteConnection,
+) {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = open(&dir.path().join("check.db"));
     let declared = declared(&std::fs::read_to_string(schema_file).unwrap());
     assert!(!declared.is_empty(), "no tables found in {schema_file}");
     let migrated: Vec<String> = diesel::sql_query(
-        "SELECT name, 'TEXT' AS type, 1 AS \"notnull\" FROM sqlite_master
+        "SELECT name, 'TEXT' AS type, 1 AS \"notnull\", 0 AS pk FROM sqlite_master
          WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations'",
     )
     .load::<Column>(&mut conn)
@@ -89,7 +110,7 @@ fn check(schema_file: &str, open: impl FnOnce(&std::path::Path) -> SqliteConnect
                 .load::<Column>(&mut conn)
                 .unwrap()
                 .iter()
-                .map(|c| (c.name.clone(), diesel_type(c)))
+                .map(|c| (c.name.clone(), diesel_type(c, keys)))
                 .collect();
         assert_eq!(
             &actual, columns,
@@ -100,9 +121,17 @@ fn check(schema_file: &str, open: impl FnOnce(&std::path::Path) -> SqliteConnect
 
 #[test]
 fn registry_schema_matches_its_migrations() {
-    check("src/db/schema.rs", |path| {
+    check("src/db/schema.rs", IntegerKeys::Integer, |path| {
         let pool = topicgate::db::open(path, 1).unwrap();
         drop(pool);
+        SqliteConnection::establish(path.to_str().unwrap()).unwrap()
+    });
+}
+
+#[test]
+fn store_schema_matches_its_migrations() {
+    check("src/store/schema.rs", IntegerKeys::BigInt, |path| {
+        drop(topicgate::store::open(path).unwrap());
         SqliteConnection::establish(path.to_str().unwrap()).unwrap()
     });
 }

@@ -2,7 +2,7 @@
 //! admin, read back what it wrote to Kafka, wait for conditions (bounded).
 #![allow(dead_code)]
 
-use std::future::Future;
+pub use crate::support::wait::eventually;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -35,24 +35,6 @@ pub fn start_producer_with(
     settings.summary_interval = Duration::from_secs(2);
     tune(&mut settings);
     ProducerHandle::start(settings).expect("the producer starts")
-}
-
-/// Polls `condition` every 100 ms until it holds; false after `bound`.
-pub async fn eventually<F, Fut>(bound: Duration, mut condition: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + bound;
-    loop {
-        if condition().await {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        actix_rt::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 fn client(bootstrap: &str) -> BaseConsumer {

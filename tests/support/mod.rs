@@ -4,3 +4,4 @@
 pub mod admin;
 pub mod browser;
 pub mod kafka;
+pub mod wait;
