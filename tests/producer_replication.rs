@@ -1,0 +1,59 @@
+//! The producer creates each approved topic with the replication factor it
+//! asked for, on a three-node cluster of its own.
+
+mod producer_util;
+mod support;
+
+use std::time::Duration;
+
+use producer_util::{POLL, eventually, record_count, start_producer, topic_layout};
+use support::admin::TestAdmin;
+use support::kafka::{KafkaInstance, unique_name};
+use topicgate::config::Pace;
+use topicgate::domain::TopicStatus;
+
+/// Away from the ports of the other tests' own clusters.
+const BASE_PORT: u16 = 19492;
+
+/// Slack on top of watcher intervals for a busy two-core machine.
+const SLACK: Duration = Duration::from_secs(5);
+
+#[actix_rt::test]
+async fn topics_get_the_partitions_and_replication_they_asked_for() {
+    let cluster = KafkaInstance::start("producer-replication", 3, BASE_PORT);
+    let bootstrap = cluster.bootstrap_servers().to_owned();
+    let admin = TestAdmin::spawn();
+    let producer = start_producer(
+        &admin.base_url,
+        &bootstrap,
+        &admin.producer_key,
+        Pace::Rate(20.0),
+    );
+
+    let wide = unique_name("payments");
+    let narrow = unique_name("logs");
+    let wide_id = admin.create_topic(&wide, 4, 3).await;
+    let narrow_id = admin.create_topic(&narrow, 2, 2).await;
+    admin.approve(wide_id).await;
+    admin.approve(narrow_id).await;
+
+    for (id, name) in [(wide_id, &wide), (narrow_id, &narrow)] {
+        assert!(
+            eventually(2 * POLL + SLACK, || async {
+                admin.topic(id).await.status == TopicStatus::Active
+            })
+            .await,
+            "{name} did not become active"
+        );
+    }
+    assert_eq!(topic_layout(&bootstrap, &wide).await, Some((4, 3)));
+    assert_eq!(topic_layout(&bootstrap, &narrow).await, Some((2, 2)));
+    assert!(
+        eventually(Duration::from_secs(30), || async {
+            record_count(&bootstrap, &wide).await > 0
+        })
+        .await,
+        "no records reached {wide}"
+    );
+    drop(producer);
+}
