@@ -12,6 +12,7 @@ pub mod kafka;
 pub mod pump;
 pub mod record;
 pub mod stats;
+pub mod store_writer;
 pub mod subscriptions;
 
 use std::cell::RefCell;

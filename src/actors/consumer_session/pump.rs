@@ -1,11 +1,15 @@
-//! The message path: Kafka -> message store -> sink -> offset store.
+//! The message path: Kafka -> sink and message store -> offset store.
 //!
 //! Records are taken in batches of whatever has already arrived, so a busy
 //! topic costs one store transaction, one output flush and one offset store
-//! per batch, and a quiet one still shows each message at once. Nothing is
-//! copied on the way: every stage borrows from librdkafka's buffers.
+//! per batch, and a quiet one still shows each message at once. Reading and
+//! showing borrow from librdkafka's buffers; the message store gets a copy
+//! and writes it on its own thread (`store_writer`) while the next batch is
+//! read and shown. A batch's offsets are stored for commit only once it has
+//! been both shown and stored, in the order the batches came.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -21,10 +25,15 @@ use tokio::sync::oneshot;
 use super::kafka::{KafkaHealth, SessionConsumer};
 use super::record::Received;
 use super::stats::Stats;
-use crate::store::{self, StoreConn, StoreError};
+use super::store_writer::{OwnedBatch, StoreWriter};
+use crate::store::{StoreConn, StoreError};
 
 /// Most records handled as one batch.
 pub const MAX_BATCH: usize = 2048;
+
+/// Batches that may be shown but not yet stored. Two keep the writer
+/// thread busy while the pump works on the next batch.
+const STORE_DEPTH: usize = 2;
 
 /// Where processed messages are shown.
 pub trait Sink {
@@ -66,6 +75,27 @@ pub enum PumpError {
     Store(#[from] StoreError),
     #[error("writing output failed: {0}")]
     Output(#[from] io::Error),
+    #[error("the message store's writer stopped")]
+    WriterGone,
+}
+
+/// What the writer answered for a batch; `Err(())` when it went away.
+type StoreOutcome = Result<Result<usize, StoreError>, ()>;
+
+/// The store outcome of the oldest pending batch; never resolves when
+/// nothing is pending.
+async fn front_stored(pending: &mut VecDeque<Pending>) -> StoreOutcome {
+    match pending.front_mut() {
+        Some(front) => (&mut front.stored).await.map_err(|_| ()),
+        None => std::future::pending().await,
+    }
+}
+
+/// A batch that has been shown and is being stored: the offsets to store
+/// for commit once the writer is done with it.
+struct Pending {
+    stored: oneshot::Receiver<Result<usize, StoreError>>,
+    offsets: Vec<(String, i32, i64)>,
 }
 
 /// Moves messages from one consumer to the store and a sink until stopped.
@@ -86,9 +116,31 @@ impl<S: Sink> Pump<S> {
     /// Runs until `stop` fires (or its sender is dropped), the limit is
     /// reached, the idle timeout passes, or storing or showing fails.
     pub async fn run(mut self, mut stop: oneshot::Receiver<()>) -> Result<PumpEnd, PumpError> {
+        let writer = match self.store.take() {
+            Some(conn) => Some(StoreWriter::start(conn).map_err(PumpError::Output)?),
+            None => None,
+        };
+        let mut pending = VecDeque::new();
+        let end = self.pump(&mut stop, writer.as_ref(), &mut pending).await;
+        // Whatever way the pump ended, batches already shown are committed
+        // once they are stored; after a failure, none of the later ones.
+        let drained = self.settle(&mut pending, 0).await;
+        drop(writer);
+        let end = end?;
+        drained?;
+        Ok(end)
+    }
+
+    async fn pump(
+        &mut self,
+        stop: &mut oneshot::Receiver<()>,
+        writer: Option<&StoreWriter>,
+        pending: &mut VecDeque<Pending>,
+    ) -> Result<PumpEnd, PumpError> {
         let consumer = Arc::clone(&self.consumer);
         let mut processed: u64 = 0;
         let mut batches: u64 = 0;
+        let mut last_message = Instant::now();
         let end = loop {
             let room = match self.limit {
                 Some(limit) if processed >= limit => break PumpEnd::Limit,
@@ -100,16 +152,25 @@ impl<S: Sink> Pump<S> {
             let mut stream = consumer.stream();
             let idle = async {
                 match self.idle_timeout {
-                    Some(timeout) => tokio::time::sleep(timeout).await,
+                    Some(timeout) => {
+                        tokio::time::sleep_until((last_message + timeout).into()).await
+                    }
                     None => std::future::pending().await,
                 }
             };
             let first = tokio::select! {
                 biased;
-                _ = &mut stop => break PumpEnd::Stopped,
+                _ = &mut *stop => break PumpEnd::Stopped,
                 next = stream.next() => next,
+                // While no message comes, batches finish storing: commit
+                // them now rather than when the next message arrives.
+                stored = front_stored(pending) => {
+                    self.finish_front(pending, stored)?;
+                    continue;
+                }
                 () = idle => break PumpEnd::Idle,
             };
+            last_message = Instant::now();
             let mut batch: Vec<BorrowedMessage<'_>> = Vec::with_capacity(room.min(64));
             self.take(first, &mut batch);
             // Whatever else has already arrived joins this batch.
@@ -120,7 +181,7 @@ impl<S: Sink> Pump<S> {
                 }
             }
             drop(stream);
-            self.process(&batch)?;
+            self.process(&batch, writer, pending).await?;
             processed += batch.len() as u64;
             batches += 1;
         };
@@ -143,38 +204,90 @@ impl<S: Sink> Pump<S> {
         }
     }
 
-    /// Stores, shows, then marks the batch's offsets for commit: a crash at
-    /// any point before the last step means Kafka delivers these again.
-    fn process(&mut self, messages: &[BorrowedMessage<'_>]) -> Result<(), PumpError> {
+    /// Shows the batch and hands it to the store; marks offsets for commit
+    /// as batches finish storing. A crash at any point before a batch's
+    /// offsets are marked means Kafka delivers it again.
+    async fn process(
+        &mut self,
+        messages: &[BorrowedMessage<'_>],
+        writer: Option<&StoreWriter>,
+        pending: &mut VecDeque<Pending>,
+    ) -> Result<(), PumpError> {
         if messages.is_empty() {
             return Ok(());
         }
         let batch: Vec<Received<'_>> = messages.iter().map(Received::read).collect();
-        if let Some(conn) = self.store.as_mut() {
+        let stored = writer.map(|writer| {
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let rows: Vec<_> = batch.iter().map(|r| r.row(&now)).collect();
-            store::messages::insert_batch(conn, &rows)?;
-        }
+            writer.submit(OwnedBatch::copy(&batch, now))
+        });
         self.sink.deliver(&batch)?;
-        self.store_offsets(&batch);
         self.stats.borrow_mut().record(&batch, Instant::now());
+        let offsets = next_offsets(&batch);
+        match stored {
+            Some(stored) => {
+                pending.push_back(Pending { stored, offsets });
+                self.settle(pending, STORE_DEPTH).await
+            }
+            None => {
+                self.store_offsets(&offsets);
+                Ok(())
+            }
+        }
+    }
+
+    /// Marks the offsets of stored batches for commit, oldest first, until
+    /// at most `keep` batches are left waiting for the writer. Batches the
+    /// writer has already finished are taken without waiting.
+    async fn settle(&self, pending: &mut VecDeque<Pending>, keep: usize) -> Result<(), PumpError> {
+        loop {
+            let must_wait = pending.len() > keep;
+            let Some(front) = pending.front_mut() else {
+                break;
+            };
+            let outcome = if must_wait {
+                Some((&mut front.stored).await.map_err(|_| ()))
+            } else {
+                match front.stored.try_recv() {
+                    Ok(stored) => Some(Ok(stored)),
+                    Err(oneshot::error::TryRecvError::Empty) => None,
+                    Err(oneshot::error::TryRecvError::Closed) => Some(Err(())),
+                }
+            };
+            let Some(outcome) = outcome else { break };
+            self.finish_front(pending, outcome)?;
+        }
         Ok(())
     }
 
-    fn store_offsets(&self, batch: &[Received<'_>]) {
-        // A batch spans few partitions; a linear scan beats hashing here.
-        let mut next: Vec<(&str, i32, i64)> = Vec::new();
-        for message in batch {
-            match next
-                .iter_mut()
-                .find(|(t, p, _)| *p == message.partition && *t == message.topic)
-            {
-                Some(entry) => entry.2 = entry.2.max(message.offset + 1),
-                None => next.push((message.topic, message.partition, message.offset + 1)),
+    /// Takes the oldest pending batch, whose store outcome is `outcome`:
+    /// marks its offsets for commit, or gives up on it and all later ones.
+    fn finish_front(
+        &self,
+        pending: &mut VecDeque<Pending>,
+        outcome: StoreOutcome,
+    ) -> Result<(), PumpError> {
+        let done = pending.pop_front().ok_or(PumpError::WriterGone)?;
+        match outcome {
+            Ok(Ok(_)) => {
+                self.store_offsets(&done.offsets);
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                pending.clear();
+                Err(e.into())
+            }
+            Err(()) => {
+                pending.clear();
+                Err(PumpError::WriterGone)
             }
         }
+    }
+
+    fn store_offsets(&self, next: &[(String, i32, i64)]) {
         let mut tpl = TopicPartitionList::with_capacity(next.len());
         for (topic, partition, offset) in next {
+            let (topic, partition, offset) = (topic.as_str(), *partition, *offset);
             if let Err(e) = tpl.add_partition_offset(topic, partition, Offset::Offset(offset)) {
                 log::warn!("offset {topic}[{partition}]@{offset}: {e}");
             }
@@ -186,4 +299,24 @@ impl<S: Sink> Pump<S> {
             log::info!("could not store offsets ({e}); they will be delivered again");
         }
     }
+}
+
+/// The next offset to commit for each partition in `batch`.
+fn next_offsets(batch: &[Received<'_>]) -> Vec<(String, i32, i64)> {
+    // A batch spans few partitions; a linear scan beats hashing here.
+    let mut next: Vec<(String, i32, i64)> = Vec::new();
+    for message in batch {
+        match next
+            .iter_mut()
+            .find(|(t, p, _)| *p == message.partition && t == message.topic)
+        {
+            Some(entry) => entry.2 = entry.2.max(message.offset + 1),
+            None => next.push((
+                message.topic.to_owned(),
+                message.partition,
+                message.offset + 1,
+            )),
+        }
+    }
+    next
 }
