@@ -167,6 +167,13 @@ struct TopicRow {
 }
 
 #[derive(Serialize)]
+struct SubscriptionRow {
+    #[serde(flatten)]
+    subscription: SubscriptionView,
+    since: String,
+}
+
+#[derive(Serialize)]
 struct EventRow {
     at: String,
     topic_name: String,
@@ -180,7 +187,7 @@ struct EventRow {
 struct LiveView {
     cards: Vec<Card>,
     topics: Vec<TopicRow>,
-    subscriptions: Vec<SubscriptionView>,
+    subscriptions: Vec<SubscriptionRow>,
     events: Vec<EventRow>,
     is_admin: bool,
     csrf: String,
@@ -282,7 +289,13 @@ async fn live_view(state: &AppState, session: &Session) -> Result<LiveView, ApiE
                 topic,
             })
             .collect(),
-        subscriptions,
+        subscriptions: subscriptions
+            .into_iter()
+            .map(|subscription| SubscriptionRow {
+                since: short_time(subscription.subscribed_at),
+                subscription,
+            })
+            .collect(),
         events: events
             .into_iter()
             .map(|(event, topic_name)| EventRow {
