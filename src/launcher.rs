@@ -135,7 +135,7 @@ fn print_banner(config: &UpConfig, admin_url: &str, kafka: &Kafka) {
          into it within {}s. Press Ctrl-C to stop everything.\n",
         match kafka {
             Kafka::Local { .. } => " (local, stopped on exit)",
-            Kafka::External(_) => " (KAFKA_BOOTSTRAP_SERVERS)",
+            Kafka::External(_) => " (not started here; left running)",
         },
         config.poll_interval,
     );
@@ -145,13 +145,26 @@ fn print_banner(config: &UpConfig, admin_url: &str, kafka: &Kafka) {
 enum Kafka {
     /// Started here by scripts/kafka.sh; stopped on the way out.
     Local { servers: String, script: PathBuf },
-    /// Someone else's; left alone.
+    /// Configured, or already running before: left alone.
     External(String),
 }
 
 impl Kafka {
     fn start_local(port: u16) -> anyhow::Result<Self> {
         let script = kafka_script();
+        // A local Kafka that already runs (another `up`, a test run) is
+        // used as it is, and left running on the way out.
+        let status = Command::new(&script)
+            .arg("status")
+            .stderr(Stdio::null())
+            .output()
+            .with_context(|| format!("cannot run {}", script.display()))?;
+        if status.status.success() {
+            if let Some(servers) = bootstrap_line(&status.stdout) {
+                println!("Using the local Apache Kafka that already runs at {servers}.");
+                return Ok(Kafka::External(servers));
+            }
+        }
         println!(
             "Starting the local Apache Kafka on 127.0.0.1:{port} (the first run fetches it from Maven Central; this takes a minute)..."
         );
@@ -166,13 +179,7 @@ impl Kafka {
                 "the local Kafka did not start (see the lines above); to use another one, set KAFKA_BOOTSTRAP_SERVERS"
             );
         }
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let servers = stdout
-            .lines()
-            .rev()
-            .find_map(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("127.0.0.1:{port}"));
+        let servers = bootstrap_line(&output.stdout).unwrap_or_else(|| format!("127.0.0.1:{port}"));
         Ok(Kafka::Local { servers, script })
     }
 
@@ -197,6 +204,16 @@ impl Kafka {
             }
         }
     }
+}
+
+/// The address in the `KAFKA_BOOTSTRAP_SERVERS=...` line that
+/// scripts/kafka.sh prints last.
+fn bootstrap_line(stdout: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
+        .map(str::to_owned)
 }
 
 /// scripts/kafka.sh of this checkout, unless `TOPICGATE_KAFKA_SCRIPT` names another.
