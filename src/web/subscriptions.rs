@@ -11,9 +11,12 @@ use crate::api::{Message, SubscriptionRequest};
 use crate::domain::{TopicName, parse_user_id};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(list))
-        .route("", web::post().to(subscribe))
-        .route("", web::delete().to(unsubscribe));
+    cfg.service(
+        web::resource("")
+            .route(web::get().to(list))
+            .route(web::post().to(subscribe))
+            .route(web::delete().to(unsubscribe)),
+    );
 }
 
 #[derive(Deserialize)]

@@ -9,8 +9,8 @@ use crate::actors::registry::{GetStats, Ping};
 use crate::api::Health;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health))
-        .route("/stats", web::get().to(stats));
+    cfg.service(web::resource("/health").route(web::get().to(health)))
+        .service(web::resource("/stats").route(web::get().to(stats)));
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {

@@ -15,16 +15,20 @@ use crate::db::topics::TopicRef;
 use crate::domain::{RawTopicRequest, TopicRequest, TopicStatus, Transition};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(list))
-        .route("", web::post().to(create))
-        // Fixed paths before `{id}` so they are not read as ids.
-        .route("/active", web::get().to(active))
-        .route("/activate_by_name", web::post().to(activate_by_name))
-        .route("/{id}", web::get().to(get))
-        .route("/{id}/approve", web::post().to(approve))
-        .route("/{id}/reject", web::post().to(reject))
-        .route("/{id}/deactivate", web::post().to(deactivate))
-        .route("/{id}/reactivate", web::post().to(reactivate));
+    // One resource per path, so a wrong method is a 405, not a 404.
+    cfg.service(
+        web::resource("")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    // Fixed paths before `{id}` so they are not read as ids.
+    .service(web::resource("/active").route(web::get().to(active)))
+    .service(web::resource("/activate_by_name").route(web::post().to(activate_by_name)))
+    .service(web::resource("/{id}").route(web::get().to(get)))
+    .service(web::resource("/{id}/approve").route(web::post().to(approve)))
+    .service(web::resource("/{id}/reject").route(web::post().to(reject)))
+    .service(web::resource("/{id}/deactivate").route(web::post().to(deactivate)))
+    .service(web::resource("/{id}/reactivate").route(web::post().to(reactivate)));
 }
 
 #[derive(Deserialize)]
