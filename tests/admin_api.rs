@@ -511,42 +511,30 @@ async fn every_validation_rule_is_enforced_with_a_named_field() {
     assert_eq!(all.body.as_array().unwrap().len(), 2);
 
     // Subscription fields are checked too.
-    let empty_user = admin
-        .post(
-            "/api/subscriptions",
-            &json!({"user_id": "", "topic_name": "edge"}),
-            false,
-        )
-        .await;
-    assert_eq!(empty_user.status, 400);
-    assert!(
-        empty_user.body["error"]
-            .as_str()
-            .unwrap()
-            .contains("user_id")
-    );
-    let long_user = admin
-        .post(
-            "/api/subscriptions",
-            &json!({"user_id": long(101), "topic_name": "edge"}),
-            false,
-        )
-        .await;
-    assert_eq!(long_user.status, 400);
-    let bad_topic = admin
-        .post(
-            "/api/subscriptions",
-            &json!({"user_id": "u", "topic_name": "no way"}),
-            false,
-        )
-        .await;
-    assert_eq!(bad_topic.status, 400);
-    assert!(
-        bad_topic.body["error"]
-            .as_str()
-            .unwrap()
-            .contains("topic_name")
-    );
+    for (body, field) in [
+        (json!({"user_id": "", "topic_name": "edge"}), "user_id"),
+        (
+            json!({"user_id": long(101), "topic_name": "edge"}),
+            "user_id",
+        ),
+        (
+            json!({"user_id": "u\u{7}", "topic_name": "edge"}),
+            "user_id",
+        ),
+        (
+            json!({"user_id": "u", "topic_name": "no way"}),
+            "topic_name",
+        ),
+        (json!({"user_id": "u"}), "topic_name"),
+    ] {
+        let answer = admin.post("/api/subscriptions", &body, false).await;
+        assert_eq!(answer.status, 400, "{body}: {answer:?}");
+        let error = answer.body["error"].as_str().unwrap();
+        assert!(
+            error.contains(field),
+            "{body}: {error:?} does not name {field}"
+        );
+    }
     let long_reason = admin
         .post("/api/topics/1/reject", &json!({"reason": long(1001)}), true)
         .await;
