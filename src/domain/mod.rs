@@ -12,5 +12,5 @@ pub use status::{IllegalTransition, TopicStatus, Transition};
 pub use topic_name::{TopicName, TopicNameError};
 pub use topic_request::{
     ANONYMOUS, FieldError, MAX_CREATED_BY_LEN, MAX_DESCRIPTION_LEN, MAX_PARTITIONS,
-    MAX_USER_ID_LEN, RawTopicRequest, TopicRequest, parse_user_id,
+    MAX_USER_ID_LEN, RawTopicRequest, TopicRequest, parse_reason, parse_user_id,
 };

@@ -109,6 +109,15 @@ pub fn parse_user_id(raw: &str) -> Result<String, FieldError> {
     text("user_id", trimmed, MAX_USER_ID_LEN)
 }
 
+/// An optional reason for a change (a rejection, say): blank means none;
+/// otherwise at most 1000 printable characters, like a description.
+pub fn parse_reason(raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(reason) => text("reason", reason, MAX_DESCRIPTION_LEN).map(Some),
+        None => Ok(None),
+    }
+}
+
 fn bounded(
     field: &'static str,
     value: Option<i64>,
@@ -199,5 +208,8 @@ mod tests {
             "name"
         );
         assert_eq!(parse_user_id("  ").unwrap_err().field, "user_id");
+        assert_eq!(parse_reason(Some("  ")), Ok(None));
+        assert_eq!(parse_reason(Some(&long)).unwrap_err().field, "reason");
+        assert_eq!(parse_reason(Some("dup\u{0}")).unwrap_err().field, "reason");
     }
 }

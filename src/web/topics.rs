@@ -12,7 +12,7 @@ use crate::actors::registry::{ActiveTopics, ChangeStatus, CreateTopic, GetTopic,
 use crate::api::{ActivateByName, CreateTopicRequest, Message, RejectRequest, TopicCreated};
 use crate::db::models::NewTopic;
 use crate::db::topics::TopicRef;
-use crate::domain::{RawTopicRequest, TopicRequest, TopicStatus, Transition};
+use crate::domain::{RawTopicRequest, TopicRequest, TopicStatus, Transition, parse_reason};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path, so a wrong method is a 405, not a 404.
@@ -134,17 +134,7 @@ pub(super) async fn change(
     transition: Transition,
     reason: Option<String>,
 ) -> Result<Message, ApiError> {
-    let reason = reason
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
-    if let Some(reason) = &reason {
-        if reason.chars().count() > crate::domain::MAX_DESCRIPTION_LEN {
-            return Err(ApiError::BadRequest(format!(
-                "invalid reason: must be at most {} characters",
-                crate::domain::MAX_DESCRIPTION_LEN
-            )));
-        }
-    }
+    let reason = parse_reason(reason.as_deref())?;
     let (topic, _) = state
         .ask(ChangeStatus {
             topic: TopicRef::Id(id),
