@@ -319,6 +319,11 @@ async fn every_illegal_transition_is_refused_naming_the_state() {
     );
 }
 
+/// How many of `statuses` are `status`.
+fn tally(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
 /// Raw calls the happy-path helpers do not cover.
 struct TestAdminExt;
 
@@ -754,13 +759,8 @@ async fn concurrent_duplicate_subscriptions_leave_exactly_one_row() {
     });
     let statuses = futures_util::future::join_all(requests).await;
     assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        29,
+        (tally(&statuses, 201), tally(&statuses, 409)),
+        (1, 29),
         "{statuses:?}"
     );
     let rows = admin.get("/api/subscriptions?user_id=same-user").await;
@@ -782,13 +782,8 @@ async fn concurrent_approvals_move_a_topic_once() {
     });
     let statuses = futures_util::future::join_all(requests).await;
     assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        19,
+        (tally(&statuses, 200), tally(&statuses, 409)),
+        (1, 19),
         "{statuses:?}"
     );
     assert_eq!(events_of(&admin, id).len(), 2);

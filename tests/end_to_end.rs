@@ -20,10 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::{Value, json};
-use support::kafka::{bootstrap_servers, unique_name, wait_for_topic};
+use support::kafka::{bootstrap_servers, record_count, unique_name, wait_for_topic};
 use support::wait::eventually;
 use topicgate::api::{Stats, SubscriptionView, TopicView};
 use topicgate::config::Secret;
@@ -377,37 +375,6 @@ async fn wait_until_healthy(client: &awc::Client, base_url: &str, process: &mut 
     false
 }
 
-/// Records written to `topic` so far: the sum of its partitions' end
-/// offsets, read by a plain rdkafka client.
-async fn records_in(bootstrap: &str, topic: &str) -> i64 {
-    let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
-    actix_rt::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &bootstrap)
-            .create()
-            .expect("a Kafka client");
-        let metadata = consumer
-            .fetch_metadata(Some(&topic), Duration::from_secs(10))
-            .expect("topic metadata");
-        let partitions = metadata
-            .topics()
-            .iter()
-            .find(|t| t.name() == topic)
-            .map_or(0, |t| t.partitions().len());
-        assert!(partitions > 0, "{topic} has no partitions");
-        (0..partitions as i32)
-            .map(|p| {
-                consumer
-                    .fetch_watermarks(&topic, p, Duration::from_secs(10))
-                    .expect("watermarks")
-                    .1
-            })
-            .sum()
-    })
-    .await
-    .expect("counting records")
-}
-
 /// Parses `tail --json` output: one envelope per line.
 fn envelopes(output: &str) -> Vec<Envelope> {
     output
@@ -540,16 +507,16 @@ async fn four_journeys_across_real_processes() {
     // One interval for the producer to notice, plus a margin for records
     // that were already on their way.
     actix_rt::time::sleep(POLL + Duration::from_secs(2)).await;
-    let payments_then = records_in(&system.bootstrap, &payments).await;
-    let sensor_then = records_in(&system.bootstrap, &sensor).await;
+    let payments_then = record_count(&system.bootstrap, &payments).await;
+    let sensor_then = record_count(&system.bootstrap, &sensor).await;
     actix_rt::time::sleep(3 * POLL).await;
     assert_eq!(
-        records_in(&system.bootstrap, &payments).await,
+        record_count(&system.bootstrap, &payments).await,
         payments_then,
         "records arrived in {payments} after its deactivation"
     );
     assert!(
-        records_in(&system.bootstrap, &sensor).await > sensor_then,
+        record_count(&system.bootstrap, &sensor).await > sensor_then,
         "{sensor} stopped too, so the quiet period proves nothing"
     );
     assert_eq!(admin.topic(payments_id).await.status, TopicStatus::Inactive);

@@ -8,9 +8,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use producer_util::{POLL, eventually, read_all, record_count, start_producer, topic_layout};
+use producer_util::{POLL, eventually, read_all, start_producer, topic_layout};
 use support::admin::TestAdmin;
-use support::kafka::{bootstrap_servers, unique_name};
+use support::kafka::{bootstrap_servers, record_count, unique_name};
 use topicgate::config::{Pace, Secret};
 use topicgate::domain::{DataType, TopicStatus};
 

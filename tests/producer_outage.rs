@@ -8,9 +8,9 @@ mod support;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use producer_util::{POLL, eventually, record_count, start_producer};
+use producer_util::{POLL, eventually, start_producer};
 use support::admin::TestAdmin;
-use support::kafka::{bootstrap_servers, unique_name};
+use support::kafka::{bootstrap_servers, record_count, unique_name};
 use topicgate::config::{Pace, Secret};
 
 /// Keeps the daemon's log lines so the test can count them.

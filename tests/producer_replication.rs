@@ -6,9 +6,9 @@ mod support;
 
 use std::time::Duration;
 
-use producer_util::{POLL, eventually, record_count, start_producer, topic_layout};
+use producer_util::{POLL, eventually, start_producer, topic_layout};
 use support::admin::TestAdmin;
-use support::kafka::{KafkaInstance, unique_name};
+use support::kafka::{KafkaInstance, record_count, unique_name};
 use topicgate::config::Pace;
 use topicgate::domain::TopicStatus;
 

@@ -2,6 +2,7 @@
 //! admin, read back what it wrote to Kafka, wait for conditions (bounded).
 #![allow(dead_code)]
 
+use crate::support::kafka::partition_count;
 pub use crate::support::wait::eventually;
 use std::time::{Duration, Instant};
 
@@ -66,32 +67,6 @@ pub async fn topic_layout(bootstrap: &str, topic: &str) -> Option<(usize, usize)
     .await
 }
 
-/// Records in `topic` so far: the sum of its partitions' end offsets.
-pub async fn record_count(bootstrap: &str, topic: &str) -> i64 {
-    let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
-    blocking(move || {
-        let consumer = client(&bootstrap);
-        let metadata = consumer
-            .fetch_metadata(Some(&topic), Duration::from_secs(5))
-            .expect("topic metadata");
-        let partitions = metadata
-            .topics()
-            .iter()
-            .find(|t| t.name() == topic)
-            .map(|t| t.partitions().len())
-            .unwrap_or(0);
-        (0..partitions as i32)
-            .map(|p| {
-                consumer
-                    .fetch_watermarks(&topic, p, Duration::from_secs(5))
-                    .expect("watermarks")
-                    .1
-            })
-            .sum()
-    })
-    .await
-}
-
 /// One record read back: its key and envelope.
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -105,15 +80,8 @@ pub async fn read_all(bootstrap: &str, topic: &str, want: usize, bound: Duration
     let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
     blocking(move || {
         let consumer = client(&bootstrap);
-        let metadata = consumer
-            .fetch_metadata(Some(&topic), Duration::from_secs(5))
-            .expect("topic metadata");
-        let partitions = metadata
-            .topics()
-            .iter()
-            .find(|t| t.name() == topic)
-            .map(|t| t.partitions().len())
-            .expect("the topic exists");
+        let partitions = partition_count(&consumer, &topic);
+        assert!(partitions > 0, "{topic} does not exist");
         let mut assignment = TopicPartitionList::new();
         for p in 0..partitions as i32 {
             assignment

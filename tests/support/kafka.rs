@@ -237,6 +237,37 @@ pub fn partition_leaders(bootstrap: &str, topic: &str) -> Vec<i32> {
     leaders.into_iter().map(|(_, leader)| leader).collect()
 }
 
+/// How many partitions `topic` has; 0 when Kafka does not know it.
+pub fn partition_count(client: &BaseConsumer, topic: &str) -> usize {
+    let metadata = client
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("metadata for {topic}: {e}"));
+    metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic)
+        .map_or(0, |t| t.partitions().len())
+}
+
+/// Records written to `topic` so far: the sum of its partitions' end
+/// offsets, read by a plain rdkafka client.
+pub async fn record_count(bootstrap: &str, topic: &str) -> i64 {
+    let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let client = metadata_client(&bootstrap);
+        (0..partition_count(&client, &topic) as i32)
+            .map(|p| {
+                client
+                    .fetch_watermarks(&topic, p, Duration::from_secs(10))
+                    .expect("watermarks")
+                    .1
+            })
+            .sum()
+    })
+    .await
+    .expect("counting records")
+}
+
 fn metadata_client(bootstrap: &str) -> BaseConsumer {
     ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
