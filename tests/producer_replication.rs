@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use producer_util::{POLL, eventually, start_producer, topic_layout};
 use support::admin::TestAdmin;
-use support::kafka::{KafkaInstance, record_count, unique_name};
+use support::kafka::{KafkaInstance, record_count, unique_name, wait_for_topic};
 use topicgate::config::Pace;
 use topicgate::domain::TopicStatus;
 
@@ -46,6 +46,9 @@ async fn topics_get_the_partitions_and_replication_they_asked_for() {
             "{name} did not become active"
         );
     }
+    // Every node learns of a new topic a moment after the controller does.
+    wait_for_topic(&bootstrap, &wide, 4).await;
+    wait_for_topic(&bootstrap, &narrow, 2).await;
     assert_eq!(topic_layout(&bootstrap, &wide).await, Some((4, 3)));
     assert_eq!(topic_layout(&bootstrap, &narrow).await, Some((2, 2)));
     assert!(

@@ -250,17 +250,26 @@ pub fn partition_count(client: &BaseConsumer, topic: &str) -> usize {
 }
 
 /// Records written to `topic` so far: the sum of its partitions' end
-/// offsets, read by a plain rdkafka client.
+/// offsets, read by a plain rdkafka client. A freshly created topic on a
+/// cluster may briefly answer "not leader" while its leaders settle; that
+/// is retried for a bounded time.
 pub async fn record_count(bootstrap: &str, topic: &str) -> i64 {
     let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
     tokio::task::spawn_blocking(move || {
         let client = metadata_client(&bootstrap);
         (0..partition_count(&client, &topic) as i32)
             .map(|p| {
-                client
-                    .fetch_watermarks(&topic, p, Duration::from_secs(10))
-                    .expect("watermarks")
-                    .1
+                let deadline = Instant::now() + Duration::from_secs(30);
+                loop {
+                    match client.fetch_watermarks(&topic, p, Duration::from_secs(10)) {
+                        Ok((_, high)) => break high,
+                        Err(e) if Instant::now() < deadline => {
+                            eprintln!("watermarks of {topic}[{p}] not available yet: {e}");
+                            std::thread::sleep(Duration::from_millis(200));
+                        }
+                        Err(e) => panic!("watermarks of {topic}[{p}]: {e}"),
+                    }
+                }
             })
             .sum()
     })
