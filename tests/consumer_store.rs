@@ -43,4 +43,40 @@ fn a_redelivered_message_is_stored_once() {
     assert_eq!(seqs, ["{\"seq\":1197}", "{\"seq\":1198}", "{\"seq\":1199}"]);
     assert_eq!(newest[0].message_key, None);
     assert_eq!(newest[1].message_key.as_deref(), Some("sensor_1"));
+
+    // Every field lands in its own column, for full statements and the
+    // rows left over after them alike.
+    let stored = messages::all_of_topic(&mut conn, "sensor_data").unwrap();
+    let mut written: Vec<NewMessage<'_>> = first.iter().chain(&again[100..]).copied().collect();
+    written.sort_by_key(|m| (m.kafka_partition, m.kafka_offset));
+    assert_eq!(stored.len(), written.len());
+    for (row, sent) in stored.iter().zip(&written) {
+        assert_eq!(row.topic, sent.topic);
+        assert_eq!(row.kafka_partition, sent.kafka_partition);
+        assert_eq!(row.kafka_offset, sent.kafka_offset);
+        assert_eq!(row.message_key.as_deref(), sent.message_key);
+        assert_eq!(row.data_type, sent.data_type);
+        assert_eq!(row.sent_at, sent.sent_at);
+        assert_eq!(row.payload, sent.payload);
+        assert_eq!(row.received_at, sent.received_at);
+    }
+}
+
+#[test]
+fn a_new_store_uses_large_pages() {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Integer;
+
+    #[derive(diesel::QueryableByName)]
+    struct PageSize {
+        #[diesel(sql_type = Integer)]
+        page_size: i32,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pool = store::open(&dir.path().join("store.db")).unwrap();
+    let mut conn = pool.get().unwrap();
+    let size: PageSize = diesel::sql_query("PRAGMA page_size")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(size.page_size, 16 * 1024);
 }

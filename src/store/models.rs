@@ -4,12 +4,9 @@ use diesel::prelude::*;
 
 use super::schema::messages;
 
-/// A received record, ready to insert. It borrows from the Kafka record, so
-/// storing a batch copies nothing.
-// A missing key is written as NULL rather than DEFAULT, which lets SQLite
-// take the whole batch in one multi-row INSERT.
-#[derive(Debug, Clone, Copy, Insertable)]
-#[diesel(table_name = messages, treat_none_as_default_value = false)]
+/// A received record, ready to insert (see `messages::insert_batch`). It
+/// borrows its text, so building a batch of rows copies nothing.
+#[derive(Debug, Clone, Copy)]
 pub struct NewMessage<'a> {
     pub topic: &'a str,
     pub kafka_partition: i32,

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::domain::DataType;
-use crate::store::NewMessage;
 
 /// The parts of an envelope the consumer needs, borrowed from the record.
 /// Strings are `Cow` because one with escapes cannot be borrowed.
@@ -76,20 +75,6 @@ impl<'a> Received<'a> {
             sent_at: Cow::Owned(sent_at),
             payload: Cow::Owned(foreign_payload(value)),
             line: None,
-        }
-    }
-
-    /// The row the message store keeps for this record.
-    pub fn row<'r>(&'r self, received_at: &'r str) -> NewMessage<'r> {
-        NewMessage {
-            topic: self.topic,
-            kafka_partition: self.partition,
-            kafka_offset: self.offset,
-            message_key: self.key,
-            data_type: &self.data_type,
-            sent_at: &self.sent_at,
-            payload: &self.payload,
-            received_at,
         }
     }
 
