@@ -7,6 +7,7 @@
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -103,12 +104,21 @@ impl StoreWriter {
         let thread = std::thread::Builder::new()
             .name("message-store".into())
             .spawn(move || {
+                // How long storing took, for tuning (RUST_LOG=...=debug).
+                let (mut rows, mut busy) = (0, Duration::ZERO);
                 for job in queue {
+                    let started = Instant::now();
                     let stored =
                         store::messages::insert_batch(&mut conn, &job.batch.new_messages());
+                    busy += started.elapsed();
+                    rows += job.batch.rows.len();
                     // The pump may have given up on this batch; that is fine.
                     let _ = job.done.send(stored);
                 }
+                log::debug!(
+                    "message store: {rows} rows in {:.3} s of storing",
+                    busy.as_secs_f64()
+                );
             })?;
         Ok(Self {
             jobs: Some(jobs),
