@@ -125,8 +125,15 @@ async fn sigterm_commits_before_the_repl_exits() {
     publish(&bootstrap, &topic, 0..20).await;
     repl.wait_until("the messages", |t| seqs_shown(t, 0..20) == 20);
     // At once, before the periodic commit: the shutdown commits them.
+    // Half a command typed: line editing has the terminal in raw mode.
+    repl.send("stat");
     signal(repl.pid(), "TERM");
     assert!(repl.wait_exit(), "{}", repl.transcript());
+    assert!(
+        repl.in_line_mode(),
+        "the REPL left the terminal in raw mode: {}",
+        repl.transcript()
+    );
 
     let mut command = consumer(&admin.base_url, &bootstrap, &user, dir.path());
     command.args(["tail", &topic, "--json", "--idle-timeout", "3"]);

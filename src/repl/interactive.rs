@@ -17,6 +17,7 @@ use super::command::{self, Command};
 use super::complete::{KnownTopics, ReplHelper};
 use super::printer::{Printer, PrinterSink, TerminalPrinter};
 use super::render::{self, Style};
+use super::terminal::SavedTerminal;
 use crate::actors::consumer_session::{self as session, ConsumerSession, Reply, SessionSettings};
 use crate::client::AdminClient;
 use crate::config::{ConsumerSettings, file_safe};
@@ -42,6 +43,8 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
         .clone()
         .or_else(|| default_history_file(&settings));
 
+    // Before the editor first takes the terminal into raw mode.
+    let shell_terminal = SavedTerminal::save();
     // The editor is made on the REPL thread; it hands back its printer
     // (none without a terminal; an error when there is no editor at all)
     // first, and then waits for the session's address.
@@ -125,7 +128,10 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
     let ran = system.run();
     if !repl.is_finished() {
         // A signal stopped the system while the REPL thread waits for a
-        // key; the session has committed, so leave without it.
+        // key; the session has committed, so leave without it, giving the
+        // shell back its terminal on a line of its own.
+        shell_terminal.restore();
+        println!();
         return if ran.is_ok() {
             ExitCode::SUCCESS
         } else {

@@ -9,6 +9,7 @@ pub mod pretty_json;
 pub mod printer;
 pub mod render;
 pub mod script;
+pub mod terminal;
 
 use std::process::ExitCode;
 

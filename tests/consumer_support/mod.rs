@@ -327,6 +327,21 @@ impl Pty {
         self.session.flush().expect("typing into the REPL");
     }
 
+    /// Whether the terminal is in canonical (line) mode, as a shell hands
+    /// it over; line editing turns that off while it reads a line.
+    pub fn in_line_mode(&self) -> bool {
+        use nix::sys::termios::{LocalFlags, tcgetattr};
+        let master = self
+            .session
+            .get_process()
+            .get_raw_handle()
+            .expect("the pty's handle");
+        tcgetattr(&master)
+            .expect("reading the terminal's settings")
+            .local_flags
+            .contains(LocalFlags::ICANON)
+    }
+
     /// Waits (bounded) for the REPL to exit and returns whether it succeeded.
     pub fn wait_exit(&mut self) -> bool {
         let deadline = Instant::now() + EXPECT;
