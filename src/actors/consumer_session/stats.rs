@@ -14,8 +14,11 @@ use super::record::Received;
 /// How far back the current rate looks.
 pub const RATE_WINDOW: Duration = Duration::from_secs(10);
 
-/// How long one watermark request may take before lag is left unknown.
-const WATERMARK_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long measuring the lag of all partitions together may take; what is
+/// not measured by then is shown as unknown. One budget rather than one per
+/// request keeps `stats` quick while the broker is down, when every request
+/// would wait out its whole timeout.
+const LAG_BUDGET: Duration = Duration::from_secs(2);
 
 /// Counters updated once per processed batch.
 #[derive(Debug, Default)]
@@ -146,7 +149,9 @@ pub fn measure_lag(
     assignment: &[(String, i32)],
     processed: &BTreeMap<(String, i32), i64>,
 ) -> Vec<PartitionLag> {
-    let committed = consumer.committed(WATERMARK_TIMEOUT).ok();
+    let deadline = Instant::now() + LAG_BUDGET;
+    let left = || Some(deadline.saturating_duration_since(Instant::now())).filter(|t| !t.is_zero());
+    let committed = consumer.committed(LAG_BUDGET).ok();
     assignment
         .iter()
         .map(|(topic, partition)| {
@@ -157,9 +162,8 @@ pub fn measure_lag(
                     Offset::Offset(o) => Some(o),
                     _ => None,
                 });
-            let watermarks = consumer
-                .fetch_watermarks(topic, *partition, WATERMARK_TIMEOUT)
-                .ok();
+            let watermarks = left()
+                .and_then(|timeout| consumer.fetch_watermarks(topic, *partition, timeout).ok());
             // With nothing processed or committed, a new group starts at the
             // earliest message (auto.offset.reset=earliest).
             let position = processed
