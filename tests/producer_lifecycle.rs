@@ -162,6 +162,8 @@ async fn deactivation_stops_a_topic_and_reactivation_resumes_it() {
     producer.stop().expect("the producer stops");
 }
 
+/// The fault is a panic while the generator makes records: it must cost
+/// that topic a restart and leave the other topic and the producer running.
 #[actix_rt::test]
 async fn a_failed_generator_restarts_while_the_others_go_on() {
     let bootstrap = bootstrap_servers();

@@ -4,8 +4,11 @@
 //! A generator waits for the publisher's answer to one batch before it
 //! makes the next, so a full publisher buffer slows it down. It runs under
 //! an actix `Supervisor`: when it fails (stops without being retired) it is
-//! restarted with its state (sequence number, entity values) intact.
+//! restarted with its sequence number intact. A panic while making records
+//! is caught and counts as such a failure, so a bug in one payload type
+//! costs that topic a restart instead of taking the producer down with it.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -32,6 +35,8 @@ pub struct Generator {
     pacer: Pacer,
     rng: SmallRng,
     retired: bool,
+    /// Set by [`InjectFault`]: making the next batch panics.
+    fault_injected: bool,
 }
 
 /// Asks the generator to make its next batch.
@@ -45,8 +50,8 @@ struct Tick;
 #[rtype(result = "()")]
 pub struct Retire;
 
-/// Makes the generator fail the way an actor fails: its context stops
-/// while others still hold its address, and the supervisor restarts it.
+/// Makes the generator panic while it makes its next batch, to show that
+/// the panic is contained and the supervisor restarts the generator.
 /// Only for tests of supervision (reached through
 /// `producer::ProducerHandle::inject_fault`); the daemon never sends it.
 #[derive(Message)]
@@ -72,6 +77,7 @@ impl Generator {
                 pacer: Pacer::new(pace, Instant::now()),
                 rng,
                 retired: false,
+                fault_injected: false,
             }
         })
     }
@@ -85,18 +91,21 @@ impl Generator {
             ctx.notify_later(Tick, step.wait);
             return;
         }
-        let topic = self.counters.topic();
-        let data_type = self.counters.data_type();
-        let records: Vec<Record> = (0..step.batch)
-            .map(|_| {
-                let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-                let payload = self.maker.make(&mut self.rng, seq);
-                Record {
-                    key: payload.key,
-                    envelope: Envelope::new(topic, data_type, payload.value),
-                }
-            })
-            .collect();
+        let records = match catch_unwind(AssertUnwindSafe(|| self.make(step.batch))) {
+            Ok(records) => records,
+            Err(_) => {
+                // The maker's state may be what panicked: start it afresh.
+                // Stopping without being retired makes the supervisor
+                // restart this generator.
+                log::error!(
+                    "generator for {} panicked while making records",
+                    self.counters.topic()
+                );
+                self.maker = PayloadMaker::new(self.counters.data_type(), &mut self.rng);
+                ctx.stop();
+                return;
+            }
+        };
         let batch = PublishBatch {
             counters: Arc::clone(&self.counters),
             records,
@@ -120,6 +129,27 @@ impl Generator {
                 }
             });
         ctx.spawn(sent);
+    }
+
+    fn make(&mut self, count: usize) -> Vec<Record> {
+        if std::mem::take(&mut self.fault_injected) {
+            panic!(
+                "fault injected into the generator for {}",
+                self.counters.topic()
+            );
+        }
+        let topic = self.counters.topic();
+        let data_type = self.counters.data_type();
+        (0..count)
+            .map(|_| {
+                let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+                let payload = self.maker.make(&mut self.rng, seq);
+                Record {
+                    key: payload.key,
+                    envelope: Envelope::new(topic, data_type, payload.value),
+                }
+            })
+            .collect()
     }
 }
 
@@ -182,11 +212,7 @@ impl Handler<Retire> for Generator {
 impl Handler<InjectFault> for Generator {
     type Result = ();
 
-    fn handle(&mut self, _: InjectFault, ctx: &mut Self::Context) {
-        log::warn!(
-            "fault injected into the generator for {}",
-            self.counters.topic()
-        );
-        ctx.stop();
+    fn handle(&mut self, _: InjectFault, _: &mut Self::Context) {
+        self.fault_injected = true;
     }
 }
