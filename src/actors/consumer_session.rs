@@ -23,8 +23,8 @@ use std::time::Instant;
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use rdkafka::consumer::{CommitMode, Consumer};
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::consumer::Consumer;
+use rdkafka::error::KafkaError;
 use tokio::sync::oneshot;
 
 use crate::api::{ActiveTopic, SubscriptionView};
@@ -146,20 +146,8 @@ impl ConsumerSession {
             // Once the pump task is done, this is the last consumer handle,
             // so the close happens on the blocking pool below.
             let _ = running.pump.await;
-            let consumer = running.consumer;
-            let closed = tokio::task::spawn_blocking(move || {
-                let committed = consumer.commit_consumer_state(CommitMode::Sync);
-                drop(consumer);
-                committed
-            })
-            .await;
-            match closed {
-                Ok(Ok(())) | Ok(Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset))) => {}
-                Ok(Err(e)) => {
-                    log::warn!("final commit failed: {e}");
-                    health.record_error(format!("final commit failed: {e}"));
-                }
-                Err(e) => log::warn!("closing the consumer failed: {e}"),
+            if let Some(e) = kafka::commit_and_close(running.consumer).await {
+                health.record_error(format!("final commit failed: {e}"));
             }
         })
     }

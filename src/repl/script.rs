@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::consumer::{CommitMode, Consumer};
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::consumer::Consumer;
+use rdkafka::error::KafkaError;
 use tokio::sync::oneshot;
 
 use super::output::{JsonLines, Readable};
@@ -219,7 +219,8 @@ async fn tail(
     } else {
         pump(&consumer, store, Readable::new(out, style), health, &args).await
     };
-    commit_and_close(consumer).await;
+    // What was printed (and stored) is committed; a failure is logged.
+    kafka::commit_and_close(consumer).await;
     match ended {
         Ok(()) => Ok(()),
         // The reader went away (`| head`): what it read is committed.
@@ -287,21 +288,5 @@ async fn check_topics_exist(
             "no such topic in Kafka: {}",
             missing.join(", ")
         )))
-    }
-}
-
-/// Commits what was printed (and stored) and leaves the group, off the
-/// event loop.
-async fn commit_and_close(consumer: Arc<SessionConsumer>) {
-    let closed = tokio::task::spawn_blocking(move || {
-        let committed = consumer.commit_consumer_state(CommitMode::Sync);
-        drop(consumer);
-        committed
-    })
-    .await;
-    match closed {
-        Ok(Ok(())) | Ok(Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset))) => {}
-        Ok(Err(e)) => log::warn!("final commit failed: {e}"),
-        Err(e) => log::warn!("closing the consumer failed: {e}"),
     }
 }

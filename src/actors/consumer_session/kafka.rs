@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, Utc};
 use rdkafka::ClientConfig;
 use rdkafka::client::ClientContext;
-use rdkafka::consumer::{BaseConsumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+};
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::topic_partition_list::TopicPartitionList;
 
@@ -162,4 +164,27 @@ fn describe_offsets(tpl: &TopicPartitionList) -> String {
         .map(|e| format!("{}[{}]@{:?}", e.topic(), e.partition(), e.offset()))
         .collect();
     parts.join(", ")
+}
+
+/// Commits the stored offsets and closes `consumer` (leaving its group) on
+/// the blocking pool, as both block on the broker. Returns the final
+/// commit's error; having nothing to commit is not one.
+pub async fn commit_and_close(consumer: Arc<SessionConsumer>) -> Option<KafkaError> {
+    let closed = tokio::task::spawn_blocking(move || {
+        let committed = consumer.commit_consumer_state(CommitMode::Sync);
+        drop(consumer);
+        committed
+    })
+    .await;
+    match closed {
+        Ok(Ok(())) | Ok(Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset))) => None,
+        Ok(Err(e)) => {
+            log::warn!("final commit failed: {e}");
+            Some(e)
+        }
+        Err(e) => {
+            log::warn!("closing the consumer failed: {e}");
+            None
+        }
+    }
 }

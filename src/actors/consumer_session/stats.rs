@@ -150,7 +150,8 @@ pub fn measure_lag(
     processed: &BTreeMap<(String, i32), i64>,
 ) -> Vec<PartitionLag> {
     let deadline = Instant::now() + LAG_BUDGET;
-    let left = || Some(deadline.saturating_duration_since(Instant::now())).filter(|t| !t.is_zero());
+    let time_left =
+        || Some(deadline.saturating_duration_since(Instant::now())).filter(|t| !t.is_zero());
     let committed = consumer.committed(LAG_BUDGET).ok();
     assignment
         .iter()
@@ -162,7 +163,7 @@ pub fn measure_lag(
                     Offset::Offset(o) => Some(o),
                     _ => None,
                 });
-            let watermarks = left()
+            let watermarks = time_left()
                 .and_then(|timeout| consumer.fetch_watermarks(topic, *partition, timeout).ok());
             // With nothing processed or committed, a new group starts at the
             // earliest message (auto.offset.reset=earliest).
