@@ -25,12 +25,11 @@ async fn broker_outage_shows_in_stats_and_consumption_resumes() {
     let user = "outage-user";
     let prompt = format!("{user}> ");
 
-    let mut repl = Pty::spawn(consumer(&admin.base_url, &bootstrap, user, dir.path()));
-    repl.expect(&prompt);
-    repl.line(&format!("subscribe {topic}"));
-    repl.expect("Subscribed to");
-    repl.line("start");
-    repl.expect("Consumer started");
+    let mut repl = Pty::consuming(
+        consumer(&admin.base_url, &bootstrap, user, dir.path()),
+        &prompt,
+        &topic,
+    );
     publish(&bootstrap, &topic, 0..5).await;
     repl.wait_until("messages before the outage", |t| seqs_shown(t, 0..5) == 5);
 

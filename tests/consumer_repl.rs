@@ -139,13 +139,12 @@ async fn repl_keeps_consuming_when_the_admin_service_goes_away() {
     let topic = active_topic(&admin, &bootstrap, "repl-outage", 2).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let user = kafka::unique_name("outage-user");
-    let mut repl = Pty::spawn(consumer(&admin.base_url, &bootstrap, &user, dir.path()));
     let prompt = format!("{user}> ");
-    repl.expect(&prompt);
-    repl.line(&format!("subscribe {topic}"));
-    repl.expect(&format!("Subscribed to '{topic}'"));
-    repl.line("start");
-    repl.expect("Consumer started");
+    let mut repl = Pty::consuming(
+        consumer(&admin.base_url, &bootstrap, &user, dir.path()),
+        &prompt,
+        &topic,
+    );
     repl.expect(&prompt);
     publish(&bootstrap, &topic, 0..3).await;
     repl.wait_until("the first messages", |t| seqs_shown(t, 0..3) == 3);

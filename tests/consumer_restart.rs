@@ -63,12 +63,11 @@ async fn a_killed_repl_resumes_and_the_store_keeps_each_message_once() {
     let user = kafka::unique_name("crash-user");
     let prompt = format!("{user}> ");
 
-    let mut repl = Pty::spawn(consumer(&admin.base_url, &bootstrap, &user, dir.path()));
-    repl.expect(&prompt);
-    repl.line(&format!("subscribe {topic}"));
-    repl.expect("Subscribed to");
-    repl.line("start");
-    repl.expect("Consumer started");
+    let mut repl = Pty::consuming(
+        consumer(&admin.base_url, &bootstrap, &user, dir.path()),
+        &prompt,
+        &topic,
+    );
     publish(&bootstrap, &topic, 0..100).await;
     repl.wait_until("the first hundred", |t| seqs_shown(t, 0..100) == 100);
     // Offsets are committed every second: these hundred are committed now.
@@ -115,12 +114,11 @@ async fn sigterm_commits_before_the_repl_exits() {
     let user = kafka::unique_name("sigterm-user");
     let prompt = format!("{user}> ");
 
-    let mut repl = Pty::spawn(consumer(&admin.base_url, &bootstrap, &user, dir.path()));
-    repl.expect(&prompt);
-    repl.line(&format!("subscribe {topic}"));
-    repl.expect("Subscribed to");
-    repl.line("start");
-    repl.expect("Consumer started");
+    let mut repl = Pty::consuming(
+        consumer(&admin.base_url, &bootstrap, &user, dir.path()),
+        &prompt,
+        &topic,
+    );
     repl.expect(&prompt);
     publish(&bootstrap, &topic, 0..20).await;
     repl.wait_until("the messages", |t| seqs_shown(t, 0..20) == 20);

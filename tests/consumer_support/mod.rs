@@ -243,6 +243,17 @@ impl Pty {
         }
     }
 
+    /// Spawns the REPL, subscribes it to `topic` and starts consuming.
+    pub fn consuming(command: Command, prompt: &str, topic: &str) -> Pty {
+        let mut repl = Pty::spawn(command);
+        repl.expect(prompt);
+        repl.line(&format!("subscribe {topic}"));
+        repl.expect(&format!("Subscribed to '{topic}'"));
+        repl.line("start");
+        repl.expect("Consumer started");
+        repl
+    }
+
     pub fn pid(&self) -> u32 {
         self.session.get_process().pid().as_raw() as u32
     }
