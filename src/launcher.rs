@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 use crate::client::AdminClient;
-use crate::config::{AdminSettings, ProducerSettings, Secret, UpConfig};
+use crate::config::{AdminSettings, ProducerSettings, Secret, UpConfig, read_secret_file};
+use crate::private_fs::{check_private, create_private_dir};
 use crate::producer::Running;
 use crate::shutdown;
 use crate::web::Application;
@@ -22,15 +23,21 @@ const ADMIN_READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Brings everything up, waits for Ctrl-C or SIGTERM, then stops everything
 /// it started, newest first.
+///
+/// The admin service and the producer run in this process and get their
+/// secrets as values; the only child processes (scripts/kafka.sh and its
+/// Kafka) get none, so no secret is ever on a command line.
 pub async fn up(config: UpConfig) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
+    create_private_dir(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
     let admin_token = secret(
         "TOPICGATE_ADMIN_TOKEN",
+        config.admin_token_file.as_deref(),
         &config.data_dir.join("admin-token"),
     )?;
     let producer_key = secret(
         "TOPICGATE_PRODUCER_KEY",
+        config.producer_key_file.as_deref(),
         &config.data_dir.join("producer-key"),
     )?;
 
@@ -81,11 +88,21 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A secret from the environment, else the one kept in `file`, else a new
-/// one written there (readable by this user only) for the next run.
-fn secret(env: &str, file: &Path) -> anyhow::Result<Secret> {
+/// A secret from the environment, else from the `given` file, else the one
+/// kept in `file`, else a new one written there (readable by this user
+/// only) for the next run. A file others can read is refused.
+fn secret(env: &str, given: Option<&Path>, file: &Path) -> anyhow::Result<Secret> {
     if let Ok(value) = std::env::var(env) {
+        if given.is_some() {
+            bail!("{env} and a file for the same secret are both set; use one");
+        }
         return Secret::new(value).map_err(|e| anyhow::anyhow!("{env} {e}"));
+    }
+    if let Some(given) = given {
+        return read_secret_file(given).map_err(|e| anyhow::anyhow!(e));
+    }
+    if file.exists() {
+        check_private(file).map_err(|e| anyhow::anyhow!(e))?;
     }
     if let Ok(kept) = std::fs::read_to_string(file) {
         return Secret::new(kept.trim()).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()));
@@ -120,6 +137,8 @@ fn print_banner(config: &UpConfig, admin_url: &str, kafka: &Kafka) {
     let token_file = config.data_dir.join("admin-token");
     let login = if std::env::var("TOPICGATE_ADMIN_TOKEN").is_ok() {
         "the token in TOPICGATE_ADMIN_TOKEN".to_owned()
+    } else if let Some(given) = &config.admin_token_file {
+        format!("the token in {}", given.display())
     } else {
         format!("the token in {} (cat {0})", token_file.display())
     };

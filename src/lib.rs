@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod launcher;
+pub mod private_fs;
 pub mod producer;
 pub mod repl;
 pub mod shutdown;

@@ -250,7 +250,7 @@ async fn every_legal_transition_moves_and_is_audited() {
     assert_eq!(
         trail,
         vec![
-            (None, s("pending"), s("tests")),
+            (None, s("pending"), s("anonymous (created_by: tests)")),
             (Some(s("pending")), s("approved"), s("admin")),
             (Some(s("approved")), s("active"), s("producer")),
             (Some(s("active")), s("inactive"), s("admin")),
@@ -810,4 +810,218 @@ async fn health_turns_unhealthy_when_the_registry_file_is_gone() {
     std::fs::remove_dir(&admin.database).unwrap();
     std::fs::rename(&aside, &admin.database).unwrap();
     assert_eq!(admin.get("/api/health").await.status, 200);
+}
+
+/// Characters that hide or reorder text: every one is refused in both
+/// identifiers, with a 400 naming the field and nothing stored.
+const INVISIBLE_OR_REORDERING: [(&str, &str); 9] = [
+    ("C0 NUL", "\u{0}"),
+    ("C0 ESC", "\u{1B}"),
+    ("newline", "\n"),
+    ("DEL", "\u{7F}"),
+    ("C1 CSI", "\u{9B}"),
+    ("right-to-left override", "\u{202E}"),
+    ("zero-width space", "\u{200B}"),
+    ("left-to-right isolate", "\u{2066}"),
+    ("byte-order mark", "\u{FEFF}"),
+];
+
+#[actix_rt::test]
+async fn identifiers_refuse_control_bidi_and_zero_width_characters() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("watched", 1, 1).await;
+    admin.approve(id).await;
+    admin.activate("watched").await;
+    for (what, bad) in INVISIBLE_OR_REORDERING {
+        let who = format!("team{bad}ops");
+        let created = admin
+            .post(
+                "/api/topics",
+                &json!({"name": "sneaky", "created_by": who}),
+                false,
+            )
+            .await;
+        assert_eq!(created.status, 400, "created_by with {what}: {created:?}");
+        let error = created.body["error"].as_str().unwrap();
+        assert!(error.contains("created_by"), "{what}: {error}");
+
+        let subscribed = admin
+            .post(
+                "/api/subscriptions",
+                &json!({"user_id": who, "topic_name": "watched"}),
+                false,
+            )
+            .await;
+        assert_eq!(
+            subscribed.status, 400,
+            "user_id with {what}: {subscribed:?}"
+        );
+        let error = subscribed.body["error"].as_str().unwrap();
+        assert!(error.contains("user_id"), "{what}: {error}");
+    }
+    let topics = admin.get("/api/topics").await;
+    assert_eq!(topics.body.as_array().unwrap().len(), 1, "{topics:?}");
+    let subscriptions = admin.get("/api/subscriptions").await;
+    assert_eq!(subscriptions.body, json!([]));
+}
+
+#[actix_rt::test]
+async fn descriptions_keep_newline_and_tab_and_refuse_other_controls() {
+    let admin = TestAdmin::spawn();
+    let prose = "Line one\n\tindented line two";
+    let created = admin
+        .post(
+            "/api/topics",
+            &json!({"name": "prose", "description": prose}),
+            false,
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let id = created.body["topic_id"].as_i64().unwrap() as i32;
+    assert_eq!(admin.topic(id).await.description, prose);
+    for bad in [
+        "a\rb",
+        "bell\u{7}",
+        "esc\u{1B}[31m",
+        "del\u{7F}",
+        "csi\u{9B}x",
+    ] {
+        let answer = admin
+            .post(
+                "/api/topics",
+                &json!({"name": "prose2", "description": bad}),
+                false,
+            )
+            .await;
+        assert_eq!(answer.status, 400, "{bad:?}: {answer:?}");
+        assert!(
+            answer.body["error"]
+                .as_str()
+                .unwrap()
+                .contains("description")
+        );
+    }
+    assert_eq!(
+        admin
+            .get("/api/topics")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[actix_rt::test]
+async fn the_audit_trail_names_who_authenticated_not_who_was_claimed() {
+    let admin = TestAdmin::spawn();
+    let claimed = admin
+        .post(
+            "/api/topics",
+            &json!({"name": "claimed", "created_by": "admin"}),
+            false,
+        )
+        .await;
+    assert_eq!(claimed.status, 201, "{claimed:?}");
+    let claimed = claimed.body["topic_id"].as_i64().unwrap() as i32;
+    admin.approve(claimed).await;
+    admin.activate("claimed").await;
+    let trail: Vec<(String, String)> = events_of(&admin, claimed)
+        .into_iter()
+        .map(|(_, to, actor, _)| (to, actor))
+        .collect();
+    let pair = |to: &str, actor: &str| (to.to_owned(), actor.to_owned());
+    assert_eq!(
+        trail,
+        [
+            pair("pending", "anonymous (created_by: admin)"),
+            pair("approved", "admin"),
+            pair("active", "producer"),
+        ]
+    );
+
+    // Nobody named: the default name is still labelled a claim.
+    let nobody = admin
+        .post("/api/topics", &json!({"name": "nobody"}), false)
+        .await;
+    let nobody = nobody.body["topic_id"].as_i64().unwrap() as i32;
+    assert_eq!(
+        events_of(&admin, nobody)[0].2,
+        "anonymous (created_by: anonymous)"
+    );
+    // The admin token on a request makes the admin its creator.
+    let by_admin = admin
+        .post(
+            "/api/topics",
+            &json!({"name": "by_admin", "created_by": "team-iot"}),
+            true,
+        )
+        .await;
+    let by_admin = by_admin.body["topic_id"].as_i64().unwrap() as i32;
+    assert_eq!(events_of(&admin, by_admin)[0].2, "admin");
+}
+
+#[actix_rt::test]
+async fn subscriptions_and_unsubscriptions_are_audited() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("watched", 1, 1).await;
+    admin.approve(id).await;
+    admin.activate("watched").await;
+    let subscribe = json!({"user_id": "alice", "topic_name": "watched"});
+    assert_eq!(
+        admin
+            .post("/api/subscriptions", &subscribe, false)
+            .await
+            .status,
+        201
+    );
+    // Refused requests leave no audit row.
+    assert_eq!(
+        admin
+            .post("/api/subscriptions", &subscribe, false)
+            .await
+            .status,
+        409
+    );
+    let removed = TestAdminExt::send(
+        &admin,
+        "DELETE",
+        "/api/subscriptions?user_id=alice&topic_name=watched",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(removed.status, 200, "{removed:?}");
+    let again = TestAdminExt::send(
+        &admin,
+        "DELETE",
+        "/api/subscriptions?user_id=alice&topic_name=watched",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(again.status, 404);
+
+    let rows: Vec<(i32, String, String, String)> = {
+        use topicgate::db::schema::subscription_events::dsl::*;
+        let pool = db::open(&admin.database, 1).expect("open registry");
+        let mut conn = pool.get().expect("connection");
+        subscription_events
+            .order(id.asc())
+            .select((topic_id, user_id, action, actor))
+            .load(&mut conn)
+            .expect("subscription events")
+    };
+    let row = |action: &str| {
+        (
+            id,
+            "alice".to_owned(),
+            action.to_owned(),
+            "anonymous (user_id: alice)".to_owned(),
+        )
+    };
+    assert_eq!(rows, [row("subscribed"), row("unsubscribed")]);
+    // They are not state changes: the topic's own trail is untouched.
+    assert_eq!(events_of(&admin, id).len(), 3);
 }

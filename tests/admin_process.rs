@@ -1,7 +1,7 @@
 //! The `topicgate-admin` binary as an operator starts and stops it.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStderr, Command, Stdio};
 use std::time::Duration;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_topicgate-admin");
@@ -15,6 +15,73 @@ fn clean_command(dir: &std::path::Path) -> Command {
         .env("TOPICGATE_DATABASE_URL", dir.join("registry.db"))
         .env("RUST_LOG", "info");
     command
+}
+
+/// A started admin process, its port and what it logged so far.
+struct Running {
+    child: Child,
+    log: BufReader<ChildStderr>,
+    seen: String,
+    port: u16,
+}
+
+impl Running {
+    /// Spawns `command` and reads its log until it says where it listens.
+    fn start(command: &mut Command) -> Running {
+        let mut child = command.stderr(Stdio::piped()).spawn().unwrap();
+        let mut log = BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        let port = loop {
+            let mut line = String::new();
+            assert!(
+                log.read_line(&mut line).unwrap() > 0,
+                "exited early: {seen}"
+            );
+            seen.push_str(&line);
+            if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .parse::<u16>()
+                    .unwrap();
+            }
+        };
+        Running {
+            child,
+            log,
+            seen,
+            port,
+        }
+    }
+
+    /// Sends one raw HTTP/1.0 request and returns the whole answer.
+    fn request(&self, raw: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(raw.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    }
+
+    /// SIGTERM; it must exit 0. Returns everything it logged.
+    fn stop(mut self) -> String {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "exit after SIGTERM");
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.log, &mut rest).unwrap();
+        self.seen.push_str(&rest);
+        self.seen
+    }
 }
 
 #[test]
@@ -56,57 +123,153 @@ fn serves_until_sigterm_then_exits_cleanly_without_logging_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let token = "admin-token-that-must-not-be-logged";
     let key = "producer-key-that-must-not-be-logged";
-    let mut child = clean_command(dir.path())
-        .env("TOPICGATE_ADMIN_TOKEN", token)
-        .env("TOPICGATE_PRODUCER_KEY", key)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut log = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    let port = loop {
-        let mut line = String::new();
-        assert!(
-            log.read_line(&mut line).unwrap() > 0,
-            "exited early: {seen}"
-        );
-        seen.push_str(&line);
-        if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .parse::<u16>()
-                .unwrap();
-        }
-    };
-    let health = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
-        use std::io::{Read, Write};
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        stream.write_all(b"GET /api/health HTTP/1.0\r\n\r\n")?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer)?;
-        Ok(answer)
-    });
-    let health = health.unwrap();
+    let running = Running::start(
+        clean_command(dir.path())
+            .env("TOPICGATE_ADMIN_TOKEN", token)
+            .env("TOPICGATE_PRODUCER_KEY", key),
+    );
+    let health = running.request("GET /api/health HTTP/1.0\r\n\r\n");
     assert!(
         health.starts_with("HTTP/1.0 200") && health.contains("healthy"),
         "{health}"
     );
-
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "exit after SIGTERM");
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut log, &mut rest).unwrap();
-    seen.push_str(&rest);
+    let seen = running.stop();
     assert!(seen.contains("stopped"), "{seen}");
     assert!(
         !seen.contains(token) && !seen.contains(key),
         "a secret reached the log"
     );
+}
+
+#[test]
+fn refused_credentials_are_logged_with_the_client_address_but_not_their_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let wrong_token = "a-wrong-admin-token-guessed-here";
+    let wrong_key = "a-wrong-producer-key-guessed-here";
+    let running = Running::start(
+        clean_command(dir.path())
+            .env("TOPICGATE_ADMIN_TOKEN", "the-right-admin-token-0123")
+            .env("TOPICGATE_PRODUCER_KEY", "the-right-producer-key-0123"),
+    );
+    let approve = running.request(&format!(
+        "POST /api/topics/1/approve HTTP/1.0\r\nAuthorization: Bearer {wrong_token}\r\nContent-Length: 0\r\n\r\n"
+    ));
+    assert!(approve.starts_with("HTTP/1.0 401"), "{approve}");
+    let body = r#"{"topic_name":"t"}"#;
+    let activate = running.request(&format!(
+        "POST /api/topics/activate_by_name HTTP/1.0\r\nX-Producer-Key: {wrong_key}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    assert!(activate.starts_with("HTTP/1.0 401"), "{activate}");
+    let log = running.stop();
+    let warned = |what: &str| {
+        log.lines().any(|line| {
+            line.contains("WARN") && line.contains(what) && line.contains("from 127.0.0.1:")
+        })
+    };
+    assert!(
+        warned("admin token"),
+        "no warning for the admin token:\n{log}"
+    );
+    assert!(
+        warned("producer key"),
+        "no warning for the producer key:\n{log}"
+    );
+    assert!(
+        !log.contains(wrong_token) && !log.contains(wrong_key),
+        "a presented credential reached the log:\n{log}"
+    );
+}
+
+#[cfg(unix)]
+fn write_with_mode(path: &std::path::Path, contents: &str, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, contents).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn a_secret_file_others_can_read_is_refused_naming_the_file_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("admin-token");
+    let key_file = dir.path().join("producer-key");
+    // Each file in turn is the exposed one.
+    for (exposed_env, exposed, private_env, private) in [
+        (
+            "TOPICGATE_ADMIN_TOKEN_FILE",
+            &token_file,
+            "TOPICGATE_PRODUCER_KEY_FILE",
+            &key_file,
+        ),
+        (
+            "TOPICGATE_PRODUCER_KEY_FILE",
+            &key_file,
+            "TOPICGATE_ADMIN_TOKEN_FILE",
+            &token_file,
+        ),
+    ] {
+        write_with_mode(exposed, "a-secret-value-of-some-length\n", 0o644);
+        write_with_mode(private, "a-secret-value-of-some-length\n", 0o600);
+        let refused = clean_command(dir.path())
+            .env(exposed_env, exposed)
+            .env(private_env, private)
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains(&exposed.display().to_string()) && stderr.contains("chmod 600"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("a-secret-value"), "{stderr}");
+    }
+    assert!(!dir.path().join("registry.db").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn secrets_come_from_private_files_and_the_registry_is_created_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("admin-token");
+    let key_file = dir.path().join("producer-key");
+    write_with_mode(&token_file, "admin-token-kept-in-a-file\n", 0o600);
+    write_with_mode(&key_file, "producer-key-kept-in-a-file", 0o600);
+    let registry_dir = dir.path().join("new/registry");
+    let running = Running::start(
+        clean_command(dir.path())
+            .env("TOPICGATE_DATABASE_URL", registry_dir.join("registry.db"))
+            .arg("--admin-token-file")
+            .arg(&token_file)
+            .arg("--producer-key-file")
+            .arg(&key_file),
+    );
+    // 404, not 401: the token from the file (without its newline) is accepted.
+    let approve = running.request(
+        "POST /api/topics/1/approve HTTP/1.0\r\nAuthorization: Bearer admin-token-kept-in-a-file\r\nContent-Length: 0\r\n\r\n",
+    );
+    assert!(approve.starts_with("HTTP/1.0 404"), "{approve}");
+    let body = r#"{"topic_name":"missing"}"#;
+    let activate = running.request(&format!(
+        "POST /api/topics/activate_by_name HTTP/1.0\r\nX-Producer-Key: producer-key-kept-in-a-file\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    assert!(activate.starts_with("HTTP/1.0 404"), "{activate}");
+    // The WAL files exist while the registry is open.
+    for file in ["registry.db", "registry.db-wal", "registry.db-shm"] {
+        assert_eq!(mode(&registry_dir.join(file)), 0o600, "{file}");
+    }
+    assert_eq!(mode(&registry_dir), 0o700);
+    assert_eq!(mode(&dir.path().join("new")), 0o700);
+    running.stop();
 }

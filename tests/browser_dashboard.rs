@@ -233,6 +233,108 @@ async fn an_admin_approves_a_topic_and_watches_it_turn_active_without_reloading(
     producer.stop().expect("the producer stops");
 }
 
+/// Rows in the topic table now.
+async fn row_count(browser: &Browser) -> i64 {
+    browser
+        .execute("return document.querySelectorAll('#topics tbody tr').length")
+        .await
+        .as_i64()
+        .expect("a row count")
+}
+
+/// The URLs of the live refreshes the page has fetched so far.
+async fn live_fetches(browser: &Browser) -> Vec<String> {
+    let script = "return performance.getEntriesByType('resource')\
+                  .map(function (e) { return e.name; })\
+                  .filter(function (n) { return n.indexOf('/dashboard/live') >= 0; });";
+    match browser.execute(script).await {
+        Value::Array(urls) => urls
+            .into_iter()
+            .filter_map(|u| u.as_str().map(str::to_owned))
+            .collect(),
+        other => panic!("resource timings: {other:?}"),
+    }
+}
+
+#[actix_rt::test]
+async fn a_large_topic_table_is_paged_searched_and_refreshed_one_page_at_a_time() {
+    let admin = TestAdmin::spawn();
+    for i in 0..100 {
+        admin.create_topic(&format!("t{i:03}"), 1, 1).await;
+    }
+    for i in 0..20 {
+        admin
+            .create_topic(&format!("Sensor_Room_{i:03}"), 1, 1)
+            .await;
+    }
+    let mut browser = Browser::start("dashboard-paging").await;
+
+    browser.goto(&admin.url("/")).await;
+    browser.expect("#topic-pager", PAGE).await;
+    assert_eq!(row_count(&browser).await, 50);
+    browser.click("#pager-next").await;
+    browser.expect("#topic-pager[data-page=\"2\"]", PAGE).await;
+    browser.click("#pager-next").await;
+    browser.expect("#topic-pager[data-page=\"3\"]", PAGE).await;
+    assert_eq!(row_count(&browser).await, 20);
+    assert!(
+        browser.find("#pager-next").await.is_none(),
+        "page 3 is the last"
+    );
+    browser.screenshot("page-3").await;
+
+    // The live refresh fetches page 3 only, and keeps showing it.
+    browser.execute("window.__marker = 1; return true").await;
+    let deadline = Instant::now() + LIVE;
+    let fetched = loop {
+        let fetched = live_fetches(&browser).await;
+        if !fetched.is_empty() {
+            break fetched;
+        }
+        assert!(Instant::now() < deadline, "no live refresh within {LIVE:?}");
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+    };
+    for url in &fetched {
+        assert!(
+            url.ends_with("/dashboard/live?page=3"),
+            "the refresh fetched {url}, not the page on screen"
+        );
+    }
+    assert_eq!(
+        browser.execute("return window.__marker === 1").await,
+        Value::from(true),
+        "the page was reloaded instead of refreshed in place"
+    );
+    assert_eq!(row_count(&browser).await, 20);
+    assert_eq!(browser.text("#topics tbody tr td.name").await, "t019");
+
+    // Searching asks the server: any case, a substring of the name.
+    browser.fill("#topic-search", "room_01").await;
+    browser.click("#topic-search-submit").await;
+    browser.expect("#topic-search-clear", PAGE).await;
+    let names = browser
+        .execute(
+            "return Array.prototype.map.call(document.querySelectorAll('#topics td.name'), \
+             function (td) { return td.innerText; });",
+        )
+        .await;
+    assert_eq!(
+        names,
+        Value::from(
+            (10..20)
+                .rev()
+                .map(|i| format!("Sensor_Room_{i:03}"))
+                .collect::<Vec<_>>()
+        )
+    );
+    assert!(
+        browser.url().await.contains("q=room_01"),
+        "the search is not in the address"
+    );
+    browser.screenshot("search").await;
+    browser.close().await;
+}
+
 /// Repeats the approval in the browser a few times and prints the times
 /// from the click to ACTIVE, for `docs/benchmarks.md`:
 ///

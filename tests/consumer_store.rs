@@ -80,3 +80,27 @@ fn a_new_store_uses_large_pages() {
         .unwrap();
     assert_eq!(size.page_size, 16 * 1024);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_new_store_and_its_new_directories_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consumer/alice/store.db");
+    let pool = store::open(&path).unwrap();
+    let mut conn = pool.get().unwrap();
+    messages::insert_batch(&mut conn, &[message(0, 0, "{}")]).unwrap();
+    // The WAL files exist while a connection is open.
+    for file in ["store.db", "store.db-wal", "store.db-shm"] {
+        assert_eq!(mode(&path.with_file_name(file)), 0o600, "{file}");
+    }
+    assert_eq!(mode(&dir.path().join("consumer")), 0o700);
+    assert_eq!(mode(&dir.path().join("consumer/alice")), 0o700);
+}

@@ -347,3 +347,135 @@ async fn the_create_form_works_without_javascript() {
         1
     );
 }
+
+/// Requests `count` topics named `{prefix}{i:03}`, oldest first.
+async fn request_topics(admin: &TestAdmin, prefix: &str, count: usize) {
+    for i in 0..count {
+        let answer = admin
+            .post(
+                "/api/topics",
+                &serde_json::json!({"name": format!("{prefix}{i:03}"), "partitions": 1}),
+                false,
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{answer:?}");
+    }
+}
+
+/// The topic names in a page's table, top to bottom.
+fn topic_rows(body: &str) -> Vec<String> {
+    body.split("<tr data-topic=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+/// Where the page's live refresh fetches from.
+fn refresh_url(body: &str) -> String {
+    let marker = "data-refresh=\"";
+    let start = body.find(marker).expect("a live part") + marker.len();
+    body[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+        .replace("&#x3D;", "=")
+}
+
+#[actix_rt::test]
+async fn the_topic_table_is_paged_fifty_rows_at_a_time() {
+    let admin = TestAdmin::spawn();
+    request_topics(&admin, "t", 100).await;
+    request_topics(&admin, "Sensor_Room_", 20).await;
+    let mut visitor = Visitor::new(&admin);
+
+    let first = visitor.get("/").await;
+    assert_eq!(first.status, 200);
+    let rows = topic_rows(&first.body);
+    assert_eq!(rows.len(), 50, "{rows:?}");
+    assert_eq!(rows[0], "Sensor_Room_019", "newest first");
+    assert_eq!(refresh_url(&first.body), "/dashboard/live?page=1");
+    assert!(first.body.contains("page 1 of 3"), "no pager on page 1");
+    // The stat cards still count every topic.
+    assert!(first.body.contains("<div class=\"value\">120</div>"));
+
+    let third = visitor.get("/?page=3").await;
+    let rows = topic_rows(&third.body);
+    assert_eq!(rows.len(), 20, "{rows:?}");
+    assert_eq!(rows.first().map(String::as_str), Some("t019"));
+    assert_eq!(rows.last().map(String::as_str), Some("t000"));
+    // The live refresh asks for the page on screen, and gets just that.
+    let refresh = refresh_url(&third.body);
+    assert_eq!(refresh, "/dashboard/live?page=3");
+    let live = visitor.get(&refresh).await;
+    assert_eq!(topic_rows(&live.body), rows);
+    let live_first = visitor.get("/dashboard/live").await;
+    assert_eq!(topic_rows(&live_first.body).len(), 50);
+    // Past the end shows the last page.
+    assert_eq!(topic_rows(&visitor.get("/?page=99").await.body), rows);
+
+    for bad in ["/?page=abc", "/?page=-1", "/dashboard/live?page=1.5"] {
+        let page = visitor.get(bad).await;
+        assert_eq!(page.status, 400, "{bad}: {}", page.body);
+        assert!(page.body.contains("\"error\""), "{bad}: {}", page.body);
+    }
+}
+
+#[actix_rt::test]
+async fn the_topic_search_narrows_the_table_on_the_server() {
+    let admin = TestAdmin::spawn();
+    request_topics(&admin, "t", 100).await;
+    request_topics(&admin, "Sensor_Room_", 20).await;
+    let mut visitor = Visitor::new(&admin);
+
+    // By name substring, in any case.
+    let found = visitor.get("/?q=sENSOR_rOOM").await;
+    let rows = topic_rows(&found.body);
+    assert_eq!(rows.len(), 20, "{rows:?}");
+    assert!(rows.iter().all(|name| name.starts_with("Sensor_Room_")));
+    let refresh = refresh_url(&found.body);
+    assert_eq!(refresh, "/dashboard/live?page=1&q=sENSOR_rOOM");
+    assert_eq!(topic_rows(&visitor.get(&refresh).await.body), rows);
+    assert!(
+        found.body.contains("value=\"sENSOR_rOOM\""),
+        "search box lost the text"
+    );
+
+    // Paged too: every one of the 120 names holds a "0".
+    let zero = visitor.get("/?q=0&page=3").await;
+    assert_eq!(topic_rows(&zero.body).len(), 20);
+    assert!(zero.body.contains("page 3 of 3"));
+    let digits = visitor.get("/dashboard/live?q=05").await;
+    let mut names = topic_rows(&digits.body);
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "Sensor_Room_005",
+            "t005",
+            "t050",
+            "t051",
+            "t052",
+            "t053",
+            "t054",
+            "t055",
+            "t056",
+            "t057",
+            "t058",
+            "t059"
+        ]
+    );
+
+    // `_` and `%` are literal, not wildcards.
+    for literal in ["t_1", "t%1", "m_1x"] {
+        let page = visitor
+            .get(&format!("/?q={}", literal.replace('%', "%25")))
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(topic_rows(&page.body).is_empty(), "{literal} matched");
+        assert!(page.body.contains("no-match"), "{literal}");
+    }
+    let long = visitor.get(&format!("/?q={}", "x".repeat(250))).await;
+    assert_eq!(long.status, 400);
+    assert!(long.body.contains("invalid q"), "{}", long.body);
+}

@@ -19,6 +19,15 @@ fn kafka_script() -> String {
 }
 
 fn launch(data_dir: &std::path::Path, kafka: Option<&str>) -> Child {
+    launch_with(data_dir, kafka, &[])
+}
+
+/// `topicgate up` with `extra` arguments after the usual ones.
+fn launch_with(
+    data_dir: &std::path::Path,
+    kafka: Option<&str>,
+    extra: &[&std::ffi::OsStr],
+) -> Child {
     let mut command = Command::new(LAUNCHER);
     command
         .args([
@@ -30,8 +39,11 @@ fn launch(data_dir: &std::path::Path, kafka: Option<&str>) -> Child {
             "--data-dir",
         ])
         .arg(data_dir)
+        .args(extra)
         .env_remove("TOPICGATE_ADMIN_TOKEN")
         .env_remove("TOPICGATE_PRODUCER_KEY")
+        .env_remove("TOPICGATE_ADMIN_TOKEN_FILE")
+        .env_remove("TOPICGATE_PRODUCER_KEY_FILE")
         .env_remove("KAFKA_BOOTSTRAP_SERVERS")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -171,5 +183,151 @@ async fn up_uses_a_running_local_kafka_and_leaves_it_running() {
     assert!(
         after.status.success(),
         "topicgate up stopped a Kafka it did not start"
+    );
+}
+
+/// `pid` and every process below it, from /proc.
+fn process_tree(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|child| {
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
+            // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+            let after = &stat[stat.rfind(')')? + 1..];
+            let ppid = after.split_whitespace().nth(1)?.parse().ok()?;
+            Some((child, ppid))
+        })
+        .collect();
+    let mut tree = vec![pid];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, ppid)| *ppid == parent)
+                .map(|(child, _)| *child),
+        );
+        i += 1;
+    }
+    tree
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+fn private_file(path: &std::path::Path, contents: &str, file_mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, contents).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(file_mode)).unwrap();
+}
+
+#[cfg(unix)]
+#[actix_rt::test]
+async fn up_reads_secret_files_and_keeps_secrets_off_every_command_line() {
+    let servers = bootstrap_servers();
+    let dir = tempfile::tempdir().unwrap();
+    let token = "admin-token-from-a-file-0123456789";
+    let key = "producer-key-from-a-file-0123456789";
+    let token_file = dir.path().join("token");
+    let key_file = dir.path().join("key");
+    private_file(&token_file, &format!("{token}\n"), 0o600);
+    private_file(&key_file, key, 0o600);
+    let data = dir.path().join("data");
+    let mut child = launch_with(
+        &data,
+        Some(&servers),
+        &[
+            "--admin-token-file".as_ref(),
+            token_file.as_os_str(),
+            "--producer-key-file".as_ref(),
+            key_file.as_os_str(),
+        ],
+    );
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (_, url) = banner(&mut stdout);
+
+    let tree = process_tree(child.id());
+    for pid in &tree {
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue; // ended meanwhile
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        assert!(
+            !cmdline.contains(token) && !cmdline.contains(key),
+            "process {pid} of `topicgate up` has a secret on its command line: {cmdline}"
+        );
+    }
+    let own = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+    assert!(String::from_utf8_lossy(&own).contains("--admin-token-file"));
+
+    // The admin inside `up` took the token from the file.
+    let http = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    let name = unique_name("logs");
+    let mut created = http
+        .post(format!("{url}/api/topics"))
+        .send_json(&json!({"name": name}))
+        .await
+        .unwrap();
+    let id = created.json::<serde_json::Value>().await.unwrap()["topic_id"]
+        .as_i64()
+        .unwrap();
+    let approved = http
+        .post(format!("{url}/api/topics/{id}/approve"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status().as_u16(), 200);
+
+    // Its new data directory and the registry (with its WAL files, which
+    // exist while it runs) are private; no secret was generated beside them.
+    assert_eq!(mode(&data), 0o700, "data directory");
+    for file in ["topicgate.db", "topicgate.db-wal", "topicgate.db-shm"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    assert!(!data.join("admin-token").exists());
+    assert!(!data.join("producer-key").exists());
+    interrupt(child, stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn up_refuses_a_secret_file_that_others_can_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    private_file(&token_file, "admin-token-from-a-file-0123456789", 0o644);
+    let output = Command::new(LAUNCHER)
+        .args([
+            "up",
+            "--bind",
+            "127.0.0.1:0",
+            "--bootstrap-servers",
+            "127.0.0.1:1",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--admin-token-file")
+        .arg(&token_file)
+        .env_remove("TOPICGATE_ADMIN_TOKEN")
+        .env_remove("TOPICGATE_PRODUCER_KEY")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&token_file.display().to_string()) && stderr.contains("chmod 600"),
+        "{stderr}"
     );
 }

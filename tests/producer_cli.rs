@@ -86,3 +86,29 @@ async fn streams_at_the_default_pace_and_exits_cleanly_on_sigterm() {
     assert!(log.contains("all records delivered"), "{log}");
     assert!(!log.contains(&admin.producer_key), "the key was logged");
 }
+
+#[cfg(unix)]
+#[test]
+fn refuses_a_key_file_that_others_can_read_naming_it_and_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let key_file = dir.path().join("producer-key");
+    std::fs::write(&key_file, "a-producer-key-of-some-length\n").expect("write the key");
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    for by_flag in [true, false] {
+        let mut command = Command::new(BINARY);
+        command.env_remove("TOPICGATE_PRODUCER_KEY");
+        if by_flag {
+            command.arg("--producer-key-file").arg(&key_file);
+        } else {
+            command.env("TOPICGATE_PRODUCER_KEY_FILE", &key_file);
+        }
+        let output = command.output().expect("run the producer");
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&key_file.display().to_string()) && stderr.contains("chmod 600"),
+            "{stderr}"
+        );
+    }
+}

@@ -67,13 +67,17 @@ impl Actor for TopicRegistry {
 /// Record a new topic request (status pending).
 #[derive(Message)]
 #[rtype(result = "Result<TopicView, RegistryError>")]
-pub struct CreateTopic(pub NewTopic);
+pub struct CreateTopic {
+    pub topic: NewTopic,
+    /// Who asked, for the audit trail (see `domain::Actor`).
+    pub actor: String,
+}
 
 impl Handler<CreateTopic> for TopicRegistry {
     type Result = Result<TopicView, RegistryError>;
 
     fn handle(&mut self, msg: CreateTopic, _: &mut Self::Context) -> Self::Result {
-        let topic = db::topics::create(&mut *self.conn()?, &msg.0)?;
+        let topic = db::topics::create(&mut *self.conn()?, &msg.topic, &msg.actor)?;
         self.topics_version.bump();
         Ok(topic.view())
     }
@@ -90,6 +94,44 @@ impl Handler<ListTopics> for TopicRegistry {
     fn handle(&mut self, msg: ListTopics, _: &mut Self::Context) -> Self::Result {
         let topics = db::topics::list(&mut *self.conn()?, &msg.0)?;
         Ok(topics.iter().map(|t| t.view()).collect())
+    }
+}
+
+/// One page of the topics whose names contain `search`, newest first.
+#[derive(Message)]
+#[rtype(result = "Result<TopicPageView, RegistryError>")]
+pub struct PageTopics {
+    pub search: Option<String>,
+    /// From 1; past the end means the last page.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// A page of topics as the web layer shows them.
+#[derive(Debug, Clone)]
+pub struct TopicPageView {
+    pub topics: Vec<TopicView>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Handler<PageTopics> for TopicRegistry {
+    type Result = Result<TopicPageView, RegistryError>;
+
+    fn handle(&mut self, msg: PageTopics, _: &mut Self::Context) -> Self::Result {
+        let found = db::topics::page(
+            &mut *self.conn()?,
+            msg.search.as_deref(),
+            msg.page,
+            msg.per_page,
+        )?;
+        Ok(TopicPageView {
+            topics: found.topics.iter().map(|t| t.view()).collect(),
+            total: found.total,
+            page: found.page,
+            per_page: found.per_page,
+        })
     }
 }
 
@@ -196,6 +238,8 @@ impl Handler<RecentEvents> for TopicRegistry {
 pub struct Subscribe {
     pub user_id: String,
     pub topic_name: String,
+    /// Who asked, for the audit trail.
+    pub actor: String,
 }
 
 impl Handler<Subscribe> for TopicRegistry {
@@ -206,6 +250,7 @@ impl Handler<Subscribe> for TopicRegistry {
             &mut *self.conn()?,
             &msg.user_id,
             &msg.topic_name,
+            &msg.actor,
             Utc::now().naive_utc(),
         )?;
         Ok(sub.view(&msg.topic_name))
@@ -218,13 +263,21 @@ impl Handler<Subscribe> for TopicRegistry {
 pub struct Unsubscribe {
     pub user_id: String,
     pub topic_name: String,
+    /// Who asked, for the audit trail.
+    pub actor: String,
 }
 
 impl Handler<Unsubscribe> for TopicRegistry {
     type Result = Result<(), RegistryError>;
 
     fn handle(&mut self, msg: Unsubscribe, _: &mut Self::Context) -> Self::Result {
-        db::subscriptions::unsubscribe(&mut *self.conn()?, &msg.user_id, &msg.topic_name)
+        db::subscriptions::unsubscribe(
+            &mut *self.conn()?,
+            &msg.user_id,
+            &msg.topic_name,
+            &msg.actor,
+            Utc::now().naive_utc(),
+        )
     }
 }
 

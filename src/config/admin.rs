@@ -2,7 +2,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::{Secret, missing};
+use super::Secret;
+use super::secret_file::{ADMIN_TOKEN, PRODUCER_KEY};
 
 /// Everything the admin service needs to run, with its secrets present.
 #[derive(Debug, Clone)]
@@ -31,9 +32,17 @@ pub struct AdminConfig {
     #[arg(long, env = "TOPICGATE_PRODUCER_KEY", hide_env_values = true)]
     pub producer_key: Option<Secret>,
 
+    /// File holding the producer key (mode 0600), instead of `--producer-key`.
+    #[arg(long, env = "TOPICGATE_PRODUCER_KEY_FILE")]
+    pub producer_key_file: Option<PathBuf>,
+
     /// Bearer token that admins use on the API and to log in to the dashboard.
     #[arg(long, env = "TOPICGATE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<Secret>,
+
+    /// File holding the admin token (mode 0600), instead of `--admin-token`.
+    #[arg(long, env = "TOPICGATE_ADMIN_TOKEN_FILE")]
+    pub admin_token_file: Option<PathBuf>,
 
     /// Largest replication factor a topic may ask for (the cluster's size).
     #[arg(long, env = "TOPICGATE_MAX_REPLICATION", default_value_t = 3,
@@ -48,12 +57,10 @@ pub struct AdminConfig {
 impl AdminConfig {
     /// Checks that both secrets are configured; there are no built-in ones.
     pub fn into_settings(self) -> Result<AdminSettings, String> {
-        let producer_key = self
-            .producer_key
-            .ok_or_else(|| missing("producer key", "--producer-key", "TOPICGATE_PRODUCER_KEY"))?;
-        let admin_token = self
-            .admin_token
-            .ok_or_else(|| missing("admin token", "--admin-token", "TOPICGATE_ADMIN_TOKEN"))?;
+        let producer_key =
+            PRODUCER_KEY.resolve(self.producer_key, self.producer_key_file.as_deref())?;
+        let admin_token =
+            ADMIN_TOKEN.resolve(self.admin_token, self.admin_token_file.as_deref())?;
         Ok(AdminSettings {
             bind: self.bind,
             database_url: self.database_url,

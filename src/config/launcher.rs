@@ -41,6 +41,16 @@ pub struct UpConfig {
     #[arg(long, default_value_t = 9092)]
     pub kafka_port: u16,
 
+    /// File holding the admin token (mode 0600); else TOPICGATE_ADMIN_TOKEN,
+    /// else the one kept in the data directory.
+    #[arg(long, env = "TOPICGATE_ADMIN_TOKEN_FILE")]
+    pub admin_token_file: Option<PathBuf>,
+
+    /// File holding the producer key (mode 0600); else TOPICGATE_PRODUCER_KEY,
+    /// else the one kept in the data directory.
+    #[arg(long, env = "TOPICGATE_PRODUCER_KEY_FILE")]
+    pub producer_key_file: Option<PathBuf>,
+
     /// How often the producer looks for newly approved topics, in seconds.
     #[arg(long, env = "TOPICGATE_POLL_INTERVAL", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..=3600))]

@@ -1,8 +1,10 @@
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
 
-use super::{Secret, missing};
+use super::Secret;
+use super::secret_file::PRODUCER_KEY;
 
 /// How fast each generator produces records for its topic.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,6 +96,10 @@ pub struct ProducerConfig {
     #[arg(long, env = "TOPICGATE_PRODUCER_KEY", hide_env_values = true)]
     pub producer_key: Option<Secret>,
 
+    /// File holding the producer key (mode 0600), instead of `--producer-key`.
+    #[arg(long, env = "TOPICGATE_PRODUCER_KEY_FILE")]
+    pub producer_key_file: Option<PathBuf>,
+
     /// Seconds between two looks at the admin API for approved and active topics.
     #[arg(long, env = "TOPICGATE_POLL_INTERVAL", default_value = "5", value_parser = parse_interval)]
     pub poll_interval: Duration,
@@ -107,9 +113,8 @@ pub struct ProducerConfig {
 impl ProducerConfig {
     /// Checks that the producer key is configured; there is no built-in one.
     pub fn into_settings(self) -> Result<ProducerSettings, String> {
-        let producer_key = self
-            .producer_key
-            .ok_or_else(|| missing("producer key", "--producer-key", "TOPICGATE_PRODUCER_KEY"))?;
+        let producer_key =
+            PRODUCER_KEY.resolve(self.producer_key, self.producer_key_file.as_deref())?;
         let mut settings =
             ProducerSettings::new(self.admin_url, self.bootstrap_servers, producer_key);
         settings.poll_interval = self.poll_interval;
@@ -180,6 +185,24 @@ mod tests {
         let settings = parse(&["--producer-key", KEY, "--poll-interval", "0.5"]).unwrap();
         assert_eq!(settings.poll_interval, Duration::from_millis(500));
         assert!(parse(&["--producer-key", KEY, "--poll-interval", "0"]).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reads_the_key_from_a_private_file_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("key");
+        std::fs::write(&file, format!("{KEY}\n")).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let path = file.to_str().unwrap();
+        let settings = parse(&["--producer-key-file", path]).unwrap();
+        assert_eq!(settings.producer_key.expose(), KEY);
+        let both = parse(&["--producer-key", KEY, "--producer-key-file", path]).unwrap_err();
+        assert!(both.contains("not both"), "{both}");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let exposed = parse(&["--producer-key-file", path]).unwrap_err();
+        assert!(exposed.contains("chmod 600"), "{exposed}");
     }
 
     #[test]

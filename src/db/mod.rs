@@ -46,7 +46,12 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
 
 /// Opens (creating when missing) the registry at `path`, switches it to WAL
 /// so readers never wait for the writer, and applies pending migrations.
+/// A new registry, its WAL files and a new directory for it are private to
+/// this user (0600, 0700): they hold who asked for and reads what.
 pub fn open(path: &Path, max_connections: u32) -> Result<DbPool, RegistryError> {
+    crate::private_fs::ensure_private_file(path).map_err(|e| {
+        RegistryError::Unexpected(anyhow::anyhow!("creating {}: {e}", path.display()))
+    })?;
     let url = path.to_string_lossy().into_owned();
     let manager = ConnectionManager::<SqliteConnection>::new(url);
     let pool = Pool::builder()

@@ -3,7 +3,7 @@
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 
-use super::schema::{topic_events, topics, user_subscriptions};
+use super::schema::{subscription_events, topic_events, topics, user_subscriptions};
 use crate::api::{SubscriptionView, TopicView};
 use crate::domain::{DataType, TopicStatus};
 
@@ -115,6 +115,19 @@ pub struct NewSubscription<'a> {
     pub topic_id: i32,
     pub subscribed_at: NaiveDateTime,
     pub status: &'a str,
+}
+
+/// One row of the subscriptions' audit trail: who started or stopped
+/// reading a topic, and on whose word.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = subscription_events)]
+pub struct NewSubscriptionEvent<'a> {
+    pub topic_id: i32,
+    pub user_id: &'a str,
+    /// `subscribed` or `unsubscribed` (the table checks it).
+    pub action: &'a str,
+    pub actor: &'a str,
+    pub at: NaiveDateTime,
 }
 
 impl NewTopic {

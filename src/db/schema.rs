@@ -1,6 +1,17 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    subscription_events (id) {
+        id -> Integer,
+        topic_id -> Integer,
+        user_id -> Text,
+        action -> Text,
+        actor -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     topic_events (id) {
         id -> Integer,
         topic_id -> Integer,
@@ -39,7 +50,13 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(subscription_events -> topics (topic_id));
 diesel::joinable!(topic_events -> topics (topic_id));
 diesel::joinable!(user_subscriptions -> topics (topic_id));
 
-diesel::allow_tables_to_appear_in_same_query!(topic_events, topics, user_subscriptions,);
+diesel::allow_tables_to_appear_in_same_query!(
+    subscription_events,
+    topic_events,
+    topics,
+    user_subscriptions,
+);

@@ -45,8 +45,13 @@ impl Changed {
     }
 }
 
-/// Records a topic request as pending, with its creation in the audit trail.
-pub fn create(conn: &mut SqliteConnection, new: &NewTopic) -> Result<Topic, RegistryError> {
+/// Records a topic request as pending, with its creation by `actor` in the
+/// audit trail.
+pub fn create(
+    conn: &mut SqliteConnection,
+    new: &NewTopic,
+    actor: &str,
+) -> Result<Topic, RegistryError> {
     conn.immediate_transaction(|conn| {
         let topic: Topic = diesel::insert_into(topics::table)
             .values(new)
@@ -59,7 +64,7 @@ pub fn create(conn: &mut SqliteConnection, new: &NewTopic) -> Result<Topic, Regi
                     e.into()
                 }
             })?;
-        record_event(conn, &topic, None, &new.created_by, None, new.created_at)?;
+        record_event(conn, &topic, None, actor, None, new.created_at)?;
         Ok(topic)
     })
 }
@@ -77,6 +82,64 @@ pub fn list(
         query = query.filter(topics::status.eq_any(statuses.to_vec()));
     }
     Ok(query.load(conn)?)
+}
+
+/// One page of a topic listing, and where it sits in the whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicPage {
+    pub topics: Vec<Topic>,
+    /// How many topics match, on every page together.
+    pub total: i64,
+    /// The page shown, from 1; a page past the end shows the last one.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Page `page` (from 1) of the topics whose names contain `search` (any
+/// case), newest first, `per_page` to a page.
+///
+/// `search` is matched literally: `%` and `_` (which topic names may
+/// contain) are escaped rather than read as wildcards. SQLite's LIKE
+/// ignores ASCII case, and topic names are ASCII.
+pub fn page(
+    conn: &mut SqliteConnection,
+    search: Option<&str>,
+    page: i64,
+    per_page: i64,
+) -> Result<TopicPage, RegistryError> {
+    let per_page = per_page.max(1);
+    let pattern = search.map(|s| {
+        let escaped = s
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    // One read transaction, so the count and the rows agree.
+    conn.transaction(|conn| {
+        let mut count = topics::table.count().into_boxed();
+        let mut rows = topics::table
+            .select(Topic::as_select())
+            .order((topics::created_at.desc(), topics::id.desc()))
+            .into_boxed();
+        if let Some(pattern) = &pattern {
+            count = count.filter(topics::name.like(pattern.clone()).escape('\\'));
+            rows = rows.filter(topics::name.like(pattern.clone()).escape('\\'));
+        }
+        let total: i64 = count.get_result(conn)?;
+        let last = ((total + per_page - 1) / per_page).max(1);
+        let page = page.clamp(1, last);
+        let topics = rows
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+            .load(conn)?;
+        Ok(TopicPage {
+            topics,
+            total,
+            page,
+            per_page,
+        })
+    })
 }
 
 /// Active topics in the producer's shape, newest first. Reads only the

@@ -1,11 +1,14 @@
 //! Domain values: parsed once at the edge, trusted everywhere after.
 
+mod actor;
 mod data_type;
 mod envelope;
 mod status;
+mod text;
 mod topic_name;
 mod topic_request;
 
+pub use actor::Actor;
 pub use data_type::DataType;
 pub use envelope::Envelope;
 pub use status::{IllegalTransition, TopicStatus, Transition};

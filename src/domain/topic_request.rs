@@ -1,3 +1,4 @@
+use super::text::{TextKind, checked_text};
 use super::{DataType, TopicName};
 
 /// Longest `created_by` accepted.
@@ -81,13 +82,14 @@ impl TopicRequest {
             None => DataType::infer_from_name(name.as_str()),
         };
         let created_by = match raw.created_by.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(who) => text("created_by", who, MAX_CREATED_BY_LEN)?,
+            Some(who) => checked_text("created_by", who, MAX_CREATED_BY_LEN, TextKind::Identifier)?,
             None => ANONYMOUS.to_owned(),
         };
-        let description = text(
+        let description = checked_text(
             "description",
             raw.description.unwrap_or("").trim(),
             MAX_DESCRIPTION_LEN,
+            TextKind::Prose,
         )?;
         Ok(Self {
             name,
@@ -100,20 +102,22 @@ impl TopicRequest {
     }
 }
 
-/// A user id: 1 to 100 printable characters.
+/// A user id: 1 to 100 characters, none of them control, bidi or zero-width.
 pub fn parse_user_id(raw: &str) -> Result<String, FieldError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err(FieldError::new("user_id", "must not be empty"));
     }
-    text("user_id", trimmed, MAX_USER_ID_LEN)
+    checked_text("user_id", trimmed, MAX_USER_ID_LEN, TextKind::Identifier)
 }
 
 /// An optional reason for a change (a rejection, say): blank means none;
 /// otherwise at most 1000 printable characters, like a description.
 pub fn parse_reason(raw: Option<&str>) -> Result<Option<String>, FieldError> {
     match raw.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(reason) => text("reason", reason, MAX_DESCRIPTION_LEN).map(Some),
+        Some(reason) => {
+            checked_text("reason", reason, MAX_DESCRIPTION_LEN, TextKind::Prose).map(Some)
+        }
         None => Ok(None),
     }
 }
@@ -135,26 +139,6 @@ fn bounded(
     }
     // In range 1..=max, and max fits in i32.
     Ok(value as i32)
-}
-
-fn text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
-    let len = value.chars().count();
-    if len > max {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {max} characters, got {len}"),
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(FieldError::new(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(value.to_owned())
 }
 
 #[cfg(test)]

@@ -69,14 +69,14 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for StorePragmas
 
 /// Opens (creating when missing) the store at `path`, switches it to WAL so
 /// `history` never waits for the writer, and applies pending migrations.
+/// A new store, its WAL files and a new directory for it are private to
+/// this user (0600, 0700): they hold what the user read.
 pub fn open(path: &Path) -> Result<StorePool, StoreError> {
     let open_error = |reason: String| StoreError::Open {
         path: path.to_owned(),
         reason,
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
-    }
+    crate::private_fs::ensure_private_file(path).map_err(|e| open_error(e.to_string()))?;
     let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
     let pool = Pool::builder()
         // One writer (the session) and one reader (history) at a time.

@@ -37,6 +37,7 @@ fn check_admin(req: &HttpRequest) -> Result<Admin, ApiError> {
     if state.admin_token.matches(presented.trim()) {
         Ok(Admin)
     } else {
+        log_refused("admin token", req);
         Err(ApiError::Unauthorized("invalid admin token".into()))
     }
 }
@@ -63,10 +64,26 @@ fn check_producer(req: &HttpRequest) -> Result<Producer, ApiError> {
     if state.producer_key.matches(presented) {
         Ok(Producer)
     } else {
+        log_refused("producer key", req);
         Err(ApiError::Unauthorized(format!(
             "invalid {PRODUCER_KEY_HEADER}"
         )))
     }
+}
+
+/// A wrong credential is worth an operator's attention (guessing, or a
+/// client with a stale secret): say which kind and from where, never what
+/// was presented. The address is the TCP peer, not a header a client
+/// could forge.
+pub(super) fn log_refused(what: &str, req: &HttpRequest) {
+    let from = req
+        .peer_addr()
+        .map_or_else(|| "an unknown address".to_owned(), |addr| addr.to_string());
+    log::warn!(
+        "refused a wrong {what} from {from} ({} {})",
+        req.method(),
+        req.path()
+    );
 }
 
 fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {

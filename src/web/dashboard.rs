@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::state::AppState;
+use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
 use super::topics::{change, request_topic};
-use crate::actors::registry::{GetStats, ListSubscriptions, ListTopics, RecentEvents};
+use crate::actors::registry::{GetStats, ListSubscriptions, PageTopics, RecentEvents};
 use crate::api::{Stats, SubscriptionView, TopicView};
 use crate::db::models::utc;
 use crate::domain::{DataType, RawTopicRequest, TopicStatus, Transition};
@@ -187,6 +188,7 @@ struct EventRow {
 struct LiveView {
     cards: Vec<Card>,
     topics: Vec<TopicRow>,
+    pager: Pager,
     subscriptions: Vec<SubscriptionRow>,
     events: Vec<EventRow>,
     is_admin: bool,
@@ -271,16 +273,29 @@ fn actions(status: TopicStatus) -> Vec<ActionButton> {
     .collect()
 }
 
-async fn live_view(state: &AppState, session: &Session) -> Result<LiveView, ApiError> {
-    let (stats, topics, subscriptions, events) = futures_util::try_join!(
+/// The live part for one page of the topic table; only that page is read
+/// and rendered, however many topics there are.
+async fn live_view(
+    state: &AppState,
+    session: &Session,
+    listing: &Listing,
+) -> Result<LiveView, ApiError> {
+    let page = PageTopics {
+        search: listing.search.clone(),
+        page: listing.page,
+        per_page: TOPICS_PER_PAGE,
+    };
+    let (stats, shown, subscriptions, events) = futures_util::try_join!(
         state.ask(GetStats),
-        state.ask(ListTopics(Vec::new())),
+        state.ask(page),
         state.ask(ListSubscriptions(None)),
         state.ask(RecentEvents(RECENT_EVENTS)),
     )?;
     Ok(LiveView {
         cards: cards(&stats),
-        topics: topics
+        pager: Pager::new(listing, &shown),
+        topics: shown
+            .topics
             .into_iter()
             .map(|topic| TopicRow {
                 created: short_time(topic.created_at),
@@ -317,8 +332,9 @@ async fn index(
     state: web::Data<AppState>,
     dashboard: web::Data<Dashboard>,
     session: Session,
+    query: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let live = live_view(&state, &session).await?;
+    let live = live_view(&state, &session, &query.into_inner().checked()?).await?;
     dashboard.render(
         "page",
         &PageView {
@@ -335,8 +351,10 @@ async fn live(
     state: web::Data<AppState>,
     dashboard: web::Data<Dashboard>,
     session: Session,
+    query: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    dashboard.render("live", &live_view(&state, &session).await?)
+    let listing = query.into_inner().checked()?;
+    dashboard.render("live", &live_view(&state, &session, &listing).await?)
 }
 
 #[derive(Deserialize)]
@@ -395,7 +413,7 @@ async fn create_topic(
         created_by: Some(form.created_by.as_str()),
         description: Some(form.description.as_str()),
     };
-    match request_topic(&state, raw).await {
+    match request_topic(&state, raw, is_admin(&session)).await {
         Ok(created) => flash(&session, "success", created.message),
         Err(e) => flash(&session, "error", e.to_string()),
     }

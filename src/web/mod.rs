@@ -8,6 +8,7 @@ mod json;
 mod state;
 mod subscriptions;
 mod system;
+mod topic_pager;
 mod topics;
 
 use std::net::TcpListener;

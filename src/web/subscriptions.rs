@@ -8,7 +8,7 @@ use super::json;
 use super::state::AppState;
 use crate::actors::registry::{ListSubscriptions, Subscribe, Unsubscribe};
 use crate::api::{Message, SubscriptionRequest};
-use crate::domain::{TopicName, parse_user_id};
+use crate::domain::{Actor, TopicName, parse_user_id};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -45,6 +45,7 @@ async fn subscribe(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpR
     let (user_id, topic_name) = checked(json::parse(&body)?)?;
     state
         .ask(Subscribe {
+            actor: Actor::anonymous_user(&user_id).to_string(),
             user_id: user_id.clone(),
             topic_name: topic_name.clone(),
         })
@@ -85,6 +86,7 @@ async fn unsubscribe(
     let (user_id, topic_name) = checked(request)?;
     state
         .ask(Unsubscribe {
+            actor: Actor::anonymous_user(&user_id).to_string(),
             user_id: user_id.clone(),
             topic_name: topic_name.clone(),
         })

@@ -12,7 +12,7 @@ use crate::actors::registry::{ActiveTopics, ChangeStatus, CreateTopic, GetTopic,
 use crate::api::{ActivateByName, CreateTopicRequest, Message, RejectRequest, TopicCreated};
 use crate::db::models::NewTopic;
 use crate::db::topics::TopicRef;
-use crate::domain::{RawTopicRequest, TopicRequest, TopicStatus, Transition, parse_reason};
+use crate::domain::{Actor, RawTopicRequest, TopicRequest, TopicStatus, Transition, parse_reason};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path, so a wrong method is a 405, not a 404.
@@ -84,16 +84,24 @@ async fn active(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 }
 
 /// Records a topic request; shared by the API and the dashboard form.
+/// `by_admin` says whether the sender proved to be the admin; otherwise the
+/// audit trail records its `created_by` as an unverified claim.
 pub(super) async fn request_topic(
     state: &AppState,
     raw: RawTopicRequest<'_>,
+    by_admin: bool,
 ) -> Result<TopicCreated, ApiError> {
     let request = TopicRequest::parse(raw, state.max_replication_factor)?;
+    let actor = if by_admin {
+        Actor::Admin
+    } else {
+        Actor::anonymous_creator(&request.created_by)
+    };
     let topic = state
-        .ask(CreateTopic(NewTopic::pending(
-            request,
-            Utc::now().naive_utc(),
-        )))
+        .ask(CreateTopic {
+            topic: NewTopic::pending(request, Utc::now().naive_utc()),
+            actor: actor.to_string(),
+        })
         .await?;
     log::info!(
         "topic '{}' requested by {}",
@@ -110,7 +118,11 @@ pub(super) async fn request_topic(
     })
 }
 
-async fn create(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn create(
+    admin: Option<Admin>,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let body: CreateTopicRequest = json::parse(&body)?;
     let created = request_topic(
         &state,
@@ -122,6 +134,7 @@ async fn create(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResp
             created_by: body.created_by.as_deref(),
             description: body.description.as_deref(),
         },
+        admin.is_some(),
     )
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -139,7 +152,7 @@ pub(super) async fn change(
         .ask(ChangeStatus {
             topic: TopicRef::Id(id),
             transition,
-            actor: "admin".into(),
+            actor: Actor::Admin.to_string(),
             reason,
         })
         .await?;
@@ -194,7 +207,7 @@ async fn activate_by_name(
         .ask(ChangeStatus {
             topic: TopicRef::Name(body.topic_name.clone()),
             transition: Transition::Activate,
-            actor: "producer".into(),
+            actor: Actor::Producer.to_string(),
             reason: None,
         })
         .await?;

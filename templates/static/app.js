@@ -1,6 +1,8 @@
 // Refreshes the dashboard's live part (cards, tables, activity) in place
 // every 10 seconds, and every 2 seconds while a topic is approved and
 // waiting for the producer, so its activation shows soon after it happens.
+// It fetches the data-refresh URL, which the server sets to the page and
+// search on screen: only that page of the topic table travels.
 // Everything works without this script: forms post and redirect; this only
 // saves the reload.
 (function () {

@@ -1,0 +1,2 @@
+DROP INDEX subscription_events_by_topic;
+DROP TABLE subscription_events;
