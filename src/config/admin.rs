@@ -2,7 +2,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::{Secret, missing};
+use super::{Secret, TopicNameArgs, missing};
+use crate::domain::TopicNamePolicy;
 
 /// Everything the admin service needs to run, with its secrets present.
 #[derive(Debug, Clone)]
@@ -13,6 +14,8 @@ pub struct AdminSettings {
     pub admin_token: Secret,
     pub max_replication_factor: i32,
     pub workers: Option<usize>,
+    /// Which topic names requests may use.
+    pub topic_names: TopicNamePolicy,
 }
 
 /// `topicgate-admin`: the topic registry's REST API and dashboard.
@@ -43,6 +46,9 @@ pub struct AdminConfig {
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "TOPICGATE_WORKERS")]
     pub workers: Option<usize>,
+
+    #[command(flatten)]
+    pub topic_names: TopicNameArgs,
 }
 
 impl AdminConfig {
@@ -61,6 +67,7 @@ impl AdminConfig {
             admin_token,
             max_replication_factor: self.max_replication_factor,
             workers: self.workers,
+            topic_names: self.topic_names.policy(),
         })
     }
 }

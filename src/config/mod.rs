@@ -6,6 +6,7 @@ mod consumer;
 mod launcher;
 mod producer;
 mod secret;
+mod topic_names;
 
 pub use admin::{AdminConfig, AdminSettings};
 pub use consumer::{
@@ -14,6 +15,7 @@ pub use consumer::{
 pub use launcher::{LauncherCommand, LauncherConfig, UpConfig};
 pub use producer::{Pace, ProducerConfig, ProducerSettings};
 pub use secret::Secret;
+pub use topic_names::TopicNameArgs;
 
 /// The message for a secret that is neither passed as a flag nor set in
 /// the environment; it says how to set one, since there is no default.

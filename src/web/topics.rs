@@ -88,7 +88,7 @@ pub(super) async fn request_topic(
     state: &AppState,
     raw: RawTopicRequest<'_>,
 ) -> Result<TopicCreated, ApiError> {
-    let request = TopicRequest::parse(raw, state.max_replication_factor)?;
+    let request = TopicRequest::parse(raw, state.max_replication_factor, &state.topic_names)?;
     let topic = state
         .ask(CreateTopic(NewTopic::pending(
             request,
