@@ -990,3 +990,37 @@ async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() 
     assert_eq!(another.status, 409, "{another:?}");
     assert_eq!(registered_names(&admin).await.len(), 3);
 }
+
+#[actix_rt::test]
+async fn a_registered_name_the_policy_refuses_cannot_be_approved() {
+    use topicgate::domain::TopicStatus;
+    let admin = TestAdmin::spawn();
+    admin.forge_topic("__consumer_offsets", TopicStatus::Pending, 1);
+    admin.forge_topic("_schemas", TopicStatus::Inactive, 1);
+    let ids: Vec<(String, i32)> = admin
+        .topics()
+        .await
+        .into_iter()
+        .map(|t| (t.topic_name, t.topic_id))
+        .collect();
+    for (name, id) in &ids {
+        let action = if name == "_schemas" {
+            "reactivate"
+        } else {
+            "approve"
+        };
+        let answer = admin
+            .post(&format!("/api/topics/{id}/{action}"), &json!({}), true)
+            .await;
+        assert_eq!(answer.status, 409, "{name}: {answer:?}");
+        assert!(
+            error_of(&answer).contains(&format!("topic '{name}' cannot be")),
+            "{name}: {answer:?}"
+        );
+    }
+    let statuses: Vec<TopicStatus> = admin.topics().await.iter().map(|t| t.status).collect();
+    assert!(
+        statuses.contains(&TopicStatus::Pending) && statuses.contains(&TopicStatus::Inactive),
+        "{statuses:?}"
+    );
+}
