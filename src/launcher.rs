@@ -53,6 +53,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         admin_token,
         max_replication_factor: 3,
         workers: Some(2),
+        topic_names: Default::default(),
     })?;
     let host = config
         .bind

@@ -65,8 +65,10 @@ impl Running {
             GeneratorPool::start(publisher.clone().recipient(), stats.clone(), settings.pace);
         let (admin_url, interval) = (settings.admin_url.clone(), settings.poll_interval);
         let (creator, pool) = (kafka_admin.recipient(), generators.clone().recipient());
-        let watcher =
-            Supervisor::start(move |_| TopicWatcher::new(&admin_url, interval, creator, pool));
+        let names = settings.topic_names.clone();
+        let watcher = Supervisor::start(move |_| {
+            TopicWatcher::new(&admin_url, interval, creator, pool, names)
+        });
         log::info!(
             "producer started: admin API {}, Kafka {}, polling every {:.1}s, {}",
             settings.admin_url,

@@ -1025,3 +1025,216 @@ async fn subscriptions_and_unsubscriptions_are_audited() {
     // They are not state changes: the topic's own trail is untouched.
     assert_eq!(events_of(&admin, id).len(), 3);
 }
+
+/// POSTs a topic request by name and returns the answer.
+async fn request(admin: &TestAdmin, name: &str) -> support::admin::Answer {
+    admin
+        .post(
+            "/api/topics",
+            &json!({"name": name, "partitions": 1, "created_by": "tests"}),
+            false,
+        )
+        .await
+}
+
+fn error_of(answer: &support::admin::Answer) -> &str {
+    answer.body["error"].as_str().unwrap_or_default()
+}
+
+async fn registered_names(admin: &TestAdmin) -> Vec<String> {
+    let list = admin.get("/api/topics").await;
+    let mut names: Vec<String> = list
+        .body
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| t["topic_name"].as_str().expect("a name").to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[actix_rt::test]
+async fn kafka_internal_and_denied_names_are_refused_naming_the_rule() {
+    let admin = TestAdmin::spawn();
+    for internal in [
+        "__consumer_offsets",
+        "__transaction_state",
+        "._consumer_offsets",
+    ] {
+        let answer = request(&admin, internal).await;
+        assert_eq!(answer.status, 400, "{internal}: {answer:?}");
+        assert!(
+            error_of(&answer).contains("reserved for Kafka's internal topics"),
+            "{internal}: {answer:?}"
+        );
+    }
+    for (name, pattern) in [
+        ("_schemas", "'_schemas'"),
+        (".Schemas", "'_schemas'"),
+        ("_confluent-command", "'_confluent*'"),
+        ("_confluent_metrics", "'_confluent*'"),
+    ] {
+        let answer = request(&admin, name).await;
+        assert_eq!(answer.status, 400, "{name}: {answer:?}");
+        assert!(
+            error_of(&answer).contains(&format!("deny pattern {pattern}")),
+            "{name}: {answer:?}"
+        );
+    }
+    assert!(registered_names(&admin).await.is_empty());
+    // Names that merely resemble them are fine.
+    assert_eq!(request(&admin, "schemas").await.status, 201);
+    assert_eq!(request(&admin, "my_confluent").await.status, 201);
+}
+
+#[actix_rt::test]
+async fn a_custom_deny_list_replaces_the_default_but_not_the_reserved_prefix() {
+    let admin = TestAdmin::spawn_with(|settings| {
+        settings.topic_names = topicgate::domain::TopicNamePolicy::new(vec![
+            "legacy-*".parse().unwrap(),
+            "audit".parse().unwrap(),
+        ])
+    });
+    for (name, pattern) in [("legacy-orders", "'legacy-*'"), ("AUDIT", "'audit'")] {
+        let answer = request(&admin, name).await;
+        assert_eq!(answer.status, 400, "{name}: {answer:?}");
+        assert!(error_of(&answer).contains(pattern), "{name}: {answer:?}");
+    }
+    assert_eq!(request(&admin, "__consumer_offsets").await.status, 400);
+    assert_eq!(request(&admin, "_schemas").await.status, 201);
+    assert_eq!(registered_names(&admin).await, ["_schemas"]);
+}
+
+#[actix_rt::test]
+async fn names_kafka_would_confuse_get_a_409_naming_the_existing_topic() {
+    let admin = TestAdmin::spawn();
+    assert_eq!(request(&admin, "col.lide").await.status, 201);
+    let underscore = request(&admin, "col_lide").await;
+    assert_eq!(underscore.status, 409, "{underscore:?}");
+    assert!(
+        error_of(&underscore).contains("existing topic 'col.lide'")
+            && error_of(&underscore).contains("'.' and '_'"),
+        "{underscore:?}"
+    );
+    let case = request(&admin, "COL.lide").await;
+    assert_eq!(case.status, 409, "{case:?}");
+    assert!(
+        error_of(&case).contains("existing topic 'col.lide'")
+            && error_of(&case).contains("differ only in case"),
+        "{case:?}"
+    );
+    let both = request(&admin, "Col_Lide").await;
+    assert_eq!(both.status, 409, "{both:?}");
+    assert!(error_of(&both).contains("'col.lide'"), "{both:?}");
+    let same = request(&admin, "col.lide").await;
+    assert_eq!(same.status, 409, "{same:?}");
+    assert!(error_of(&same).contains("already exists"), "{same:?}");
+    assert_eq!(registered_names(&admin).await, ["col.lide"]);
+    // A hyphen is a different character to Kafka: no collision.
+    assert_eq!(request(&admin, "col-lide").await.status, 201);
+}
+
+#[actix_rt::test]
+async fn racing_requests_for_colliding_names_have_exactly_one_winner() {
+    let admin = TestAdmin::spawn();
+    let variants = [
+        "race.name",
+        "race_name",
+        "RACE.name",
+        "Race_Name",
+        "race.NAME",
+    ];
+    let requests = (0..30).map(|i| {
+        let admin = &admin;
+        let name = variants[i % variants.len()];
+        async move { request(admin, name).await.status }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    assert_eq!(
+        (tally(&statuses, 201), tally(&statuses, 409)),
+        (1, 29),
+        "{statuses:?}"
+    );
+    assert_eq!(registered_names(&admin).await.len(), 1);
+}
+
+#[actix_rt::test]
+async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() {
+    use diesel_migrations::MigrationHarness;
+    use topicgate::db::models::NewTopic;
+    use topicgate::domain::{DataType, TopicStatus};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old-registry.db");
+    {
+        // The registry as the first release left it, before the collision check.
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        conn.run_next_migration(db::MIGRATIONS).unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        for name in ["old.pair", "old_pair", "OLD.pair"] {
+            diesel::insert_into(db::schema::topics::table)
+                .values(NewTopic {
+                    name: name.into(),
+                    status: TopicStatus::Pending,
+                    partitions: 1,
+                    replication_factor: 1,
+                    data_type: DataType::Sensor,
+                    created_by: "tests".into(),
+                    description: String::new(),
+                    created_at: now,
+                    updated_at: now,
+                })
+                .execute(&mut conn)
+                .unwrap();
+        }
+    }
+    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone());
+    assert_eq!(
+        registered_names(&admin).await,
+        ["OLD.pair", "old.pair", "old_pair"]
+    );
+    let exact = request(&admin, "old_pair").await;
+    assert_eq!(exact.status, 409, "{exact:?}");
+    assert!(
+        error_of(&exact).contains("'old_pair' already exists"),
+        "{exact:?}"
+    );
+    let another = request(&admin, "Old_Pair").await;
+    assert_eq!(another.status, 409, "{another:?}");
+    assert_eq!(registered_names(&admin).await.len(), 3);
+}
+
+#[actix_rt::test]
+async fn a_registered_name_the_policy_refuses_cannot_be_approved() {
+    use topicgate::domain::TopicStatus;
+    let admin = TestAdmin::spawn();
+    admin.forge_topic("__consumer_offsets", TopicStatus::Pending, 1);
+    admin.forge_topic("_schemas", TopicStatus::Inactive, 1);
+    let ids: Vec<(String, i32)> = admin
+        .topics()
+        .await
+        .into_iter()
+        .map(|t| (t.topic_name, t.topic_id))
+        .collect();
+    for (name, id) in &ids {
+        let action = if name == "_schemas" {
+            "reactivate"
+        } else {
+            "approve"
+        };
+        let answer = admin
+            .post(&format!("/api/topics/{id}/{action}"), &json!({}), true)
+            .await;
+        assert_eq!(answer.status, 409, "{name}: {answer:?}");
+        assert!(
+            error_of(&answer).contains(&format!("topic '{name}' cannot be")),
+            "{name}: {answer:?}"
+        );
+    }
+    let statuses: Vec<TopicStatus> = admin.topics().await.iter().map(|t| t.status).collect();
+    assert!(
+        statuses.contains(&TopicStatus::Pending) && statuses.contains(&TopicStatus::Inactive),
+        "{statuses:?}"
+    );
+}

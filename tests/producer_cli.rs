@@ -1,20 +1,75 @@
 //! The `topicgate-producer` binary: refuses to start without a producer
 //! key and says how to set one; logs each record at the default pace; on
-//! SIGTERM stops generating, flushes and exits 0.
+//! SIGTERM stops generating, flushes and exits 0; never creates Kafka's
+//! internal topics or denied names, nor takes over a topic that Kafka
+//! already has with another partition count.
 
 mod producer_util;
 mod support;
 
 use std::fs::File;
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use producer_util::eventually;
 use support::admin::TestAdmin;
-use support::kafka::{bootstrap_servers, unique_name};
+use support::kafka::{
+    KafkaInstance, bootstrap_servers, consume_and_commit, create_topic, produce, record_count,
+    topic_names, unique_name, wait_for_topic,
+};
 use topicgate::domain::TopicStatus;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_topicgate-producer");
+
+/// Away from the ports of the other tests' own clusters.
+const NAMES_BASE_PORT: u16 = 20492;
+
+/// Starts the binary against `admin` and Kafka at `bootstrap`, polling
+/// every second, with `args` added and its log written to `log`.
+fn spawn_producer(admin: &TestAdmin, bootstrap: &str, args: &[&str], log: &Path) -> Child {
+    Command::new(BINARY)
+        .args(args)
+        .env("TOPICGATE_ADMIN_URL", &admin.base_url)
+        .env("KAFKA_BOOTSTRAP_SERVERS", bootstrap)
+        .env("TOPICGATE_PRODUCER_KEY", &admin.producer_key)
+        .env("TOPICGATE_POLL_INTERVAL", "1")
+        .env_remove("TOPICGATE_DENY_TOPIC_PATTERNS")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(File::create(log).expect("open the log file"))
+        .spawn()
+        .expect("start the producer")
+}
+
+/// Sends SIGTERM and waits (bounded) for the exit.
+fn terminate(child: &mut Child) -> Option<ExitStatus> {
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("send SIGTERM");
+    assert!(term.success());
+    wait_for_exit(child, Duration::from_secs(30))
+}
+
+fn read_log(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
+/// Requests, approves and waits for a topic to be active: once it is, the
+/// producer has acted on at least one full answer of the admin API.
+async fn activated(admin: &TestAdmin, prefix: &str, log: &Path) -> String {
+    let name = unique_name(prefix);
+    let id = admin.create_topic(&name, 1, 1).await;
+    admin.approve(id).await;
+    let active = eventually(Duration::from_secs(30), || async {
+        admin.topic(id).await.status == TopicStatus::Active
+    })
+    .await;
+    assert!(active, "{name} not activated; log:\n{}", read_log(log));
+    name
+}
 
 fn wait_for_exit(child: &mut Child, bound: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + bound;
@@ -46,17 +101,7 @@ async fn streams_at_the_default_pace_and_exits_cleanly_on_sigterm() {
     let bootstrap = bootstrap_servers();
     let admin = TestAdmin::spawn();
     let logs = tempfile::NamedTempFile::new().expect("a log file");
-    let mut child = Command::new(BINARY)
-        .env("TOPICGATE_ADMIN_URL", &admin.base_url)
-        .env("KAFKA_BOOTSTRAP_SERVERS", &bootstrap)
-        .env("TOPICGATE_PRODUCER_KEY", &admin.producer_key)
-        .env("TOPICGATE_POLL_INTERVAL", "1")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(File::create(logs.path()).expect("open the log file"))
-        .spawn()
-        .expect("start the producer");
+    let mut child = spawn_producer(&admin, &bootstrap, &[], logs.path());
 
     let name = unique_name("sensor");
     let id = admin.create_topic(&name, 1, 1).await;
@@ -71,13 +116,8 @@ async fn streams_at_the_default_pace_and_exits_cleanly_on_sigterm() {
     })
     .await;
 
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("send SIGTERM");
-    assert!(term.success());
-    let status = wait_for_exit(&mut child, Duration::from_secs(30));
-    let log = std::fs::read_to_string(logs.path()).unwrap_or_default();
+    let status = terminate(&mut child);
+    let log = read_log(logs.path());
     assert!(active, "topic not activated; log:\n{log}");
     assert!(logged, "no per-record lines; log:\n{log}");
     let status = status.unwrap_or_else(|| panic!("no exit within 30 s; log:\n{log}"));
@@ -111,4 +151,111 @@ fn refuses_a_key_file_that_others_can_read_naming_it_and_the_fix() {
             "{stderr}"
         );
     }
+}
+
+#[actix_rt::test]
+async fn kafka_internal_and_denied_names_are_never_created_and_groups_still_work() {
+    // A fresh cluster: __consumer_offsets does not exist until the first
+    // group needs it, which is when a producer creating it would do harm.
+    let cluster = KafkaInstance::start("producer-names", 1, NAMES_BASE_PORT);
+    let bootstrap = cluster.bootstrap_servers().to_owned();
+    assert!(!topic_names(&bootstrap).contains(&"__consumer_offsets".to_owned()));
+    let admin = TestAdmin::spawn();
+    // As if approved in a registry from before the name checks.
+    admin.forge_topic("__consumer_offsets", TopicStatus::Approved, 1);
+    admin.forge_topic("audit-trail", TopicStatus::Approved, 1);
+    admin.forge_topic("audit-live", TopicStatus::Active, 1);
+    let logs = tempfile::NamedTempFile::new().expect("a log file");
+    let mut child = spawn_producer(
+        &admin,
+        &bootstrap,
+        &["--deny-topic-pattern", "audit-*"],
+        logs.path(),
+    );
+
+    let control = activated(&admin, "sensor", logs.path()).await;
+    let refused = |name: &str, rule: &str| {
+        let log = read_log(logs.path());
+        log.lines().any(|l| {
+            l.contains("ERROR") && l.contains(&format!("topic {name} (")) && l.contains(rule)
+        })
+    };
+    let logged = eventually(Duration::from_secs(10), || async {
+        refused("__consumer_offsets", "reserved for Kafka's internal topics")
+            && refused("audit-trail", "deny pattern 'audit-*'")
+            && refused("audit-live", "deny pattern 'audit-*'")
+    })
+    .await;
+    let status = terminate(&mut child);
+    let log = read_log(logs.path());
+    assert!(logged, "no refusal logged:\n{log}");
+    assert!(status.is_some_and(|s| s.success()), "{status:?}:\n{log}");
+    assert_eq!(
+        log.matches("topic __consumer_offsets (approved) refused")
+            .count(),
+        1,
+        "refusals are logged once:\n{log}"
+    );
+    let topics = topic_names(&bootstrap);
+    assert!(topics.contains(&control), "{topics:?}");
+    for never in ["__consumer_offsets", "audit-trail", "audit-live"] {
+        assert!(
+            !topics.contains(&never.to_owned()),
+            "{never} exists: {topics:?}"
+        );
+    }
+    for topic in admin.topics().await {
+        if ["__consumer_offsets", "audit-trail"].contains(&topic.topic_name.as_str()) {
+            assert_eq!(topic.status, TopicStatus::Approved, "{topic:?}");
+        }
+    }
+
+    // Kafka now creates __consumer_offsets itself, with all its partitions,
+    // and groups whose coordinators land on any of them consume and commit.
+    let topic = unique_name("groups");
+    create_topic(&bootstrap, &topic, 1, 1, &[]).await;
+    produce(&bootstrap, &topic, 3).await;
+    for n in 0..6 {
+        let group = unique_name(&format!("group{n}"));
+        assert_eq!(consume_and_commit(&bootstrap, &topic, &group).await, 1);
+    }
+    // offsets.topic.num.partitions in scripts/kafka.sh, not the registry's 1.
+    wait_for_topic(&bootstrap, "__consumer_offsets", 10).await;
+}
+
+#[actix_rt::test]
+async fn a_topic_kafka_has_with_other_partitions_is_not_published_into() {
+    let bootstrap = bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let foreign = unique_name("payments");
+    create_topic(&bootstrap, &foreign, 2, 1, &[]).await;
+    let id = admin.create_topic(&foreign, 3, 1).await;
+    admin.approve(id).await;
+    let logs = tempfile::NamedTempFile::new().expect("a log file");
+    let mut child = spawn_producer(&admin, &bootstrap, &[], logs.path());
+
+    activated(&admin, "sensor", logs.path()).await;
+    let expected = format!(
+        "topic {foreign} stays approved: it already exists in Kafka with 2 partitions \
+         but the registry asks for 3"
+    );
+    let logged = eventually(Duration::from_secs(20), || async {
+        read_log(logs.path())
+            .lines()
+            .any(|l| l.contains("ERROR") && l.contains(&expected))
+    })
+    .await;
+    // A few more polls: the refusal must last, not just delay.
+    actix_rt::time::sleep(Duration::from_secs(3)).await;
+    let status = admin.topic(id).await.status;
+    let records = record_count(&bootstrap, &foreign).await;
+    terminate(&mut child);
+    let log = read_log(logs.path());
+    assert!(logged, "no error line for {foreign}:\n{log}");
+    assert_eq!(status, TopicStatus::Approved, "{log}");
+    assert_eq!(records, 0, "records were published into {foreign}");
+    assert!(
+        !log.contains(&format!("topic {foreign} created in Kafka")),
+        "{log}"
+    );
 }

@@ -4,6 +4,11 @@
 //! replication factor larger than the cluster, admin API refusing the key)
 //! leaves the topic approved, is logged once with its reason, and is tried
 //! again after a growing delay when the watcher next reports the topic.
+//!
+//! A topic that already exists in Kafka is only taken as created when its
+//! partition count is the registry's: anything else is someone else's
+//! topic (or an old one), and publishing into it would mix data and break
+//! the key-to-partition mapping its owners rely on.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +32,9 @@ const RETRY_MAX: Duration = Duration::from_secs(60);
 
 /// How long Kafka may take to create a topic before the try counts as failed.
 const CREATE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long reading an existing topic's metadata may take.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The Kafka admin client type the daemon uses.
 pub type KafkaAdminClient = AdminClient<LoggingContext>;
@@ -65,6 +73,11 @@ struct Attempts {
 #[derive(Debug)]
 enum Failure {
     Kafka(String),
+    /// Kafka already has a topic of that name, laid out otherwise.
+    Foreign {
+        existing: usize,
+        wanted: i32,
+    },
     Api(ClientError),
 }
 
@@ -72,6 +85,12 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Kafka(reason) => write!(f, "Kafka could not create it: {reason}"),
+            Failure::Foreign { existing, wanted } => write!(
+                f,
+                "it already exists in Kafka with {existing} partitions but the registry \
+                 asks for {wanted}; refusing to publish into a topic topicgate did not \
+                 create as requested (delete it in Kafka, or request another name)"
+            ),
             Failure::Api(error) => write!(f, "could not activate it: {error}"),
         }
     }
@@ -114,7 +133,7 @@ impl KafkaAdmin {
         let api = self.api.clone();
         let key = self.producer_key.clone();
         let work = async move {
-            create_topic(&kafka, &view).await.map_err(Failure::Kafka)?;
+            create_topic(&kafka, &view).await?;
             match api.activate_by_name(&view.topic_name, key.expose()).await {
                 Ok(_) => Ok(Outcome::Activated),
                 // 404 and 409: the topic changed state meanwhile; the
@@ -157,7 +176,13 @@ impl KafkaAdmin {
                 let reason = failure.to_string();
                 // Once per reason: a broker that stays down is not news.
                 if attempts.last_error.as_deref() != Some(reason.as_str()) {
-                    log::warn!(
+                    // A foreign topic needs a person; a broker outage does not.
+                    let level = match failure {
+                        Failure::Foreign { .. } => log::Level::Error,
+                        _ => log::Level::Warn,
+                    };
+                    log::log!(
+                        level,
                         "topic {name} stays approved: {reason}; will try again with backoff"
                     );
                     attempts.last_error = Some(reason);
@@ -169,8 +194,9 @@ impl KafkaAdmin {
     }
 }
 
-/// Creates the topic as requested; one that already exists counts as created.
-async fn create_topic(kafka: &KafkaAdminClient, view: &TopicView) -> Result<(), String> {
+/// Creates the topic as requested. One that already exists counts as
+/// created only with the partition count the registry asks for.
+async fn create_topic(kafka: &Arc<KafkaAdminClient>, view: &TopicView) -> Result<(), Failure> {
     let partitions = view.partitions.max(1);
     let topic = NewTopic::new(
         &view.topic_name,
@@ -183,14 +209,53 @@ async fn create_topic(kafka: &KafkaAdminClient, view: &TopicView) -> Result<(), 
     let results = kafka
         .create_topics([&topic], &options)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::Kafka(e.to_string()))?;
     for result in results {
         match result {
-            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((_, code)) => return Err(code.to_string()),
+            Ok(_) => {}
+            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {
+                let existing = partition_count(kafka, &view.topic_name).await?;
+                if existing != partitions as usize {
+                    return Err(Failure::Foreign {
+                        existing,
+                        wanted: partitions,
+                    });
+                }
+            }
+            Err((_, code)) => return Err(Failure::Kafka(code.to_string())),
         }
     }
     Ok(())
+}
+
+/// How many partitions Kafka's metadata shows for an existing `topic`.
+async fn partition_count(kafka: &Arc<KafkaAdminClient>, topic: &str) -> Result<usize, Failure> {
+    let (kafka, topic) = (Arc::clone(kafka), topic.to_owned());
+    // librdkafka's metadata call blocks; keep it off the actor's thread.
+    actix_rt::task::spawn_blocking(move || {
+        let metadata = kafka
+            .inner()
+            .fetch_metadata(Some(&topic), METADATA_TIMEOUT)
+            .map_err(|e| format!("reading the metadata of the existing topic: {e}"))?;
+        let found = metadata
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic)
+            .ok_or("Kafka says it exists but its metadata does not list it yet")?;
+        match found.error() {
+            Some(error) => Err(format!(
+                "reading the metadata of the existing topic: {:?}",
+                RDKafkaErrorCode::from(error)
+            )),
+            None if found.partitions().is_empty() => {
+                Err("the existing topic has no partitions in the metadata yet".to_owned())
+            }
+            None => Ok(found.partitions().len()),
+        }
+    })
+    .await
+    .map_err(|e| Failure::Kafka(format!("reading the metadata of the existing topic: {e}")))?
+    .map_err(Failure::Kafka)
 }
 
 impl Actor for KafkaAdmin {

@@ -5,7 +5,12 @@
 //! generator pool. While the API cannot be reached nothing changes (running
 //! generators keep running), the watcher asks again after a growing delay,
 //! and it logs one line when the API goes away and one when it is back.
+//!
+//! Topics whose names the name policy refuses (Kafka's internal `__` names,
+//! the deny list) are dropped here, whatever the registry says: they are
+//! neither created in Kafka nor published to, and each is logged once.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -15,7 +20,7 @@ use super::generator_pool::{ActiveTopic, SetActive};
 use super::kafka_admin::EnsureTopics;
 use crate::api::TopicView;
 use crate::client::{AdminClient, ClientError};
-use crate::domain::TopicStatus;
+use crate::domain::{TopicNamePolicy, TopicStatus};
 
 /// The longest wait between two tries while the admin API is away.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(15);
@@ -31,6 +36,9 @@ pub struct TopicWatcher {
     outage: Option<Instant>,
     first_poll: bool,
     active_count: usize,
+    names: TopicNamePolicy,
+    /// Names already logged as refused, so each is logged once.
+    refused: HashSet<String>,
 }
 
 impl TopicWatcher {
@@ -39,6 +47,7 @@ impl TopicWatcher {
         interval: Duration,
         kafka_admin: Recipient<EnsureTopics>,
         generators: Recipient<SetActive>,
+        names: TopicNamePolicy,
     ) -> Self {
         // Never wait for an answer longer than an interval (but give a
         // loaded machine a couple of seconds).
@@ -55,6 +64,8 @@ impl TopicWatcher {
             outage: None,
             first_poll: true,
             active_count: 0,
+            names,
+            refused: HashSet::new(),
         }
     }
 
@@ -106,6 +117,7 @@ impl TopicWatcher {
     }
 
     fn dispatch(&mut self, topics: Vec<TopicView>) {
+        let topics = self.allowed(topics);
         let mut approved = Vec::new();
         let mut active = Vec::new();
         for topic in topics {
@@ -123,6 +135,34 @@ impl TopicWatcher {
         self.generators.do_send(SetActive(active));
         // Sent even when empty, so the creator forgets stale topics.
         self.kafka_admin.do_send(EnsureTopics(approved));
+    }
+
+    /// The topics whose names the policy accepts. A registry should never
+    /// hold the others, but one edited by hand or filled before the policy
+    /// existed may, and creating `__consumer_offsets` (say) with the
+    /// registry's partition count would strand most consumer groups.
+    fn allowed(&mut self, topics: Vec<TopicView>) -> Vec<TopicView> {
+        let mut still_refused = HashSet::new();
+        let allowed = topics
+            .into_iter()
+            .filter(|topic| match self.names.parse(&topic.topic_name) {
+                Ok(_) => true,
+                Err(why) => {
+                    if !self.refused.contains(&topic.topic_name) {
+                        log::error!(
+                            "topic {} ({}) refused: {why}; not creating it in Kafka \
+                             and not publishing to it",
+                            topic.topic_name,
+                            topic.status
+                        );
+                    }
+                    still_refused.insert(topic.topic_name.clone());
+                    false
+                }
+            })
+            .collect();
+        self.refused = still_refused;
+        allowed
     }
 }
 

@@ -2,8 +2,9 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::Secret;
 use super::secret_file::{ADMIN_TOKEN, PRODUCER_KEY};
+use super::{Secret, TopicNameArgs};
+use crate::domain::TopicNamePolicy;
 
 /// Everything the admin service needs to run, with its secrets present.
 #[derive(Debug, Clone)]
@@ -14,6 +15,8 @@ pub struct AdminSettings {
     pub admin_token: Secret,
     pub max_replication_factor: i32,
     pub workers: Option<usize>,
+    /// Which topic names requests may use.
+    pub topic_names: TopicNamePolicy,
 }
 
 /// `topicgate-admin`: the topic registry's REST API and dashboard.
@@ -52,6 +55,9 @@ pub struct AdminConfig {
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "TOPICGATE_WORKERS")]
     pub workers: Option<usize>,
+
+    #[command(flatten)]
+    pub topic_names: TopicNameArgs,
 }
 
 impl AdminConfig {
@@ -68,6 +74,7 @@ impl AdminConfig {
             admin_token,
             max_replication_factor: self.max_replication_factor,
             workers: self.workers,
+            topic_names: self.topic_names.policy(),
         })
     }
 }

@@ -7,6 +7,7 @@ mod launcher;
 mod producer;
 mod secret;
 mod secret_file;
+mod topic_names;
 
 pub use admin::{AdminConfig, AdminSettings};
 pub use consumer::{
@@ -16,6 +17,7 @@ pub use launcher::{LauncherCommand, LauncherConfig, UpConfig};
 pub use producer::{Pace, ProducerConfig, ProducerSettings};
 pub use secret::Secret;
 pub use secret_file::read_secret_file;
+pub use topic_names::TopicNameArgs;
 
 /// The message for a secret that is neither passed as a flag nor set in
 /// the environment; it says how to set one, since there is no default.

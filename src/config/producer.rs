@@ -3,8 +3,9 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use super::Secret;
 use super::secret_file::PRODUCER_KEY;
+use super::{Secret, TopicNameArgs};
+use crate::domain::TopicNamePolicy;
 
 /// How fast each generator produces records for its topic.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,6 +49,9 @@ pub struct ProducerSettings {
     /// Extra librdkafka settings for the producer, applied last (tuning,
     /// or a small queue in tests of backpressure).
     pub kafka_overrides: Vec<(String, String)>,
+    /// Which registry topics the daemon may create and publish to; the
+    /// others are refused even when approved.
+    pub topic_names: TopicNamePolicy,
 }
 
 impl ProducerSettings {
@@ -67,6 +71,7 @@ impl ProducerSettings {
             flush_timeout: Duration::from_secs(10),
             summary_interval: Duration::from_secs(10),
             kafka_overrides: Vec::new(),
+            topic_names: TopicNamePolicy::default(),
         }
     }
 }
@@ -108,6 +113,9 @@ pub struct ProducerConfig {
     /// Without it each topic gets one record every 0.5 to 1.5 seconds.
     #[arg(long, env = "TOPICGATE_PRODUCER_RATE", value_parser = parse_rate)]
     pub rate: Option<f64>,
+
+    #[command(flatten)]
+    pub topic_names: TopicNameArgs,
 }
 
 impl ProducerConfig {
@@ -118,6 +126,7 @@ impl ProducerConfig {
         let mut settings =
             ProducerSettings::new(self.admin_url, self.bootstrap_servers, producer_key);
         settings.poll_interval = self.poll_interval;
+        settings.topic_names = self.topic_names.policy();
         settings.pace = match self.rate {
             None => Pace::Relaxed,
             Some(0.0) => Pace::Unthrottled,
@@ -203,6 +212,30 @@ mod tests {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
         let exposed = parse(&["--producer-key-file", path]).unwrap_err();
         assert!(exposed.contains("chmod 600"), "{exposed}");
+    }
+
+    #[test]
+    fn deny_patterns_default_and_can_be_replaced() {
+        let settings = parse(&["--producer-key", KEY]).unwrap();
+        assert_eq!(settings.topic_names, TopicNamePolicy::default());
+        let settings = parse(&[
+            "--producer-key",
+            KEY,
+            "--deny-topic-pattern",
+            "ops*",
+            "--deny-topic-pattern",
+            "audit,legacy*",
+        ])
+        .unwrap();
+        let patterns: Vec<String> = settings
+            .topic_names
+            .deny_patterns()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(patterns, ["ops*", "audit", "legacy*"]);
+        let err = parse(&["--producer-key", KEY, "--deny-topic-pattern", "a*b"]).unwrap_err();
+        assert!(err.contains("only a trailing '*' is a wildcard"), "{err}");
     }
 
     #[test]

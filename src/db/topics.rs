@@ -10,7 +10,11 @@ use super::models::utc;
 use super::models::{NewEvent, NewTopic, Topic, TopicEvent};
 use super::schema::{topic_events, topics, user_subscriptions};
 use crate::api::{ActiveTopic, Stats};
-use crate::domain::{DataType, TopicStatus, Transition};
+use crate::domain::{DataType, TopicStatus, Transition, collision_key};
+
+/// SQL for a name's collision key (see `TopicName::collision_key`), written
+/// exactly as the index `topics_by_collision_key` is, so SQLite uses it.
+const COLLISION_KEY_SQL: &str = "replace(lower(topics.name), '.', '_')";
 
 /// Which topic a change is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,12 +51,22 @@ impl Changed {
 
 /// Records a topic request as pending, with its creation by `actor` in the
 /// audit trail.
+///
+/// A name that collides with a registered one (same name but for case, or
+/// for `.` against `_`) is a conflict naming the registered topic. The
+/// check runs in the same IMMEDIATE transaction as the insert, which holds
+/// SQLite's write lock, so two colliding requests cannot both pass it.
 pub fn create(
     conn: &mut SqliteConnection,
     new: &NewTopic,
     actor: &str,
 ) -> Result<Topic, RegistryError> {
     conn.immediate_transaction(|conn| {
+        if let Some(existing) = colliding_name(conn, &new.name)? {
+            return Err(RegistryError::Conflict(collision_message(
+                &new.name, &existing,
+            )));
+        }
         let topic: Topic = diesel::insert_into(topics::table)
             .values(new)
             .returning(Topic::as_returning())
@@ -67,6 +81,40 @@ pub fn create(
         record_event(conn, &topic, None, actor, None, new.created_at)?;
         Ok(topic)
     })
+}
+
+/// A registered name with the same collision key as `name`, if any; `name`
+/// itself when it is registered.
+fn colliding_name(
+    conn: &mut SqliteConnection,
+    name: &str,
+) -> Result<Option<String>, RegistryError> {
+    let mut found: Vec<String> = topics::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Text>(COLLISION_KEY_SQL).eq(collision_key(name)),
+        )
+        .select(topics::name)
+        .load(conn)?;
+    // Older registries may hold several; the exact name explains itself best.
+    found.sort_by_key(|existing| existing != name);
+    Ok(found.into_iter().next())
+}
+
+/// Why `requested` cannot be registered next to `existing`.
+fn collision_message(requested: &str, existing: &str) -> String {
+    if requested == existing {
+        format!("a topic named '{existing}' already exists")
+    } else if requested.eq_ignore_ascii_case(existing) {
+        format!(
+            "'{requested}' collides with the existing topic '{existing}': \
+             names that differ only in case are refused"
+        )
+    } else {
+        format!(
+            "'{requested}' collides with the existing topic '{existing}': \
+             Kafka treats '.' and '_' in topic names as the same"
+        )
+    }
 }
 
 /// Topics, newest first; all of them when `statuses` is empty.

@@ -6,13 +6,17 @@ mod envelope;
 mod status;
 mod text;
 mod topic_name;
+mod topic_name_policy;
 mod topic_request;
 
 pub use actor::Actor;
 pub use data_type::DataType;
 pub use envelope::Envelope;
 pub use status::{IllegalTransition, TopicStatus, Transition};
-pub use topic_name::{TopicName, TopicNameError};
+pub use topic_name::{RESERVED_PREFIX, TopicName, TopicNameError, collision_key};
+pub use topic_name_policy::{
+    DEFAULT_DENY_PATTERNS, DenyPattern, NameRefused, TopicNamePolicy, default_deny_patterns,
+};
 pub use topic_request::{
     ANONYMOUS, FieldError, MAX_CREATED_BY_LEN, MAX_DESCRIPTION_LEN, MAX_PARTITIONS,
     MAX_USER_ID_LEN, RawTopicRequest, TopicRequest, parse_reason, parse_user_id,

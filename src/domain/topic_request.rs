@@ -1,5 +1,5 @@
 use super::text::{TextKind, checked_text};
-use super::{DataType, TopicName};
+use super::{DataType, TopicName, TopicNamePolicy};
 
 /// Longest `created_by` accepted.
 pub const MAX_CREATED_BY_LEN: usize = 100;
@@ -56,12 +56,15 @@ pub struct RawTopicRequest<'a> {
 }
 
 impl TopicRequest {
-    /// Checks every field; `max_replication_factor` is the cluster's size.
+    /// Checks every field; `max_replication_factor` is the cluster's size,
+    /// `names` the installation's rules for topic names.
     pub fn parse(
         raw: RawTopicRequest<'_>,
         max_replication_factor: i32,
+        names: &TopicNamePolicy,
     ) -> Result<Self, FieldError> {
-        let name = TopicName::parse(raw.name.trim())
+        let name = names
+            .parse(raw.name.trim())
             .map_err(|e| FieldError::new("name", e.to_string()))?;
         let partitions = bounded(
             "partitions",
@@ -145,6 +148,10 @@ fn bounded(
 mod tests {
     use super::*;
 
+    fn names() -> TopicNamePolicy {
+        TopicNamePolicy::default()
+    }
+
     fn raw(name: &str) -> RawTopicRequest<'_> {
         RawTopicRequest {
             name,
@@ -154,7 +161,7 @@ mod tests {
 
     #[test]
     fn fills_in_defaults() {
-        let request = TopicRequest::parse(raw("sensor_data"), 3).unwrap();
+        let request = TopicRequest::parse(raw("sensor_data"), 3, &names()).unwrap();
         assert_eq!(request.partitions, 3);
         assert_eq!(request.replication_factor, 1);
         assert_eq!(request.data_type, DataType::Sensor);
@@ -168,14 +175,16 @@ mod tests {
             partitions: Some(1001),
             ..raw("t")
         };
-        let err = TopicRequest::parse(too_many, 3).unwrap_err();
+        let err = TopicRequest::parse(too_many, 3, &names()).unwrap_err();
         assert_eq!(err.field, "partitions");
         let replication = RawTopicRequest {
             replication_factor: Some(4),
             ..raw("t")
         };
         assert_eq!(
-            TopicRequest::parse(replication, 3).unwrap_err().field,
+            TopicRequest::parse(replication, 3, &names())
+                .unwrap_err()
+                .field,
             "replication_factor"
         );
         let long = "x".repeat(1001);
@@ -184,13 +193,20 @@ mod tests {
             ..raw("t")
         };
         assert_eq!(
-            TopicRequest::parse(description, 3).unwrap_err().field,
+            TopicRequest::parse(description, 3, &names())
+                .unwrap_err()
+                .field,
             "description"
         );
         assert_eq!(
-            TopicRequest::parse(raw("bad name"), 3).unwrap_err().field,
+            TopicRequest::parse(raw("bad name"), 3, &names())
+                .unwrap_err()
+                .field,
             "name"
         );
+        let internal = TopicRequest::parse(raw("__consumer_offsets"), 3, &names()).unwrap_err();
+        assert_eq!(internal.field, "name");
+        assert!(internal.rule.contains("reserved"), "{internal}");
         assert_eq!(parse_user_id("  ").unwrap_err().field, "user_id");
         assert_eq!(parse_reason(Some("  ")), Ok(None));
         assert_eq!(parse_reason(Some(&long)).unwrap_err().field, "reason");

@@ -63,6 +63,7 @@ impl Application {
             producer_key: settings.producer_key,
             admin_token: settings.admin_token,
             max_replication_factor: settings.max_replication_factor,
+            topic_names: settings.topic_names,
         });
         let dashboard = web::Data::new(dashboard::Dashboard::new()?);
         let session_key = actix_web::cookie::Key::generate();

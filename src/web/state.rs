@@ -9,6 +9,7 @@ use super::error::ApiError;
 use crate::actors::registry::{TopicRegistry, TopicsVersion};
 use crate::config::Secret;
 use crate::db::RegistryError;
+use crate::domain::TopicNamePolicy;
 
 /// What every handler shares: the registry's address and the secrets.
 pub struct AppState {
@@ -18,6 +19,7 @@ pub struct AppState {
     pub producer_key: Secret,
     pub admin_token: Secret,
     pub max_replication_factor: i32,
+    pub topic_names: TopicNamePolicy,
 }
 
 impl AppState {

@@ -91,7 +91,7 @@ pub(super) async fn request_topic(
     raw: RawTopicRequest<'_>,
     by_admin: bool,
 ) -> Result<TopicCreated, ApiError> {
-    let request = TopicRequest::parse(raw, state.max_replication_factor)?;
+    let request = TopicRequest::parse(raw, state.max_replication_factor, &state.topic_names)?;
     let actor = if by_admin {
         Actor::Admin
     } else {
@@ -148,6 +148,9 @@ pub(super) async fn change(
     reason: Option<String>,
 ) -> Result<Message, ApiError> {
     let reason = parse_reason(reason.as_deref())?;
+    if matches!(transition, Transition::Approve | Transition::Reactivate) {
+        refuse_unsendable_name(state, id, transition).await?;
+    }
     let (topic, _) = state
         .ask(ChangeStatus {
             topic: TopicRef::Id(id),
@@ -160,6 +163,29 @@ pub(super) async fn change(
     Ok(Message {
         message: format!("Topic '{}' {}", topic.topic_name, transition.past_tense()),
     })
+}
+
+/// A registry from before the name policy (or edited by hand) may hold a
+/// name the policy refuses; approving it would leave it approved forever,
+/// since the producer refuses it too. Say so now instead. Names never
+/// change, so reading before the transition does not race.
+async fn refuse_unsendable_name(
+    state: &AppState,
+    id: i32,
+    transition: Transition,
+) -> Result<(), ApiError> {
+    let topic = state.ask(GetTopic(id)).await?;
+    state
+        .topic_names
+        .parse(&topic.topic_name)
+        .map(|_| ())
+        .map_err(|why| {
+            ApiError::Conflict(format!(
+                "topic '{}' cannot be {}: {why}",
+                topic.topic_name,
+                transition.past_tense()
+            ))
+        })
 }
 
 async fn approve(

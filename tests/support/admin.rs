@@ -12,6 +12,8 @@ use actix_web::dev::ServerHandle;
 use serde_json::{Value, json};
 use topicgate::api::TopicView;
 use topicgate::config::{AdminSettings, Secret};
+use topicgate::db::models::NewTopic;
+use topicgate::domain::{DataType, TopicStatus};
 use topicgate::web::Application;
 
 pub struct TestAdmin {
@@ -51,6 +53,7 @@ impl TestAdmin {
             admin_token: admin_token.clone(),
             max_replication_factor: 3,
             workers: Some(1),
+            topic_names: Default::default(),
         };
         tune(&mut settings);
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -176,6 +179,36 @@ impl TestAdmin {
         )
         .await;
         assert_eq!(answer.status, 200, "activate {name}: {answer:?}");
+    }
+
+    /// Writes a topic row straight into the registry file, past every check
+    /// of the API, as a hand-edited or older registry may hold it.
+    pub fn forge_topic(&self, name: &str, status: TopicStatus, partitions: i32) {
+        use diesel::prelude::*;
+        let pool = topicgate::db::open(&self.database, 1).expect("open the registry");
+        let mut conn = pool.get().expect("a registry connection");
+        let now = chrono::Utc::now().naive_utc();
+        diesel::insert_into(topicgate::db::schema::topics::table)
+            .values(NewTopic {
+                name: name.to_owned(),
+                status,
+                partitions,
+                replication_factor: 1,
+                data_type: DataType::Logs,
+                created_by: "forged".into(),
+                description: String::new(),
+                created_at: now,
+                updated_at: now,
+            })
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("forging topic {name}: {e}"));
+    }
+
+    /// Every topic the API lists, in any state.
+    pub async fn topics(&self) -> Vec<TopicView> {
+        let answer = self.get("/api/topics").await;
+        assert_eq!(answer.status, 200, "topics: {answer:?}");
+        serde_json::from_value(answer.body).expect("a list of topics")
     }
 
     pub async fn topic(&self, id: i32) -> TopicView {

@@ -363,3 +363,83 @@ fn try_run_script(args: &[&str]) -> Result<String, String> {
         .unwrap_or_default()
         .to_owned())
 }
+
+/// Names of every topic the cluster lists, internal ones included. Asks
+/// for all topics rather than one by name, so the question itself can
+/// never make the broker create a topic.
+pub fn topic_names(bootstrap: &str) -> Vec<String> {
+    let metadata = metadata_client(bootstrap)
+        .fetch_metadata(None, Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("metadata from {bootstrap}: {e}"));
+    metadata
+        .topics()
+        .iter()
+        .map(|t| t.name().to_owned())
+        .collect()
+}
+
+/// Writes `count` small records to `topic` and waits for each delivery.
+pub async fn produce(bootstrap: &str, topic: &str, count: usize) {
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("message.timeout.ms", "30000")
+        .create()
+        .expect("creating a Kafka producer");
+    for i in 0..count {
+        let payload = format!("record {i}");
+        producer
+            .send(
+                FutureRecord::<(), _>::to(topic).payload(&payload),
+                Duration::from_secs(30),
+            )
+            .await
+            .unwrap_or_else(|(e, _)| panic!("producing to {topic}: {e}"));
+    }
+}
+
+/// Joins consumer group `group` on `topic`, reads one record and commits
+/// it synchronously, then reads the commit back from the group
+/// coordinator. Returns the committed offset of partition 0. Panics when
+/// the group cannot find its coordinator, join, read or commit within a
+/// minute, which is how a broken `__consumer_offsets` shows.
+pub async fn consume_and_commit(bootstrap: &str, topic: &str, group: &str) -> i64 {
+    use rdkafka::Offset;
+    use rdkafka::consumer::CommitMode;
+    let (bootstrap, topic, group) = (bootstrap.to_owned(), topic.to_owned(), group.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &bootstrap)
+            .set("group.id", &group)
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest")
+            .create()
+            .expect("creating a Kafka consumer");
+        consumer.subscribe(&[&topic]).expect("subscribing");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let message = loop {
+            assert!(
+                Instant::now() < deadline,
+                "group {group} read nothing from {topic} within a minute"
+            );
+            match consumer.poll(Duration::from_millis(500)) {
+                Some(Ok(message)) => break message,
+                Some(Err(e)) => eprintln!("group {group}: {e}"),
+                None => {}
+            }
+        };
+        consumer
+            .commit_message(&message, CommitMode::Sync)
+            .unwrap_or_else(|e| panic!("group {group} could not commit: {e}"));
+        drop(message);
+        let committed = consumer
+            .committed(Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("group {group} could not read its commit: {e}"));
+        match committed.find_partition(&topic, 0).map(|p| p.offset()) {
+            Some(Offset::Offset(offset)) => offset,
+            other => panic!("group {group} committed {other:?} on {topic}[0]"),
+        }
+    })
+    .await
+    .expect("consuming and committing")
+}
