@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 use crate::client::AdminClient;
-use crate::config::{AdminSettings, ProducerSettings, Secret, UpConfig};
+use crate::config::{AdminSettings, HttpEdgeSettings, ProducerSettings, Secret, UpConfig};
 use crate::producer::Running;
 use crate::shutdown;
 use crate::web::Application;
@@ -46,6 +46,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         admin_token,
         max_replication_factor: 3,
         workers: Some(2),
+        http: HttpEdgeSettings::default(),
     })?;
     let host = config
         .bind

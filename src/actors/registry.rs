@@ -67,13 +67,21 @@ impl Actor for TopicRegistry {
 /// Record a new topic request (status pending).
 #[derive(Message)]
 #[rtype(result = "Result<TopicView, RegistryError>")]
-pub struct CreateTopic(pub NewTopic);
+pub struct CreateTopic {
+    pub topic: NewTopic,
+    /// Refused when its requester already has this many pending.
+    pub max_pending_per_requester: i64,
+}
 
 impl Handler<CreateTopic> for TopicRegistry {
     type Result = Result<TopicView, RegistryError>;
 
     fn handle(&mut self, msg: CreateTopic, _: &mut Self::Context) -> Self::Result {
-        let topic = db::topics::create(&mut *self.conn()?, &msg.0)?;
+        let topic = db::topics::create(
+            &mut *self.conn()?,
+            &msg.topic,
+            msg.max_pending_per_requester,
+        )?;
         self.topics_version.bump();
         Ok(topic.view())
     }

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::{Secret, missing};
+use super::{HttpEdgeConfig, HttpEdgeSettings, Secret, missing};
 
 /// Everything the admin service needs to run, with its secrets present.
 #[derive(Debug, Clone)]
@@ -13,6 +13,8 @@ pub struct AdminSettings {
     pub admin_token: Secret,
     pub max_replication_factor: i32,
     pub workers: Option<usize>,
+    /// Sessions, CORS, rate limits and body timeouts.
+    pub http: HttpEdgeSettings,
 }
 
 /// `topicgate-admin`: the topic registry's REST API and dashboard.
@@ -43,6 +45,9 @@ pub struct AdminConfig {
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "TOPICGATE_WORKERS")]
     pub workers: Option<usize>,
+
+    #[command(flatten)]
+    pub http: HttpEdgeConfig,
 }
 
 impl AdminConfig {
@@ -61,6 +66,7 @@ impl AdminConfig {
             admin_token,
             max_replication_factor: self.max_replication_factor,
             workers: self.workers,
+            http: self.http.into_settings(),
         })
     }
 }

@@ -45,9 +45,27 @@ impl Changed {
     }
 }
 
-/// Records a topic request as pending, with its creation in the audit trail.
-pub fn create(conn: &mut SqliteConnection, new: &NewTopic) -> Result<Topic, RegistryError> {
+/// Records a topic request as pending, with its creation in the audit trail,
+/// unless its requester already has `max_pending` pending requests. The
+/// count is read in the same transaction, so racing requests cannot pass it.
+pub fn create(
+    conn: &mut SqliteConnection,
+    new: &NewTopic,
+    max_pending: i64,
+) -> Result<Topic, RegistryError> {
     conn.immediate_transaction(|conn| {
+        let pending: i64 = topics::table
+            .filter(topics::created_by.eq(&new.created_by))
+            .filter(topics::status.eq(TopicStatus::Pending))
+            .count()
+            .get_result(conn)?;
+        if pending >= max_pending {
+            return Err(RegistryError::Conflict(format!(
+                "'{}' already has {pending} pending topic requests, the most allowed; \
+                 an admin must approve or reject some before it may request more",
+                new.created_by
+            )));
+        }
         let topic: Topic = diesel::insert_into(topics::table)
             .values(new)
             .returning(Topic::as_returning())

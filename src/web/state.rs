@@ -18,6 +18,8 @@ pub struct AppState {
     pub producer_key: Secret,
     pub admin_token: Secret,
     pub max_replication_factor: i32,
+    /// Pending topic requests one `created_by` may have at a time.
+    pub max_pending_per_requester: i64,
 }
 
 impl AppState {
