@@ -40,12 +40,14 @@ done
 
 # 50 topics: 30 active, 10 pending, 10 approved.
 for i in $(seq 1 50); do
-  curl -sf -X POST "$BASE/api/topics" -d "{\"name\":\"bench_topic_$i\",\"partitions\":3,\"description\":\"benchmark topic $i\"}" >/dev/null
+  curl -sf -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $ADMIN_TOKEN" \
+    "$BASE/api/topics" -d "{\"name\":\"bench_topic_$i\",\"partitions\":3,\"description\":\"benchmark topic $i\"}" >/dev/null
   if [ "$i" -gt 10 ]; then
     curl -sf -X POST -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE/api/topics/$i/approve" >/dev/null
   fi
   if [ "$i" -gt 20 ]; then
-    curl -sf -X POST -H "X-Producer-Key: $PRODUCER_KEY" "$BASE/api/topics/activate_by_name" \
+    curl -sf -X POST -H "X-Producer-Key: $PRODUCER_KEY" -H 'Content-Type: application/json' \
+      "$BASE/api/topics/activate_by_name" \
       -d "{\"topic_name\":\"bench_topic_$i\"}" >/dev/null
   fi
 done

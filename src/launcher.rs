@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 use crate::client::AdminClient;
-use crate::config::{AdminSettings, ProducerSettings, Secret, UpConfig, read_secret_file};
+use crate::config::{
+    AdminSettings, HttpEdgeSettings, ProducerSettings, Secret, UpConfig, read_secret_file,
+};
 use crate::private_fs::{check_private, create_private_dir};
 use crate::producer::Running;
 use crate::shutdown;
@@ -54,6 +56,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         max_replication_factor: 3,
         workers: Some(2),
         topic_names: Default::default(),
+        http: HttpEdgeSettings::default(),
     })?;
     let host = config
         .bind

@@ -385,7 +385,10 @@ async fn admin_actions_need_the_admin_token() {
             &admin,
             "POST",
             &path,
-            &[("Authorization", "Bearer not-the-token")],
+            &[
+                ("Authorization", "Bearer not-the-token"),
+                ("content-type", "application/json"),
+            ],
             "{}",
         )
         .await;
@@ -394,7 +397,10 @@ async fn admin_actions_need_the_admin_token() {
             &admin,
             "POST",
             &path,
-            &[("Authorization", "Basic YWRtaW46YWRtaW4=")],
+            &[
+                ("Authorization", "Basic YWRtaW46YWRtaW4="),
+                ("content-type", "application/json"),
+            ],
             "{}",
         )
         .await;
@@ -407,7 +413,7 @@ async fn admin_actions_need_the_admin_token() {
         &admin,
         "POST",
         "/api/topics/activate_by_name",
-        &[],
+        &[("content-type", "application/json")],
         r#"{"topic_name":"guarded"}"#,
     )
     .await;
@@ -481,7 +487,14 @@ async fn every_validation_rule_is_enforced_with_a_named_field() {
     .await;
     assert_eq!(malformed.status, 400);
     assert!(malformed.body["error"].as_str().unwrap().contains("JSON"));
-    let not_an_object = TestAdminExt::send(&admin, "POST", "/api/topics", &[], "[1,2]").await;
+    let not_an_object = TestAdminExt::send(
+        &admin,
+        "POST",
+        "/api/topics",
+        &[("content-type", "application/json")],
+        "[1,2]",
+    )
+    .await;
     assert_eq!(not_an_object.status, 400);
 
     let huge = format!("{{\"name\":\"big\",\"description\":\"{}\"}}", long(100_000));
@@ -717,7 +730,8 @@ async fn stats_count_topics_by_state_and_subscriptions() {
 
 #[actix_rt::test]
 async fn a_hundred_concurrent_subscriptions_are_all_recorded() {
-    let admin = TestAdmin::spawn();
+    // One address sends them all: above the default burst.
+    let admin = TestAdmin::spawn_with(|settings| settings.http.rate_limit_burst = 200);
     let id = admin.create_topic("busy", 1, 1).await;
     admin.approve(id).await;
     admin.activate("busy").await;
@@ -1236,5 +1250,357 @@ async fn a_registered_name_the_policy_refuses_cannot_be_approved() {
     assert!(
         statuses.contains(&TopicStatus::Pending) && statuses.contains(&TopicStatus::Inactive),
         "{statuses:?}"
+    );
+}
+
+/// A request with whatever headers and body, answering its headers too.
+async fn send_with_headers(
+    admin: &TestAdmin,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (support::admin::Answer, awc::http::header::HeaderMap) {
+    let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = awc::Client::default().request(method, admin.url(path));
+    for (name, value) in headers {
+        request = request.insert_header((*name, *value));
+    }
+    let mut response = request
+        .send_body(actix_web::web::Bytes::copy_from_slice(body))
+        .await
+        .unwrap();
+    let head = response.headers().clone();
+    let bytes = response.body().limit(1 << 20).await.unwrap();
+    let answer = support::admin::Answer {
+        status: response.status().as_u16(),
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        content_type: head
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned(),
+    };
+    (answer, head)
+}
+
+async fn topic_count(admin: &TestAdmin) -> usize {
+    admin
+        .get("/api/topics")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[actix_rt::test]
+async fn bodies_that_are_not_json_are_refused_with_415_and_change_nothing() {
+    let admin = TestAdmin::spawn();
+    let topic = br#"{"name": "via_other_site"}"#;
+    for headers in [
+        &[("content-type", "text/plain")][..],
+        &[("content-type", "text/plain;charset=UTF-8")],
+        &[("content-type", "application/x-www-form-urlencoded")],
+        &[("content-type", "multipart/form-data; boundary=x")],
+        // A Blob without a type: a browser sends no Content-Type at all.
+        &[],
+    ] {
+        let (answer, _) = send_with_headers(&admin, "POST", "/api/topics", headers, topic).await;
+        assert_eq!(answer.status, 415, "{headers:?}: {answer:?}");
+        assert!(answer.content_type.starts_with("application/json"));
+        let error = answer.body["error"].as_str().unwrap();
+        assert!(error.contains("application/json"), "{error}");
+    }
+    let subscription = br#"{"user_id": "eve", "topic_name": "t"}"#;
+    for method in ["POST", "DELETE"] {
+        let (answer, _) = send_with_headers(
+            &admin,
+            method,
+            "/api/subscriptions",
+            &[("content-type", "text/plain")],
+            subscription,
+        )
+        .await;
+        assert_eq!(answer.status, 415, "{method}: {answer:?}");
+    }
+    assert_eq!(
+        topic_count(&admin).await,
+        0,
+        "a refused body created a topic"
+    );
+
+    // JSON, with a charset or as a JSON-based type, is read as before.
+    for (name, content_type) in [
+        ("with_charset", "application/json; charset=utf-8"),
+        ("json_based", "application/merge-patch+json"),
+    ] {
+        let body = format!(r#"{{"name": "{name}"}}"#);
+        let (answer, _) = send_with_headers(
+            &admin,
+            "POST",
+            "/api/topics",
+            &[("content-type", content_type)],
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(answer.status, 201, "{content_type}: {answer:?}");
+    }
+    // An admin action without a body needs no Content-Type.
+    let id = admin.create_topic("no_body", 1, 1).await;
+    let token = format!("Bearer {}", admin.admin_token);
+    let (approved, _) = send_with_headers(
+        &admin,
+        "POST",
+        &format!("/api/topics/{id}/approve"),
+        &[("authorization", &token)],
+        b"",
+    )
+    .await;
+    assert_eq!(approved.status, 200, "{approved:?}");
+}
+
+#[actix_rt::test]
+async fn unauthenticated_writes_are_rate_limited_per_address_with_retry_after() {
+    let admin = TestAdmin::spawn_with(|settings| {
+        settings.http.rate_limit_per_second = 1;
+        settings.http.rate_limit_burst = 3;
+    });
+    let mut statuses = Vec::new();
+    let mut limited = None;
+    for n in 0..12 {
+        let body = format!(r#"{{"name": "burst_{n}"}}"#);
+        let (answer, headers) = send_with_headers(
+            &admin,
+            "POST",
+            "/api/topics",
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        )
+        .await;
+        statuses.push(answer.status);
+        if answer.status == 429 && limited.is_none() {
+            limited = Some((answer, headers));
+        }
+    }
+    assert_eq!(&statuses[..3], &[201, 201, 201], "{statuses:?}");
+    let (answer, headers) = limited.unwrap_or_else(|| panic!("never limited: {statuses:?}"));
+    let retry_after: u64 = headers
+        .get("retry-after")
+        .expect("a Retry-After header")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1, "Retry-After: {retry_after}");
+    assert!(answer.content_type.starts_with("application/json"));
+    assert!(
+        answer.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("too many requests")
+    );
+    let created = tally(&statuses, 201);
+    assert_eq!(
+        topic_count(&admin).await,
+        created,
+        "a limited request created a topic"
+    );
+
+    // Subscriptions share the address's quota.
+    let subscribe = admin
+        .post(
+            "/api/subscriptions",
+            &json!({"user_id": "alice", "topic_name": "burst_0"}),
+            false,
+        )
+        .await;
+    assert_eq!(subscribe.status, 429, "{subscribe:?}");
+
+    // Reads and the admin's writes are never limited.
+    for _ in 0..10 {
+        assert_eq!(admin.get("/api/topics").await.status, 200);
+        assert_eq!(admin.get("/api/stats").await.status, 200);
+    }
+    admin.approve(1).await;
+    admin.reject(2).await;
+    let as_admin = admin
+        .post("/api/topics", &json!({"name": "by_the_admin"}), true)
+        .await;
+    assert_eq!(as_admin.status, 201, "{as_admin:?}");
+}
+
+#[actix_rt::test]
+async fn pending_requests_per_requester_are_bounded() {
+    let admin = TestAdmin::spawn_with(|settings| settings.http.max_pending_per_requester = 2);
+    let request = |name: &str, by: &str| json!({"name": name, "created_by": by});
+    for name in ["a1", "a2"] {
+        let answer = admin
+            .post("/api/topics", &request(name, "team-a"), false)
+            .await;
+        assert_eq!(answer.status, 201, "{answer:?}");
+    }
+    let refused = admin
+        .post("/api/topics", &request("a3", "team-a"), false)
+        .await;
+    assert_eq!(refused.status, 409, "{refused:?}");
+    let error = refused.body["error"].as_str().unwrap();
+    assert!(
+        error.contains("team-a") && error.contains("2 pending"),
+        "{error}"
+    );
+    assert_eq!(topic_count(&admin).await, 2);
+
+    // Another requester is not affected; a decision frees a place.
+    let other = admin
+        .post("/api/topics", &request("b1", "team-b"), false)
+        .await;
+    assert_eq!(other.status, 201, "{other:?}");
+    admin.approve(1).await;
+    let again = admin
+        .post("/api/topics", &request("a3", "team-a"), false)
+        .await;
+    assert_eq!(again.status, 201, "{again:?}");
+}
+
+#[actix_rt::test]
+async fn a_body_that_arrives_too_slowly_is_cut_off_with_408() {
+    let admin = TestAdmin::spawn_with(|settings| {
+        settings.http.body_timeout = std::time::Duration::from_secs(1);
+    });
+    let port = admin.port();
+    // Headers and part of the body, then nothing: a slow client.
+    let partial = b"POST /api/topics HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+        Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\": \"slow";
+    // The bound the brief sets: the configured second, with room for a
+    // loaded machine.
+    let bound = std::time::Duration::from_secs(5);
+    let answer =
+        actix_rt::task::spawn_blocking(move || support::raw_http::exchange(port, partial, bound))
+            .await
+            .unwrap();
+    assert_eq!(answer.status(), Some(408), "{answer:?}");
+    assert!(answer.closed, "the connection stayed open: {answer:?}");
+    let body: Value = serde_json::from_str(answer.body()).expect("a JSON body");
+    assert!(body["error"].as_str().unwrap().contains("did not arrive"));
+    assert_eq!(topic_count(&admin).await, 0);
+
+    // A body that arrives in time is read as before.
+    let created = admin.create_topic("prompt", 1, 1).await;
+    assert!(created > 0);
+}
+
+#[actix_rt::test]
+async fn a_very_long_url_gets_a_json_414() {
+    let admin = TestAdmin::spawn();
+    let port = admin.port();
+    let long = "a".repeat(60 * 1024);
+    for path in [
+        format!("/{long}"),
+        format!("/api/{long}"),
+        format!("/api/topics?status={long}"),
+    ] {
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        let answer = actix_rt::task::spawn_blocking(move || {
+            support::raw_http::exchange(
+                port,
+                request.as_bytes(),
+                std::time::Duration::from_secs(30),
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            answer.status(),
+            Some(414),
+            "{}",
+            &answer.text[..answer.text.len().min(300)]
+        );
+        assert!(
+            answer
+                .header("content-type")
+                .is_some_and(|t| t.starts_with("application/json")),
+            "{answer:?}"
+        );
+        let body: Value = serde_json::from_str(answer.body()).expect("a JSON body");
+        let error = body["error"].as_str().unwrap();
+        assert!(
+            error.len() < 200,
+            "the error echoes the URL: {} bytes",
+            error.len()
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn head_on_health_answers_200_without_a_body() {
+    let admin = TestAdmin::spawn();
+    let (answer, _) = send_with_headers(&admin, "HEAD", "/api/health", &[], b"").await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.body, Value::Null);
+}
+
+#[actix_rt::test]
+async fn cross_origin_calls_are_allowed_only_for_configured_origins() {
+    let preflight = |origin: &'static str| {
+        [
+            ("origin", origin),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "content-type"),
+        ]
+    };
+    let closed = TestAdmin::spawn();
+    let (answer, headers) = send_with_headers(
+        &closed,
+        "OPTIONS",
+        "/api/topics",
+        &preflight("http://portal.example"),
+        b"",
+    )
+    .await;
+    assert!(answer.status >= 400, "{answer:?}");
+    assert!(headers.get("access-control-allow-origin").is_none());
+
+    let open = TestAdmin::spawn_with(|settings| {
+        settings.http.cors_origins = vec!["http://portal.example".into()];
+    });
+    let (answer, headers) = send_with_headers(
+        &open,
+        "OPTIONS",
+        "/api/topics",
+        &preflight("http://portal.example"),
+        b"",
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(
+        headers.get("access-control-allow-origin").unwrap(),
+        "http://portal.example"
+    );
+    let (_, headers) = send_with_headers(
+        &open,
+        "OPTIONS",
+        "/api/topics",
+        &preflight("http://elsewhere.example"),
+        b"",
+    )
+    .await;
+    assert!(headers.get("access-control-allow-origin").is_none());
+    let (answer, headers) = send_with_headers(
+        &open,
+        "POST",
+        "/api/topics",
+        &[
+            ("origin", "http://portal.example"),
+            ("content-type", "application/json"),
+        ],
+        br#"{"name": "from_the_portal"}"#,
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{answer:?}");
+    assert_eq!(
+        headers.get("access-control-allow-origin").unwrap(),
+        "http://portal.example"
     );
 }

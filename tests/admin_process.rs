@@ -1,8 +1,12 @@
 //! The `topicgate-admin` binary as an operator starts and stops it.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::time::Duration;
+
+use support::raw_http::{RawAnswer, exchange};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_topicgate-admin");
 
@@ -80,7 +84,18 @@ impl Running {
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut self.log, &mut rest).unwrap();
         self.seen.push_str(&rest);
-        self.seen
+        std::mem::take(&mut self.seen)
+    }
+}
+
+/// A failed assertion must not leave the service running, holding the
+/// test's output pipes open.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -157,7 +172,7 @@ fn refused_credentials_are_logged_with_the_client_address_but_not_their_value() 
     assert!(approve.starts_with("HTTP/1.0 401"), "{approve}");
     let body = r#"{"topic_name":"t"}"#;
     let activate = running.request(&format!(
-        "POST /api/topics/activate_by_name HTTP/1.0\r\nX-Producer-Key: {wrong_key}\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /api/topics/activate_by_name HTTP/1.0\r\nX-Producer-Key: {wrong_key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     ));
     assert!(activate.starts_with("HTTP/1.0 401"), "{activate}");
@@ -261,7 +276,7 @@ fn secrets_come_from_private_files_and_the_registry_is_created_private() {
     assert!(approve.starts_with("HTTP/1.0 404"), "{approve}");
     let body = r#"{"topic_name":"missing"}"#;
     let activate = running.request(&format!(
-        "POST /api/topics/activate_by_name HTTP/1.0\r\nX-Producer-Key: producer-key-kept-in-a-file\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /api/topics/activate_by_name HTTP/1.0\r\nX-Producer-Key: producer-key-kept-in-a-file\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     ));
     assert!(activate.starts_with("HTTP/1.0 404"), "{activate}");
@@ -272,4 +287,147 @@ fn secrets_come_from_private_files_and_the_registry_is_created_private() {
     assert_eq!(mode(&registry_dir), 0o700);
     assert_eq!(mode(&dir.path().join("new")), 0o700);
     running.stop();
+}
+
+/// Starts the binary with both secrets and `args`; returns it, its port
+/// and its log (to keep the pipe open).
+fn start(
+    dir: &std::path::Path,
+    token: &str,
+    args: &[&str],
+) -> (Child, u16, BufReader<ChildStderr>) {
+    let mut child = clean_command(dir)
+        .env("TOPICGATE_ADMIN_TOKEN", token)
+        .env("TOPICGATE_PRODUCER_KEY", "a-producer-key-of-some-length")
+        .args(args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let port = loop {
+        let mut line = String::new();
+        if log.read_line(&mut line).unwrap_or(0) == 0 {
+            let status = child.wait();
+            panic!("exited early ({status:?}): {seen}");
+        }
+        seen.push_str(&line);
+        if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+    (child, port, log)
+}
+
+fn stop(mut child: Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// One request on its own connection, with `cookie` when given.
+fn request(port: u16, method: &str, path: &str, cookie: Option<&str>, form: &str) -> RawAnswer {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        head.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    if method == "POST" {
+        head.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            form.len()
+        ));
+    }
+    exchange(
+        port,
+        format!("{head}\r\n{form}").as_bytes(),
+        Duration::from_secs(30),
+    )
+}
+
+/// `name=value` of the answer's session cookie.
+fn session_cookie(answer: &RawAnswer) -> String {
+    let set = answer.header("set-cookie").expect("a session cookie");
+    set.split(';').next().unwrap().to_owned()
+}
+
+fn csrf(answer: &RawAnswer) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = answer.body().find(marker).expect("a CSRF token") + marker.len();
+    answer.body()[start..].split('"').next().unwrap().to_owned()
+}
+
+#[test]
+fn a_restart_ends_every_dashboard_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "admin-token-for-the-restart-test";
+    // Every HTTP edge flag, to show the binary takes them.
+    let (first, port, _log) = start(
+        dir.path(),
+        token,
+        &[
+            "--session-idle-timeout",
+            "30m",
+            "--session-max-age",
+            "12h",
+            "--cors-origin",
+            "http://portal.example",
+            "--cors-origin",
+            "https://other.example",
+            "--rate-limit-per-second",
+            "10",
+            "--rate-limit-burst",
+            "50",
+            "--max-pending-per-requester",
+            "100",
+            "--body-timeout",
+            "10s",
+        ],
+    );
+    let login_page = request(port, "GET", "/login", None, "");
+    let anonymous = session_cookie(&login_page);
+    let form =
+        serde_urlencoded::to_string([("csrf_token", csrf(&login_page).as_str()), ("token", token)])
+            .unwrap();
+    let logged_in = request(port, "POST", "/login", Some(&anonymous), &form);
+    assert_eq!(logged_in.status(), Some(303), "{logged_in:?}");
+    let cookie = session_cookie(&logged_in);
+    assert!(
+        request(port, "GET", "/", Some(&cookie), "")
+            .body()
+            .contains("Log out")
+    );
+    stop(first);
+
+    let (second, port, _log) = start(dir.path(), token, &[]);
+    let after = request(port, "GET", "/", Some(&cookie), "");
+    assert_eq!(after.status(), Some(200));
+    assert!(
+        !after.body().contains("Log out"),
+        "a session outlived the restart"
+    );
+    stop(second);
+}
+
+#[test]
+fn bad_http_edge_settings_stop_the_start_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, expected) in [
+        (&["--session-idle-timeout", "soon"][..], "soon"),
+        (&["--body-timeout", "0"], "longer than zero"),
+        (&["--cors-origin", "portal.example"], "not an origin"),
+        (&["--rate-limit-per-second", "0"], "rate-limit-per-second"),
+    ] {
+        let output = clean_command(dir.path())
+            .env("TOPICGATE_ADMIN_TOKEN", "an-admin-token-of-some-length")
+            .env("TOPICGATE_PRODUCER_KEY", "a-producer-key-of-some-length")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
 }

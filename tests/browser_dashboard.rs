@@ -17,6 +17,7 @@ use serde_json::Value;
 use support::admin::TestAdmin;
 use support::browser::Browser;
 use support::kafka::{bootstrap_servers, unique_name};
+use support::origin::OtherSite;
 use topicgate::config::{Pace, ProducerSettings, Secret};
 use topicgate::domain::TopicStatus;
 use topicgate::producer::ProducerHandle;
@@ -258,7 +259,11 @@ async fn live_fetches(browser: &Browser) -> Vec<String> {
 
 #[actix_rt::test]
 async fn a_large_topic_table_is_paged_searched_and_refreshed_one_page_at_a_time() {
-    let admin = TestAdmin::spawn();
+    // 120 anonymous requests from one address and one requester, at once.
+    let admin = TestAdmin::spawn_with(|settings| {
+        settings.http.rate_limit_burst = 1_000;
+        settings.http.max_pending_per_requester = 1_000;
+    });
     for i in 0..100 {
         admin.create_topic(&format!("t{i:03}"), 1, 1).await;
     }
@@ -332,6 +337,82 @@ async fn a_large_topic_table_is_paged_searched_and_refreshed_one_page_at_a_time(
         "the search is not in the address"
     );
     browser.screenshot("search").await;
+}
+
+/// A page on another site whose script tries to request a topic from the
+/// admin API given in its query string (`?api=http://...`), once as
+/// `text/plain` (no preflight) and once as JSON (preflight first). It
+/// writes what each fetch saw into `#results`: a status, or `blocked`.
+const OTHER_SITE_PAGE: &str = r#"<!doctype html>
+<html><body><pre id="results"></pre><script>
+const api = new URLSearchParams(location.search).get("api");
+async function attempt(kind, contentType) {
+  try {
+    const answer = await fetch(api + "/api/topics", {
+      method: "POST",
+      headers: {"Content-Type": contentType},
+      body: JSON.stringify({name: "from_" + kind, created_by: "other-site"}),
+    });
+    return kind + ":" + answer.status;
+  } catch (e) {
+    return kind + ":blocked";
+  }
+}
+(async () => {
+  const seen = [await attempt("plain", "text/plain"), await attempt("json", "application/json")];
+  const results = document.getElementById("results");
+  results.textContent = seen.join(" ");
+  results.setAttribute("data-done", "1");
+})();
+</script></body></html>"#;
+
+/// Runs the other site's page against `admin`; returns what its script saw.
+async fn fetches_from_other_site(
+    browser: &mut Browser,
+    site: &OtherSite,
+    admin: &TestAdmin,
+) -> String {
+    browser
+        .goto(&format!("{}/?api={}", site.origin, admin.base_url))
+        .await;
+    browser.expect("#results[data-done]", PAGE).await;
+    browser.text("#results").await
+}
+
+async fn topic_names(admin: &TestAdmin) -> Vec<String> {
+    let topics = admin.get("/api/topics").await.body;
+    topics
+        .as_array()
+        .expect("a list of topics")
+        .iter()
+        .map(|t| t["topic_name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[actix_rt::test]
+async fn a_page_on_another_site_cannot_create_topics_unless_its_origin_is_allowed() {
+    let site = OtherSite::serve(OTHER_SITE_PAGE.to_owned());
+    let mut browser = Browser::start("cross-origin").await;
+
+    // By default no origin is allowed: neither fetch gets through.
+    let closed = TestAdmin::spawn();
+    let seen = fetches_from_other_site(&mut browser, &site, &closed).await;
+    browser.screenshot("default").await;
+    assert_eq!(seen, "plain:blocked json:blocked", "the page saw {seen:?}");
+    assert!(
+        topic_names(&closed).await.is_empty(),
+        "a page on another site created {:?}",
+        topic_names(&closed).await
+    );
+
+    // With --cors-origin for that site, its JSON request passes the
+    // preflight; text/plain is still refused, now visibly.
+    let origin = site.origin.clone();
+    let open = TestAdmin::spawn_with(move |settings| settings.http.cors_origins = vec![origin]);
+    let seen = fetches_from_other_site(&mut browser, &site, &open).await;
+    browser.screenshot("allowed").await;
+    assert_eq!(seen, "plain:415 json:201", "the page saw {seen:?}");
+    assert_eq!(topic_names(&open).await, vec!["from_json".to_owned()]);
     browser.close().await;
 }
 

@@ -348,14 +348,20 @@ async fn the_create_form_works_without_javascript() {
     );
 }
 
-/// Requests `count` topics named `{prefix}{i:03}`, oldest first.
+/// Requests `count` topics named `{prefix}{i:03}`, oldest first, as the
+/// admin (whose requests the per-address rate limit lets through) for ten
+/// teams (each below the bound on pending requests per requester).
 async fn request_topics(admin: &TestAdmin, prefix: &str, count: usize) {
     for i in 0..count {
         let answer = admin
             .post(
                 "/api/topics",
-                &serde_json::json!({"name": format!("{prefix}{i:03}"), "partitions": 1}),
-                false,
+                &serde_json::json!({
+                    "name": format!("{prefix}{i:03}"),
+                    "partitions": 1,
+                    "created_by": format!("team-{}", i % 10),
+                }),
+                true,
             )
             .await;
         assert_eq!(answer.status, 201, "{answer:?}");
@@ -421,6 +427,13 @@ async fn the_topic_table_is_paged_fifty_rows_at_a_time() {
     }
 }
 
+impl Visitor<'_> {
+    /// Whether the dashboard treats this visitor as a logged-in admin.
+    async fn is_admin(&mut self) -> bool {
+        self.get("/").await.body.contains("Log out")
+    }
+}
+
 #[actix_rt::test]
 async fn the_topic_search_narrows_the_table_on_the_server() {
     let admin = TestAdmin::spawn();
@@ -478,4 +491,110 @@ async fn the_topic_search_narrows_the_table_on_the_server() {
     let long = visitor.get(&format!("/?q={}", "x".repeat(250))).await;
     assert_eq!(long.status, 400);
     assert!(long.body.contains("invalid q"), "{}", long.body);
+}
+
+#[actix_rt::test]
+async fn a_cookie_copied_before_logout_is_refused_after_it() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("orders", 1, 1).await;
+    let mut visitor = Visitor::new(&admin);
+    visitor.log_in().await;
+    let home = visitor.get("/").await;
+    let csrf = Visitor::csrf(&home);
+    let copied = visitor.cookie.clone();
+    assert!(copied.is_some(), "no session cookie after log in");
+    let mut thief = Visitor::new(&admin);
+    thief.cookie = copied.clone();
+    assert!(
+        thief.is_admin().await,
+        "the copy works while the session lives"
+    );
+
+    let out = visitor.post("/logout", &[("csrf_token", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert!(!visitor.is_admin().await);
+
+    // The copy taken before logout, replayed as it was.
+    let mut replay = Visitor::new(&admin);
+    replay.cookie = copied.clone();
+    assert!(!replay.is_admin().await, "a copied cookie outlived logout");
+    replay.cookie = copied;
+    let approve = replay
+        .post(
+            &format!("/dashboard/topics/{id}/approve"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(approve.location.as_deref(), Some("/login"));
+    assert_eq!(admin.topic(id).await.status.as_str(), "pending");
+}
+
+/// A service whose sessions end after `idle` without a request, or
+/// `max_age` after log in.
+fn service_with_sessions(idle: Duration, max_age: Duration) -> TestAdmin {
+    TestAdmin::spawn_with(|settings| {
+        settings.http.session_idle_timeout = idle;
+        settings.http.session_max_age = max_age;
+    })
+}
+
+#[actix_rt::test]
+async fn an_idle_session_expires_and_activity_keeps_it_alive() {
+    let admin = service_with_sessions(Duration::from_secs(2), Duration::from_secs(3600));
+    let mut visitor = Visitor::new(&admin);
+    visitor.log_in().await;
+    // Requests 0.7 s apart, for longer than the idle timeout: each one
+    // pushes the end back.
+    for _ in 0..4 {
+        actix_rt::time::sleep(Duration::from_millis(700)).await;
+        assert!(visitor.is_admin().await, "a busy session expired");
+    }
+    actix_rt::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !visitor.is_admin().await,
+        "an idle session outlived its timeout"
+    );
+}
+
+#[actix_rt::test]
+async fn a_session_ends_at_its_max_age_long_before_its_idle_timeout() {
+    let admin = service_with_sessions(Duration::from_secs(3600), Duration::from_secs(1));
+    let mut visitor = Visitor::new(&admin);
+    visitor.log_in().await;
+    actix_rt::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!visitor.is_admin().await, "a session outlived its max age");
+}
+
+#[actix_rt::test]
+async fn an_oversized_form_field_is_a_400_with_a_message() {
+    let admin = TestAdmin::spawn();
+    let mut visitor = Visitor::new(&admin);
+    let csrf = Visitor::csrf(&visitor.get("/").await);
+    let huge = "9".repeat(5000);
+    let refused = visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "fine"),
+                ("partitions", &huge),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("partitions"), "{}", refused.body);
+    assert!(refused.body.contains("at most"), "{}", refused.body);
+    // The visitor's session carries on.
+    let page = visitor.get("/").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        admin
+            .get("/api/topics")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 }

@@ -71,13 +71,20 @@ pub struct CreateTopic {
     pub topic: NewTopic,
     /// Who asked, for the audit trail (see `domain::Actor`).
     pub actor: String,
+    /// Refused when its requester already has this many pending.
+    pub max_pending_per_requester: i64,
 }
 
 impl Handler<CreateTopic> for TopicRegistry {
     type Result = Result<TopicView, RegistryError>;
 
     fn handle(&mut self, msg: CreateTopic, _: &mut Self::Context) -> Self::Result {
-        let topic = db::topics::create(&mut *self.conn()?, &msg.topic, &msg.actor)?;
+        let topic = db::topics::create(
+            &mut *self.conn()?,
+            &msg.topic,
+            &msg.actor,
+            msg.max_pending_per_requester,
+        )?;
         self.topics_version.bump();
         Ok(topic.view())
     }

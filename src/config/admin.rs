@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use super::secret_file::{ADMIN_TOKEN, PRODUCER_KEY};
-use super::{Secret, TopicNameArgs};
+use super::{HttpEdgeConfig, HttpEdgeSettings, Secret, TopicNameArgs};
 use crate::domain::TopicNamePolicy;
 
 /// Everything the admin service needs to run, with its secrets present.
@@ -17,6 +17,8 @@ pub struct AdminSettings {
     pub workers: Option<usize>,
     /// Which topic names requests may use.
     pub topic_names: TopicNamePolicy,
+    /// Sessions, CORS, rate limits and body timeouts.
+    pub http: HttpEdgeSettings,
 }
 
 /// `topicgate-admin`: the topic registry's REST API and dashboard.
@@ -58,6 +60,9 @@ pub struct AdminConfig {
 
     #[command(flatten)]
     pub topic_names: TopicNameArgs,
+
+    #[command(flatten)]
+    pub http: HttpEdgeConfig,
 }
 
 impl AdminConfig {
@@ -75,6 +80,7 @@ impl AdminConfig {
             max_replication_factor: self.max_replication_factor,
             workers: self.workers,
             topic_names: self.topic_names.policy(),
+            http: self.http.into_settings(),
         })
     }
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod consumer;
+mod http_edge;
 mod launcher;
 mod producer;
 mod secret;
@@ -13,6 +14,7 @@ pub use admin::{AdminConfig, AdminSettings};
 pub use consumer::{
     ColorChoice, ConsumerCommand, ConsumerConfig, ConsumerSettings, TailArgs, file_safe,
 };
+pub use http_edge::{HttpEdgeConfig, HttpEdgeSettings};
 pub use launcher::{LauncherCommand, LauncherConfig, UpConfig};
 pub use producer::{Pace, ProducerConfig, ProducerSettings};
 pub use secret::Secret;

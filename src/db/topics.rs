@@ -52,19 +52,33 @@ impl Changed {
 /// Records a topic request as pending, with its creation by `actor` in the
 /// audit trail.
 ///
-/// A name that collides with a registered one (same name but for case, or
-/// for `.` against `_`) is a conflict naming the registered topic. The
-/// check runs in the same IMMEDIATE transaction as the insert, which holds
-/// SQLite's write lock, so two colliding requests cannot both pass it.
+/// Refused (a conflict) when the name collides with a registered one (same
+/// name but for case, or for `.` against `_`), naming the registered topic,
+/// or when its requester already has `max_pending` pending requests. Both
+/// checks run in the same IMMEDIATE transaction as the insert, which holds
+/// SQLite's write lock, so racing requests cannot both pass them.
 pub fn create(
     conn: &mut SqliteConnection,
     new: &NewTopic,
     actor: &str,
+    max_pending: i64,
 ) -> Result<Topic, RegistryError> {
     conn.immediate_transaction(|conn| {
         if let Some(existing) = colliding_name(conn, &new.name)? {
             return Err(RegistryError::Conflict(collision_message(
                 &new.name, &existing,
+            )));
+        }
+        let pending: i64 = topics::table
+            .filter(topics::created_by.eq(&new.created_by))
+            .filter(topics::status.eq(TopicStatus::Pending))
+            .count()
+            .get_result(conn)?;
+        if pending >= max_pending {
+            return Err(RegistryError::Conflict(format!(
+                "'{}' already has {pending} pending topic requests, the most allowed; \
+                 an admin must approve or reject some before it may request more",
+                new.created_by
             )));
         }
         let topic: Topic = diesel::insert_into(topics::table)

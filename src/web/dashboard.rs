@@ -2,10 +2,7 @@
 //! forms (POST, then redirect), with a small script that refreshes the live
 //! part every 10 seconds.
 
-use actix_session::config::CookieContentSecurity;
-use actix_session::storage::CookieSessionStore;
-use actix_session::{Session, SessionMiddleware};
-use actix_web::cookie::{Key, SameSite};
+use actix_session::Session;
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpResponse, web};
@@ -13,6 +10,11 @@ use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::form_limits::refuse_oversized;
+use super::rate_limit::WriteLimits;
+use super::session::{
+    Flash, Sessions, csrf_ok, csrf_token, flash, is_admin, log_in, log_out, take_flash,
+};
 use super::state::AppState;
 use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
 use super::topics::{change, request_topic};
@@ -21,10 +23,6 @@ use crate::api::{Stats, SubscriptionView, TopicView};
 use crate::db::models::utc;
 use crate::domain::{DataType, RawTopicRequest, TopicStatus, Transition};
 
-const SESSION_COOKIE: &str = "topicgate_session";
-const ADMIN_KEY: &str = "admin";
-const CSRF_KEY: &str = "csrf";
-const FLASH_KEY: &str = "flash";
 /// How many audit-trail entries the activity list shows.
 const RECENT_EVENTS: i64 = 15;
 
@@ -57,16 +55,7 @@ impl Dashboard {
     }
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig, key: Key) {
-    let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key)
-        .cookie_name(SESSION_COOKIE.into())
-        .cookie_http_only(true)
-        .cookie_same_site(SameSite::Strict)
-        // Served over plain HTTP on a trusted network by default; a TLS
-        // proxy in front may add `Secure`.
-        .cookie_secure(false)
-        .cookie_content_security(CookieContentSecurity::Signed)
-        .build();
+pub fn routes(cfg: &mut web::ServiceConfig, sessions: &Sessions, limits: &WriteLimits) {
     let headers = DefaultHeaders::new()
         .add((
             header::CONTENT_SECURITY_POLICY,
@@ -76,11 +65,16 @@ pub fn routes(cfg: &mut web::ServiceConfig, key: Key) {
         .add((header::REFERRER_POLICY, "same-origin"));
     cfg.service(
         web::scope("")
-            .wrap(sessions)
+            .wrap(sessions.middleware())
             .wrap(headers)
             .route("/", web::get().to(index))
             .route("/dashboard/live", web::get().to(live))
-            .route("/dashboard/topics", web::post().to(create_topic))
+            .service(
+                web::resource("/dashboard/topics")
+                    // The API's topic requests and this form share one quota.
+                    .wrap(limits.middleware())
+                    .route(web::post().to(create_topic)),
+            )
             .route(
                 "/dashboard/topics/{id}/{action}",
                 web::post().to(topic_action),
@@ -89,53 +83,6 @@ pub fn routes(cfg: &mut web::ServiceConfig, key: Key) {
             .route("/login", web::post().to(login))
             .route("/logout", web::post().to(logout)),
     );
-}
-
-#[derive(Serialize, Deserialize)]
-struct Flash {
-    kind: String,
-    text: String,
-}
-
-fn flash(session: &Session, kind: &str, text: impl Into<String>) {
-    let _ = session.insert(
-        FLASH_KEY,
-        Flash {
-            kind: kind.into(),
-            text: text.into(),
-        },
-    );
-}
-
-fn take_flash(session: &Session) -> Option<Flash> {
-    session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
-}
-
-fn is_admin(session: &Session) -> bool {
-    session
-        .get::<bool>(ADMIN_KEY)
-        .ok()
-        .flatten()
-        .unwrap_or(false)
-}
-
-/// The session's CSRF token, created on first use.
-fn csrf_token(session: &Session) -> String {
-    if let Some(token) = session.get::<String>(CSRF_KEY).ok().flatten() {
-        return token;
-    }
-    let token = crate::config::Secret::generate().expose().to_owned();
-    let _ = session.insert(CSRF_KEY, &token);
-    token
-}
-
-fn csrf_ok(session: &Session, presented: &str) -> bool {
-    session
-        .get::<String>(CSRF_KEY)
-        .ok()
-        .flatten()
-        .and_then(|token| crate::config::Secret::new(token).ok())
-        .is_some_and(|token| token.matches(presented))
 }
 
 fn redirect(to: &str) -> HttpResponse {
@@ -388,6 +335,16 @@ async fn create_topic(
     session: Session,
     form: web::Form<CreateForm>,
 ) -> HttpResponse {
+    if let Some(refusal) = refuse_oversized(&[
+        ("name", &form.name),
+        ("created_by", &form.created_by),
+        ("partitions", &form.partitions),
+        ("replication_factor", &form.replication_factor),
+        ("description", &form.description),
+        ("data_type", &form.data_type),
+    ]) {
+        return refusal;
+    }
     if !csrf_ok(&session, &form.csrf_token) {
         flash(&session, "error", "The form expired; please try again.");
         return redirect("/");
@@ -433,6 +390,9 @@ async fn topic_action(
     path: web::Path<(i32, String)>,
     form: web::Form<ActionForm>,
 ) -> HttpResponse {
+    if let Some(refusal) = refuse_oversized(&[("reason", &form.reason)]) {
+        return refusal;
+    }
     if !is_admin(&session) {
         flash(&session, "error", "Log in as an admin to change topics.");
         return redirect("/login");
@@ -501,10 +461,7 @@ async fn login(
         flash(&session, "error", "That admin token is not valid.");
         return redirect("/login");
     }
-    // A new session id on privilege change defeats session fixation.
-    session.renew();
-    session.remove(CSRF_KEY);
-    let _ = session.insert(ADMIN_KEY, true);
+    log_in(&session);
     flash(&session, "success", "Logged in as admin.");
     redirect("/")
 }
@@ -516,8 +473,7 @@ struct LogoutForm {
 
 async fn logout(session: Session, form: web::Form<LogoutForm>) -> HttpResponse {
     if csrf_ok(&session, &form.csrf_token) {
-        session.purge();
-        flash(&session, "success", "Logged out.");
+        log_out(&session);
     }
     redirect("/")
 }

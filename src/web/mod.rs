@@ -2,24 +2,34 @@
 
 mod assets;
 mod auth;
+mod body_timeout;
+mod cors;
 mod dashboard;
 mod error;
+mod form_limits;
 mod json;
+mod json_only;
+mod rate_limit;
+mod session;
+mod session_store;
 mod state;
 mod subscriptions;
 mod system;
 mod topic_pager;
 mod topics;
+mod uri_limit;
 
 use std::net::TcpListener;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Server, ServerHandle, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
 
 pub use error::ApiError;
+use rate_limit::WriteLimits;
+use session::Sessions;
 use state::{ActiveTopicsCache, AppState};
 
 use crate::actors::registry::{TopicRegistry, TopicsVersion};
@@ -56,6 +66,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let http = settings.http;
         let state = web::Data::new(AppState {
             registry,
             topics_version,
@@ -64,12 +75,15 @@ impl Application {
             admin_token: settings.admin_token,
             max_replication_factor: settings.max_replication_factor,
             topic_names: settings.topic_names,
+            max_pending_per_requester: i64::from(http.max_pending_per_requester),
         });
         let dashboard = web::Data::new(dashboard::Dashboard::new()?);
-        let session_key = actix_web::cookie::Key::generate();
+        let sessions = Sessions::new(http.session_idle_timeout, http.session_max_age);
+        let limits = WriteLimits::start(http.rate_limit_per_second, http.rate_limit_burst)?;
+        let body_timeout = http.body_timeout;
+        let cors_origins = http.cors_origins;
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(Logger::default())
                 .app_data(state.clone())
                 .app_data(dashboard.clone())
                 .app_data(payload_config())
@@ -77,14 +91,26 @@ impl Application {
                 .app_data(query_config())
                 .service(
                     web::scope("/api")
+                        .wrap(from_fn(json_only::require_json_bodies))
+                        .wrap(cors::api_cors(&cors_origins))
                         .wrap(ErrorHandlers::new().default_handler(json_error_body))
-                        .service(web::scope("/topics").configure(topics::routes))
-                        .service(web::scope("/subscriptions").configure(subscriptions::routes))
+                        .service(
+                            web::scope("/topics").configure(|cfg| topics::routes(cfg, &limits)),
+                        )
+                        .service(
+                            web::scope("/subscriptions")
+                                .configure(|cfg| subscriptions::routes(cfg, &limits)),
+                        )
                         .configure(system::routes)
                         .default_service(web::to(api_not_found)),
                 )
                 .service(assets::routes())
-                .configure(|cfg| dashboard::routes(cfg, session_key.clone()))
+                .configure(|cfg| dashboard::routes(cfg, &sessions, &limits))
+                .wrap(from_fn(move |req, next| {
+                    body_timeout::cut_slow_bodies(body_timeout, req, next)
+                }))
+                .wrap(from_fn(uri_limit::refuse_long_uris))
+                .wrap(Logger::default())
         })
         .listen(listener)?
         // Each binary decides what a signal stops (see `shutdown::signal`).
@@ -148,9 +174,15 @@ fn json_error_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     }
     let status = res.status();
     let message = status.canonical_reason().unwrap_or("error").to_owned();
-    let (req, _) = res.into_parts();
-    let response: HttpResponse<BoxBody> =
+    let (req, original) = res.into_parts();
+    let mut response: HttpResponse<BoxBody> =
         HttpResponse::build(status).json(crate::api::ErrorBody { error: message });
+    // Keep what the error said besides its body: `Allow`, CORS, `Retry-After`.
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+    }
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))

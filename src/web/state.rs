@@ -20,6 +20,8 @@ pub struct AppState {
     pub admin_token: Secret,
     pub max_replication_factor: i32,
     pub topic_names: TopicNamePolicy,
+    /// Pending topic requests one `created_by` may have at a time.
+    pub max_pending_per_requester: i64,
 }
 
 impl AppState {

@@ -5,14 +5,17 @@ use serde::Deserialize;
 
 use super::error::ApiError;
 use super::json;
+use super::rate_limit::WriteLimits;
 use super::state::AppState;
 use crate::actors::registry::{ListSubscriptions, Subscribe, Unsubscribe};
 use crate::api::{Message, SubscriptionRequest};
 use crate::domain::{Actor, TopicName, parse_user_id};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
     cfg.service(
         web::resource("")
+            // Anyone may (un)subscribe anyone: the writes are rate limited.
+            .wrap(limits.middleware())
             .route(web::get().to(list))
             .route(web::post().to(subscribe))
             .route(web::delete().to(unsubscribe)),

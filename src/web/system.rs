@@ -9,8 +9,13 @@ use crate::actors::registry::{GetStats, Ping};
 use crate::api::Health;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/health").route(web::get().to(health)))
-        .service(web::resource("/stats").route(web::get().to(stats)));
+    // HEAD for load balancers and uptime probes; actix sends no body.
+    cfg.service(
+        web::resource("/health")
+            .route(web::get().to(health))
+            .route(web::head().to(health)),
+    )
+    .service(web::resource("/stats").route(web::get().to(stats)));
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::auth::{Admin, Producer};
 use super::error::ApiError;
 use super::json;
+use super::rate_limit::WriteLimits;
 use super::state::AppState;
 use crate::actors::registry::{ActiveTopics, ChangeStatus, CreateTopic, GetTopic, ListTopics};
 use crate::api::{ActivateByName, CreateTopicRequest, Message, RejectRequest, TopicCreated};
@@ -14,10 +15,12 @@ use crate::db::models::NewTopic;
 use crate::db::topics::TopicRef;
 use crate::domain::{Actor, RawTopicRequest, TopicRequest, TopicStatus, Transition, parse_reason};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
     // One resource per path, so a wrong method is a 405, not a 404.
     cfg.service(
         web::resource("")
+            // Anyone may request a topic: the requests are rate limited.
+            .wrap(limits.middleware())
             .route(web::get().to(list))
             .route(web::post().to(create)),
     )
@@ -101,6 +104,7 @@ pub(super) async fn request_topic(
         .ask(CreateTopic {
             topic: NewTopic::pending(request, Utc::now().naive_utc()),
             actor: actor.to_string(),
+            max_pending_per_requester: state.max_pending_per_requester,
         })
         .await?;
     log::info!(

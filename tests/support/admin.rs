@@ -11,7 +11,7 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use serde_json::{Value, json};
 use topicgate::api::TopicView;
-use topicgate::config::{AdminSettings, Secret};
+use topicgate::config::{AdminSettings, HttpEdgeSettings, Secret};
 use topicgate::db::models::NewTopic;
 use topicgate::domain::{DataType, TopicStatus};
 use topicgate::web::Application;
@@ -54,6 +54,7 @@ impl TestAdmin {
             max_replication_factor: 3,
             workers: Some(1),
             topic_names: Default::default(),
+            http: HttpEdgeSettings::default(),
         };
         tune(&mut settings);
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -83,6 +84,15 @@ impl TestAdmin {
             thread: Some(thread),
             _dir: dir,
         }
+    }
+
+    /// The port the service listens on, on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.base_url
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .expect("a port in the base URL")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -4,4 +4,6 @@
 pub mod admin;
 pub mod browser;
 pub mod kafka;
+pub mod origin;
+pub mod raw_http;
 pub mod wait;

@@ -1,0 +1,81 @@
+//! HTTP/1.1 by hand over a `TcpStream`, for what a well-behaved client
+//! library will not send: a body that stops halfway, a 60 KB URL, a
+//! hand-carried cookie on a plain request.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// What came back, and how long after the request was written.
+#[derive(Debug)]
+pub struct RawAnswer {
+    /// Everything read until the server closed (or `bound` passed).
+    pub text: String,
+    /// Whether the server closed the connection within `bound`.
+    pub closed: bool,
+    pub elapsed: Duration,
+}
+
+impl RawAnswer {
+    /// The status code of the first response line.
+    pub fn status(&self) -> Option<u16> {
+        self.text.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// The body of the response (after the blank line).
+    pub fn body(&self) -> &str {
+        self.text
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, body)| body)
+    }
+
+    /// The value of header `name` (case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let head = self
+            .text
+            .split_once("\r\n\r\n")
+            .map_or(&*self.text, |(h, _)| h);
+        head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+}
+
+/// Writes `request` to 127.0.0.1:`port`, then reads until the server
+/// closes the connection or `bound` passes.
+pub fn exchange(port: u16, request: &[u8], bound: Duration) -> RawAnswer {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the server");
+    stream.write_all(request).expect("write the request");
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 16 * 1024];
+    let closed = loop {
+        let left = bound.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            break false;
+        }
+        stream
+            .set_read_timeout(Some(left))
+            .expect("set a read timeout");
+        match stream.read(&mut buffer) {
+            Ok(0) => break true,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                break false;
+            }
+            // A reset after the answer is a close too.
+            Err(_) => break true,
+        }
+    };
+    RawAnswer {
+        text: String::from_utf8_lossy(&received).into_owned(),
+        closed,
+        elapsed: started.elapsed(),
+    }
+}
