@@ -125,6 +125,13 @@ mod tests {
         ReplHelper::new(topics)
     }
 
+    #[test]
+    fn only_valid_topic_names_are_completed() {
+        let topics = KnownTopics::default();
+        topics.extend(["sensor_data".into(), "sensor\x1b]0;title\x07".into()]);
+        assert_eq!(topics.matching("sensor"), ["sensor_data"]);
+    }
+
     fn replacements(helper: &ReplHelper, line: &str) -> (usize, Vec<String>) {
         let (start, pairs) = helper.candidates(line);
         (start, pairs.into_iter().map(|p| p.replacement).collect())
