@@ -8,11 +8,13 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use consumer_support::{
-    active_topic, assert_stored_once, consumer, envelopes, publish, run, seq_of, store_path,
+    active_topic, assert_stored_once, consumer, envelopes, hostile, publish, run, seq_of,
+    store_path,
 };
 use support::admin::TestAdmin;
 use support::kafka;
 use topicgate::api::{ActiveTopic, SubscriptionView};
+use topicgate::domain::Envelope;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -180,4 +182,76 @@ fn an_unreachable_admin_service_is_a_clear_failure() {
         );
         assert!(stderr.contains("is unreachable"), "{stderr}");
     }
+}
+
+/// `tail --json` passes hostile records through as the same JSON values
+/// with every control escaped; `tail` and `history` show them as text, cut
+/// to size; the store keeps them as they came.
+#[actix_rt::test]
+async fn tail_and_history_print_hostile_records_only_as_text() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let topic = active_topic(&admin, &bootstrap, "cli-hostile", 1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut records = hostile::corpus(&topic);
+    records.push(hostile::deep(&topic, "deep-mark"));
+    records.push(hostile::large(&topic, "large-mark"));
+    hostile::produce(&bootstrap, &topic, &records).await;
+    let count = records.len().to_string();
+    let command = |user: &str, args: &[&str]| {
+        let mut command = consumer(&admin.base_url, &bootstrap, user, dir.path());
+        command.args(args);
+        let out = run(command, LIMIT);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        hostile::assert_only_shown(&out.stdout, &[]);
+        out.stdout
+    };
+
+    let json = command("json-user", &["tail", &topic, "--count", &count, "--json"]);
+    let lines: Vec<&[u8]> = json
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), records.len());
+    for (line, record) in lines.iter().zip(&records) {
+        let line = std::str::from_utf8(line).expect("UTF-8");
+        if let Ok(sent) = serde_json::from_slice::<serde_json::Value>(&record.value) {
+            let got: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            assert_eq!(got, sent, "an envelope changed on the way");
+        } else if record.value.len() > hostile::DEEP {
+            // Deeper than a test can parse: passed through byte for byte.
+            assert_eq!(line.as_bytes(), &record.value[..]);
+        } else {
+            let got: Envelope = serde_json::from_str(line).expect("a generic envelope");
+            let sent = String::from_utf8_lossy(&record.value);
+            assert_eq!(got.payload, serde_json::Value::String(sent.into_owned()));
+        }
+    }
+    let json = text(&json);
+    for escape in [r"\u001b]0;pwned-title\u0007", r"\u009b31mred\u007f\u0085"] {
+        assert!(json.contains(escape), "{escape} missing");
+    }
+
+    let readable = text(&command("text-user", &["tail", &topic, "--count", &count]));
+    for part in [
+        r"Type: hostile-1\u001b]0;pwned-title\u0007",
+        r"Key: key\u001b]0;pwned-title",
+        "\"hostile-3 \u{fffd}\u{fffd}\\u001b]0;bad-utf8\\u0007\\u009b2J end\"",
+        "Type: deep-mark",
+        "(shown as text: not readable as JSON: recursion limit exceeded",
+        "Type: large-mark",
+        "(cut after 64 KB: ",
+    ] {
+        assert!(readable.contains(part), "{part:?} missing");
+    }
+    assert!(readable.len() < 256 * 1024, "{} bytes", readable.len());
+
+    // The store keeps the bytes as they came; history neutralises them.
+    let stored = consumer_support::stored(&store_path(dir.path(), "text-user"), &topic);
+    assert!(stored[0].data_type.ends_with(hostile::ATTACK));
+    let history = text(&command("text-user", &["history", &topic, "10"]));
+    assert!(history.contains(r"Type: hostile-1\u001b]0;pwned-title\u0007"));
+    assert!(history.contains("(cut after 64 KB: "));
+    let history = text(&command("text-user", &["history", &topic, "10", "--json"]));
+    assert_eq!(history.lines().count(), records.len());
 }

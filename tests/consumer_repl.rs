@@ -4,11 +4,16 @@
 mod consumer_support;
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use consumer_support::{Pty, active_topic, consumer, publish, seqs_shown, store_path};
+use consumer_support::{Pty, active_topic, consumer, hostile, publish, seqs_shown, store_path};
 use support::admin::TestAdmin;
 use support::kafka;
+
+/// The line editor's own sequences, besides moving the cursor: it wraps
+/// each redraw of the prompt in synchronized output (mode 2026) and reads
+/// lines in bracketed paste mode (2004).
+const EDITOR_CSI: &[&str] = &["?2026h", "?2026l", "?2004h", "?2004l"];
 
 #[actix_rt::test]
 async fn repl_lists_subscribes_receives_counts_unsubscribes_and_exits() {
@@ -198,4 +203,107 @@ async fn colour_only_when_stdout_is_a_terminal() {
         "{stdout}"
     );
     assert!(!stdout.contains('\x1b'), "{stdout:?}");
+}
+
+/// Records built to take over a terminal (window title, clipboard, clear
+/// screen, alternate screen, C1 CSI, BEL floods, invalid UTF-8, 20,000
+/// levels of nesting, 900 KB) only show, cut to size, and the deep one
+/// costs little time and memory.
+#[actix_rt::test]
+async fn repl_shows_hostile_records_only_as_text_bounded_in_time_and_memory() {
+    const MEMORY: u64 = 50 * 1024 * 1024;
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let topic = active_topic(&admin, &bootstrap, "repl-hostile", 1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let user = kafka::unique_name("hostile-user");
+    let prompt = format!("{user}> ");
+    let mut repl = Pty::consuming(
+        consumer(&admin.base_url, &bootstrap, &user, dir.path()),
+        &prompt,
+        &topic,
+    );
+    repl.expect(&prompt);
+    let pid = repl.pid();
+    let from = repl.printed();
+
+    // The deep record alone, so that time and memory are its own.
+    let cpu_before = hostile::cpu_time(pid);
+    hostile::produce(&bootstrap, &topic, &[hostile::deep(&topic, "deep-mark")]).await;
+    let produced = Instant::now();
+    repl.wait_until("the deep record", |t| {
+        // Fails at once rather than after the printer ate gigabytes.
+        let peak = hostile::peak_memory(pid);
+        assert!(
+            peak < MEMORY,
+            "the consumer's memory peaked at {peak} bytes"
+        );
+        t.contains("deep-mark") && t.contains("(shown as text: not readable as JSON")
+    });
+    let shown_after = produced.elapsed();
+    let cpu = hostile::cpu_time(pid) - cpu_before;
+    let peak = hostile::peak_memory(pid);
+    eprintln!(
+        "deep record: shown {shown_after:?} after its delivery, {cpu:?} of CPU, peak memory {} KB",
+        peak / 1024
+    );
+    assert!(
+        cpu < Duration::from_secs(1),
+        "the deep record took {cpu:?} of CPU"
+    );
+    assert!(
+        peak < MEMORY,
+        "the consumer's memory peaked at {peak} bytes"
+    );
+    let deep_screen = repl.screen(from).len();
+    assert!(
+        deep_screen < 2 * 2 * hostile::DEEP + 4096,
+        "{deep_screen} bytes shown for the deep record"
+    );
+
+    let mut records = hostile::corpus(&topic);
+    records.push(hostile::large(&topic, "large-mark"));
+    hostile::produce(&bootstrap, &topic, &records).await;
+    repl.wait_until("the hostile records", |t| {
+        t.contains("hostile-4") && t.contains("more bytes not shown)")
+    });
+    repl.expect(&prompt);
+    let shown = repl.unread();
+    for part in [
+        "Type: hostile-1\\u001b]0;pwned-title\\u0007\\u001b]52;c;cHduZWQ=\\u0007\\u001b[2J\\u001b[?1049h\\u009b31mred\\u007f\\u0085",
+        "Time: 2026-11-27T10:15:00.123Z\\u001b]0;pwned-title",
+        "Key: key\\u001b]0;pwned-title",
+        "\"list\": [\n",
+        "\"hostile-3 \u{fffd}\u{fffd}\\u001b]0;bad-utf8\\u0007\\u009b2J end\"",
+        "\"hostile-4 \\u001b]0;pwned-title\\u0007",
+        "plain text\\r\\n\"",
+        "\"bells\": \"\\u0007\\u0007",
+        "Type: large-mark",
+        "(cut after 64 KB: ",
+    ] {
+        let part = part.replace('\n', "\r\n");
+        assert!(shown.contains(&part), "{part:?} missing from the screen");
+    }
+    let screen = repl.screen(from);
+    assert!(
+        screen.len() < 256 * 1024,
+        "{} bytes shown for about 1 MB of records",
+        screen.len()
+    );
+    hostile::assert_only_shown(screen, EDITOR_CSI);
+
+    // The store keeps what came; history shows it as safely.
+    let stored = consumer_support::stored(&store_path(dir.path(), &user), &topic);
+    assert_eq!(stored.len(), 6);
+    assert!(stored[1].data_type.ends_with(hostile::ATTACK));
+    let from = repl.printed();
+    repl.line(&format!("history {topic} 10"));
+    repl.expect(&format!("(6 stored message(s) of '{topic}')"));
+    repl.expect(&prompt);
+    assert!(repl.transcript()[from..].contains("Type: hostile-1\\u001b]0;pwned-title"));
+    hostile::assert_only_shown(repl.screen(from), EDITOR_CSI);
+
+    repl.line("exit");
+    repl.expect("Goodbye.");
+    assert!(repl.wait_exit(), "the REPL failed:\n{}", repl.transcript());
 }

@@ -10,6 +10,7 @@ use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
 use super::command::{COMMANDS, takes_topic};
+use crate::domain::TopicName;
 
 /// Topic names worth completing: active topics and subscriptions seen so
 /// far. The REPL thread updates them from replies.
@@ -17,8 +18,12 @@ use super::command::{COMMANDS, takes_topic};
 pub struct KnownTopics(Arc<Mutex<BTreeSet<String>>>);
 
 impl KnownTopics {
+    /// Adds the valid topic names among `names`; the rest (which the
+    /// admin API should never send) would only be echoed back raw by the
+    /// completion list, so they are left out.
     pub fn extend<I: IntoIterator<Item = String>>(&self, names: I) {
-        self.lock().extend(names);
+        self.lock()
+            .extend(names.into_iter().filter(|n| TopicName::parse(n).is_ok()));
     }
 
     pub fn matching(&self, prefix: &str) -> Vec<String> {
@@ -118,6 +123,13 @@ mod tests {
         let topics = KnownTopics::default();
         topics.extend(["sensor_data".into(), "stock_ticks".into(), "weather".into()]);
         ReplHelper::new(topics)
+    }
+
+    #[test]
+    fn only_valid_topic_names_are_completed() {
+        let topics = KnownTopics::default();
+        topics.extend(["sensor_data".into(), "sensor\x1b]0;title\x07".into()]);
+        assert_eq!(topics.matching("sensor"), ["sensor_data"]);
     }
 
     fn replacements(helper: &ReplHelper, line: &str) -> (usize, Vec<String>) {

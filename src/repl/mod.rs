@@ -8,6 +8,7 @@ pub mod output;
 pub mod pretty_json;
 pub mod printer;
 pub mod render;
+pub mod sanitize;
 pub mod script;
 pub mod terminal;
 

@@ -1,6 +1,7 @@
 //! How the consumer shows things: messages, tables, statistics, replies.
 //! Colour (ANSI) only when asked for, which by default means stdout is a
-//! terminal.
+//! terminal. Every field that comes from Kafka, the store or the admin API
+//! is shown through [`sanitize`], so it cannot drive the terminal.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -8,6 +9,7 @@ use std::io::IsTerminal;
 use chrono::{DateTime, Utc};
 
 use super::pretty_json;
+use super::sanitize;
 use crate::actors::consumer_session::StatsReport;
 use crate::actors::consumer_session::record::Received;
 use crate::api::{ActiveTopic, SubscriptionView};
@@ -44,11 +46,14 @@ impl Style {
         Style { colour }
     }
 
+    /// Appends `text`, made visible, in colour `code` when colouring.
     fn paint(self, out: &mut String, code: &str, text: &str) {
         if self.colour {
-            let _ = write!(out, "\x1b[{code}m{text}\x1b[0m");
+            let _ = write!(out, "\x1b[{code}m");
+            sanitize::push_visible(out, text);
+            out.push_str("\x1b[0m");
         } else {
-            out.push_str(text);
+            sanitize::push_visible(out, text);
         }
     }
 
@@ -116,25 +121,37 @@ impl<'a> From<&'a StoredMessage> for Shown<'a> {
 
 const RULE: &str = "------------------------------------------------------------";
 
+/// Bytes shown of one field of a message (topic, type, time, key); a
+/// record's fields are as untrusted as its payload, and as bounded.
+pub const MAX_FIELD: usize = 1024;
+
 /// Appends one message: topic, data type, timestamp, partition and offset,
-/// then the payload as indented JSON.
+/// then the payload as indented JSON, each field made visible and bounded.
 pub fn message(out: &mut String, style: Style, m: Shown<'_>) {
     style.paint(out, DIM, RULE);
     out.push('\n');
     out.push_str("Topic: ");
-    style.paint(out, &format!("{BOLD};{CYAN}"), m.topic);
+    style.paint(out, &format!("{BOLD};{CYAN}"), &field(m.topic));
     out.push_str("  Type: ");
-    style.paint(out, YELLOW, m.data_type);
+    style.paint(out, YELLOW, &field(m.data_type));
+    out.push_str("\nTime: ");
+    out.push_str(&field(m.sent_at));
     out.push('\n');
-    let _ = writeln!(out, "Time: {}", m.sent_at);
     let mut position = format!("Partition: {}  Offset: {}", m.partition, m.offset);
     if let Some(key) = m.key {
-        let _ = write!(position, "  Key: {key}");
+        let _ = write!(position, "  Key: {}", field(key));
     }
     style.paint(out, DIM, &position);
     out.push('\n');
-    out.push_str(&pretty_json::indent(m.payload));
+    pretty_json::push_payload(out, m.payload);
     out.push('\n');
+}
+
+/// `text` made visible and cut to [`MAX_FIELD`] bytes, with a note.
+fn field(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_FIELD) + 16);
+    sanitize::push_visible_bounded(&mut out, text, MAX_FIELD);
+    out
 }
 
 /// The numbered menu of the original consumer, and the typed commands.
@@ -172,10 +189,11 @@ pub fn topics(style: Style, topics: &[ActiveTopic]) -> String {
         &format!("Active topics ({}):", topics.len()),
     );
     out.push('\n');
-    let width = topics.iter().map(|t| t.topic_name.len()).max().unwrap_or(0);
-    for t in topics {
+    let names: Vec<String> = topics.iter().map(|t| field(&t.topic_name)).collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for (t, name) in topics.iter().zip(&names) {
         let _ = write!(out, "  ");
-        style.paint(&mut out, CYAN, &format!("{:width$}", t.topic_name));
+        style.paint(&mut out, CYAN, &format!("{name:width$}"));
         let _ = write!(
             out,
             "  {:<13} {} partition(s)",
@@ -183,7 +201,7 @@ pub fn topics(style: Style, topics: &[ActiveTopic]) -> String {
             t.partitions
         );
         if !t.description.is_empty() {
-            let _ = write!(out, "  {}", t.description);
+            let _ = write!(out, "  {}", field(&t.description));
         }
         out.push('\n');
     }
@@ -204,15 +222,16 @@ pub fn subscriptions(style: Style, user: &str, subs: &[SubscriptionView]) -> Str
         &format!("Subscriptions of {user} ({}):", subs.len()),
     );
     out.push('\n');
-    let width = subs.iter().map(|s| s.topic_name.len()).max().unwrap_or(0);
-    for s in subs {
+    let names: Vec<String> = subs.iter().map(|s| field(&s.topic_name)).collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for (s, name) in subs.iter().zip(&names) {
         out.push_str("  ");
-        style.paint(&mut out, CYAN, &format!("{:width$}", s.topic_name));
+        style.paint(&mut out, CYAN, &format!("{name:width$}"));
         let _ = writeln!(
             out,
             "  since {}  ({})",
             s.subscribed_at.format("%Y-%m-%d %H:%M:%S UTC"),
-            s.status
+            field(&s.status)
         );
     }
     out
@@ -242,13 +261,13 @@ pub fn stats(style: Style, report: &StatsReport, now: DateTime<Utc>) -> String {
     let topics = if report.topics.is_empty() {
         "none".to_owned()
     } else {
-        report.topics.join(", ")
+        field(&report.topics.join(", "))
     };
     let _ = writeln!(out, "  Topics:        {topics}");
     let c = &report.counters;
     let _ = writeln!(out, "  Messages:      {} processed", c.total);
     for (topic, n) in &c.per_topic {
-        let _ = writeln!(out, "    {topic}: {n}");
+        let _ = writeln!(out, "    {}: {n}", field(topic));
     }
     let _ = writeln!(out, "  Rate:          {:.1} msg/s (last 10 s)", c.rate);
     match c.last_message_at {
@@ -264,7 +283,7 @@ pub fn stats(style: Style, report: &StatsReport, now: DateTime<Utc>) -> String {
             let _ = writeln!(
                 out,
                 "    {}[{}]: {} behind (at {}, end {})",
-                p.topic,
+                field(&p.topic),
                 p.partition,
                 known(p.lag()),
                 known(p.position),
@@ -276,7 +295,7 @@ pub fn stats(style: Style, report: &StatsReport, now: DateTime<Utc>) -> String {
     }
     if let Some((at, error)) = &report.last_error {
         out.push_str("  Last Kafka error: ");
-        style.paint(&mut out, RED, error);
+        style.paint(&mut out, RED, &field(error));
         let recovered = c.last_message_at.is_some_and(|last| last > *at);
         let since = if recovered {
             "; messages have arrived since"
@@ -349,6 +368,36 @@ mod tests {
             assert!(out.contains(part), "{part:?} missing from:\n{out}");
         }
         assert!(!out.contains('\x1b'));
+    }
+
+    #[test]
+    fn hostile_fields_show_as_escapes_and_are_bounded() {
+        let hostile = "\x1b]0;owned\x07\x1b]52;c;QUJD\x07\x1b[2J\x1b[?1049h\u{9b}31m\x7f\r\n";
+        let long_key = "k".repeat(10 * MAX_FIELD);
+        let payload = serde_json::to_string(&serde_json::json!({ hostile: hostile })).unwrap();
+        let mut out = String::new();
+        message(
+            &mut out,
+            Style::PLAIN,
+            Shown {
+                topic: hostile,
+                partition: 0,
+                offset: 1,
+                key: Some(&long_key),
+                data_type: hostile,
+                sent_at: hostile,
+                payload: &payload,
+            },
+        );
+        let controls: Vec<char> = out
+            .chars()
+            .filter(|c| sanitize::is_control(*c) && *c != '\n')
+            .collect();
+        assert!(controls.is_empty(), "{controls:?} in {out}");
+        assert!(out.contains("Topic: \\u001b]0;owned\\u0007"), "{out}");
+        assert!(out.contains("\\u009b31m\\u007f\\r\\n"), "{out}");
+        assert!(out.contains(&format!("… ({} more bytes not shown)", 9 * MAX_FIELD)));
+        assert!(out.len() < 3 * MAX_FIELD, "{}", out.len());
     }
 
     #[test]

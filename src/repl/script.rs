@@ -11,11 +11,12 @@ use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 use tokio::sync::oneshot;
 
-use super::output::{JsonLines, Readable};
+use super::output::{JsonLines, Readable, write_envelope_line};
 use super::render::{self, Style};
+use super::sanitize::json::write_value;
+use super::sanitize::visible;
 use crate::actors::consumer_session::kafka::{self, ConsumerOptions, KafkaHealth, SessionConsumer};
 use crate::actors::consumer_session::pump::{Pump, PumpError, Sink};
-use crate::actors::consumer_session::record::write_envelope_line;
 use crate::actors::consumer_session::subscriptions::{self, Subscribed, SubscriptionError};
 use crate::client::AdminClient;
 use crate::config::{ConsumerCommand, ConsumerSettings, TailArgs};
@@ -68,7 +69,8 @@ pub fn run(settings: ConsumerSettings, command: ConsumerCommand) -> ExitCode {
     match system.block_on(execute(settings, command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("topicgate-consumer: {}", failure.message);
+            // Messages can quote the admin API or Kafka: shown made visible.
+            eprintln!("topicgate-consumer: {}", visible(&failure.message));
             ExitCode::from(failure.code)
         }
     }
@@ -128,7 +130,7 @@ fn print(text: &str) -> Result<(), Failure> {
 fn print_json_lines<T: serde::Serialize>(items: &[T]) -> Result<(), Failure> {
     let mut out = BufWriter::new(io::stdout().lock());
     for item in items {
-        serde_json::to_writer(&mut out, item).map_err(Failure::failed)?;
+        write_value(&mut out, item).map_err(Failure::failed)?;
         out.write_all(b"\n").map_err(Failure::failed)?;
     }
     out.flush().map_err(Failure::failed)

@@ -22,6 +22,8 @@ use topicgate::domain::{DataType, Envelope};
 use crate::support::admin::TestAdmin;
 use crate::support::kafka;
 
+pub mod hostile;
+
 /// The consumer binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_topicgate-consumer");
 
@@ -275,6 +277,16 @@ impl Pty {
     /// Everything printed after the cursor.
     pub fn unread(&self) -> String {
         String::from_utf8_lossy(&self.seen[self.cursor..]).into_owned()
+    }
+
+    /// The bytes printed from `from` on, as the terminal received them.
+    pub fn screen(&self, from: usize) -> &[u8] {
+        &self.seen[from..]
+    }
+
+    /// How many bytes were printed so far: a mark for [`Pty::screen`].
+    pub fn printed(&self) -> usize {
+        self.seen.len()
     }
 
     /// Everything printed so far.

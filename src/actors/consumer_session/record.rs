@@ -1,7 +1,6 @@
 //! Reading a Kafka record as an envelope without copying it.
 
 use std::borrow::Cow;
-use std::io::{self, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rdkafka::Message;
@@ -35,9 +34,8 @@ pub struct Received<'a> {
     pub sent_at: Cow<'a, str>,
     /// The payload as JSON text.
     pub payload: Cow<'a, str>,
-    /// The record's value when it is an envelope on one line, so the JSON
-    /// output can pass it through untouched.
-    line: Option<&'a str>,
+    /// The record's value when it is an envelope (valid UTF-8 and JSON).
+    envelope: Option<&'a str>,
 }
 
 impl<'a> Received<'a> {
@@ -57,7 +55,7 @@ impl<'a> Received<'a> {
                 data_type: envelope.data_type,
                 sent_at: envelope.timestamp,
                 payload: Cow::Borrowed(envelope.payload.get()),
-                line: text.filter(|t| !t.contains('\n')),
+                envelope: text,
             };
         }
         let sent_at = message
@@ -74,57 +72,14 @@ impl<'a> Received<'a> {
             data_type: Cow::Borrowed(DataType::Generic.as_str()),
             sent_at: Cow::Owned(sent_at),
             payload: Cow::Owned(foreign_payload(value)),
-            line: None,
+            envelope: None,
         }
     }
 
-    /// Writes the record as one envelope on one line (with the newline).
-    pub fn write_json_line<W: Write>(&self, out: &mut W) -> io::Result<()> {
-        match self.line {
-            Some(line) => {
-                out.write_all(line.as_bytes())?;
-                out.write_all(b"\n")
-            }
-            None => write_envelope_line(
-                out,
-                self.topic,
-                &self.data_type,
-                &self.payload,
-                &self.sent_at,
-            ),
-        }
-    }
-}
-
-/// Writes `{"topic":..,"data_type":..,"payload":..,"timestamp":..}` and a
-/// newline; `payload` is JSON text, compacted when it spans lines.
-pub fn write_envelope_line<W: Write>(
-    out: &mut W,
-    topic: &str,
-    data_type: &str,
-    payload: &str,
-    timestamp: &str,
-) -> io::Result<()> {
-    out.write_all(b"{\"topic\":")?;
-    serde_json::to_writer(&mut *out, topic)?;
-    out.write_all(b",\"data_type\":")?;
-    serde_json::to_writer(&mut *out, data_type)?;
-    out.write_all(b",\"payload\":")?;
-    out.write_all(one_line(payload).as_bytes())?;
-    out.write_all(b",\"timestamp\":")?;
-    serde_json::to_writer(&mut *out, timestamp)?;
-    out.write_all(b"}\n")
-}
-
-/// JSON text on one line. Newlines inside JSON strings are escaped, so a raw
-/// newline is always whitespace between tokens and compacting keeps the value.
-fn one_line(json: &str) -> Cow<'_, str> {
-    if !json.contains('\n') {
-        return Cow::Borrowed(json);
-    }
-    match serde_json::from_str::<serde_json::Value>(json) {
-        Ok(value) => Cow::Owned(value.to_string()),
-        Err(_) => Cow::Owned(json.replace(['\n', '\r'], " ")),
+    /// The record's value when it is an envelope, so the JSON output can
+    /// pass it through as it came.
+    pub fn envelope_text(&self) -> Option<&'a str> {
+        self.envelope
     }
 }
 
@@ -142,7 +97,6 @@ mod tests {
     use rdkafka::message::OwnedMessage;
 
     use super::*;
-    use crate::domain::Envelope;
 
     fn record(value: &[u8]) -> OwnedMessage {
         OwnedMessage::new(
@@ -157,45 +111,51 @@ mod tests {
     }
 
     #[test]
-    fn passes_one_line_envelopes_through() {
+    fn reads_envelopes_and_keeps_their_text() {
         let value = br#"{"topic":"sensor_data","data_type":"sensor","payload":{"t":1},"timestamp":"2026-11-27T10:15:00.123Z"}"#;
         let message = record(value);
         let received = Received::read(&message);
         assert_eq!((received.partition, received.offset), (2, 7));
         assert_eq!(received.key, Some("sensor_1"));
         assert_eq!(received.data_type, "sensor");
+        assert_eq!(received.sent_at, "2026-11-27T10:15:00.123Z");
         assert_eq!(received.payload, r#"{"t":1}"#);
-        let mut out = Vec::new();
-        received.write_json_line(&mut out).unwrap();
-        assert_eq!(out, [&value[..], b"\n"].concat());
-    }
-
-    #[test]
-    fn compacts_envelopes_that_span_lines() {
-        let envelope = Envelope::new(
-            "sensor_data",
-            DataType::Sensor,
-            serde_json::json!({"a": [1, 2]}),
+        assert_eq!(
+            received.envelope_text().map(str::as_bytes),
+            Some(&value[..])
         );
-        let pretty = serde_json::to_vec_pretty(&envelope).unwrap();
-        let message = record(&pretty);
-        let mut out = Vec::new();
-        Received::read(&message).write_json_line(&mut out).unwrap();
-        assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 1);
-        let back: Envelope = serde_json::from_slice(&out).unwrap();
-        assert_eq!(back, envelope);
     }
 
     #[test]
-    fn wraps_foreign_values_as_generic_envelopes() {
-        for value in [&b"plain text"[..], b"[1,2]"] {
+    fn reads_foreign_values_as_generic_payloads() {
+        for (value, payload) in [
+            (&b"[1,2]"[..], "[1,2]"),
+            (b"plain text", "\"plain text\""),
+            // Invalid UTF-8 shows, lossy, with the replacement character.
+            (b"bad \xff\xfe bytes", "\"bad \u{fffd}\u{fffd} bytes\""),
+        ] {
             let message = record(value);
-            let mut out = Vec::new();
-            Received::read(&message).write_json_line(&mut out).unwrap();
-            let back: Envelope = serde_json::from_slice(&out).unwrap();
-            assert_eq!(back.data_type, DataType::Generic);
-            assert_eq!(back.topic, "sensor_data");
-            assert!(back.timestamp.starts_with("2026-"), "{}", back.timestamp);
+            let received = Received::read(&message);
+            assert_eq!(received.data_type, DataType::Generic.as_str());
+            assert_eq!(received.payload, payload);
+            assert!(
+                received.sent_at.starts_with("2026-"),
+                "{}",
+                received.sent_at
+            );
+            assert_eq!(received.envelope_text(), None);
         }
+    }
+
+    #[test]
+    fn reads_envelopes_nested_deeper_than_the_parser_allows() {
+        let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        let envelope = format!(
+            r#"{{"topic":"t","data_type":"generic","payload":{deep},"timestamp":"2026-11-27T10:15:00.123Z"}}"#
+        );
+        let message = record(envelope.as_bytes());
+        let received = Received::read(&message);
+        assert_eq!(received.payload, deep);
+        assert_eq!(received.envelope_text(), Some(envelope.as_str()));
     }
 }
