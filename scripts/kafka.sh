@@ -32,6 +32,7 @@
 # Environment:
 #   KAFKA_VERSION        Kafka version to fetch and run (default pinned below)
 #   KAFKA_CACHE_DIR      cache directory (default <repo>/.cache/kafka)
+#   KAFKA_POM            the pom that lists what to fetch (default <repo>/scripts/kafka/pom.xml)
 #   KAFKA_HEAP_OPTS      broker heap (default -Xms256m -Xmx512m)
 #   JAVA_HOME            Java to use (default: java on PATH)
 set -euo pipefail
@@ -43,7 +44,7 @@ KAFKA_VERSION="${KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}"
 CACHE="${KAFKA_CACHE_DIR:-$ROOT/.cache/kafka}"
 LIBS="$CACHE/$KAFKA_VERSION/libs"
 RUN="$CACHE/run"
-POM="$ROOT/scripts/kafka/pom.xml"
+POM="${KAFKA_POM:-$ROOT/scripts/kafka/pom.xml}"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 STOP_TIMEOUT=60

@@ -4,9 +4,11 @@
 //! role binaries run them separately, on as many machines as wanted), and
 //! the project's local Kafka unless one is configured.
 
+mod banner;
+mod local_kafka;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -19,6 +21,9 @@ use crate::private_fs::{check_private, create_private_dir};
 use crate::producer::Running;
 use crate::shutdown;
 use crate::web::Application;
+use banner::print_banner;
+use local_kafka::Kafka;
+pub use local_kafka::KafkaScript;
 
 /// How long the admin service may take to answer its health check.
 const ADMIN_READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -27,7 +32,7 @@ const ADMIN_READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// it started, newest first.
 ///
 /// The admin service and the producer run in this process and get their
-/// secrets as values; the only child processes (scripts/kafka.sh and its
+/// secrets as values; the only child processes (the Kafka script and its
 /// Kafka) get none, so no secret is ever on a command line.
 pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     create_private_dir(&config.data_dir)
@@ -135,113 +140,4 @@ async fn wait_for_admin(admin_url: &str) -> anyhow::Result<()> {
             Err(_) => actix_rt::time::sleep(Duration::from_millis(200)).await,
         }
     }
-}
-
-fn print_banner(config: &UpConfig, admin_url: &str, kafka: &Kafka) {
-    let token_file = config.data_dir.join("admin-token");
-    let login = if std::env::var("TOPICGATE_ADMIN_TOKEN").is_ok() {
-        "the token in TOPICGATE_ADMIN_TOKEN".to_owned()
-    } else if let Some(given) = &config.admin_token_file {
-        format!("the token in {}", given.display())
-    } else {
-        format!("the token in {} (cat {0})", token_file.display())
-    };
-    let servers = kafka.servers();
-    println!(
-        "\ntopicgate is up.\n\
-         \n  Dashboard   {admin_url}/\
-         \n  Log in with {login}\
-         \n  Kafka       {servers}{}\
-         \n  Consumer    cargo run --release --bin topicgate-consumer -- --user \"$USER\" \\\
-         \n                --admin-url {admin_url} --bootstrap-servers {servers}\
-         \n\nRequest a topic on the dashboard, approve it, and the producer starts streaming\n\
-         into it within {}s. Press Ctrl-C to stop everything.\n",
-        match kafka {
-            Kafka::Local { .. } => " (local, stopped on exit)",
-            Kafka::External(_) => " (not started here; left running)",
-        },
-        config.poll_interval,
-    );
-}
-
-/// The Kafka that this run uses.
-enum Kafka {
-    /// Started here by scripts/kafka.sh; stopped on the way out.
-    Local { servers: String, script: PathBuf },
-    /// Configured, or already running before: left alone.
-    External(String),
-}
-
-impl Kafka {
-    fn start_local(port: u16) -> anyhow::Result<Self> {
-        let script = kafka_script();
-        // A local Kafka that already runs (another `up`, a test run) is
-        // used as it is, and left running on the way out.
-        let status = Command::new(&script)
-            .arg("status")
-            .stderr(Stdio::null())
-            .output()
-            .with_context(|| format!("cannot run {}", script.display()))?;
-        if status.status.success() {
-            if let Some(servers) = bootstrap_line(&status.stdout) {
-                println!("Using the local Apache Kafka that already runs at {servers}.");
-                return Ok(Kafka::External(servers));
-            }
-        }
-        println!(
-            "Starting the local Apache Kafka on 127.0.0.1:{port} (the first run fetches it from Maven Central; this takes a minute)..."
-        );
-        let output = Command::new(&script)
-            .args(["start", "--port", &port.to_string()])
-            // Progress goes straight to the terminal.
-            .stderr(Stdio::inherit())
-            .output()
-            .with_context(|| format!("cannot run {}", script.display()))?;
-        if !output.status.success() {
-            bail!(
-                "the local Kafka did not start (see the lines above); to use another one, set KAFKA_BOOTSTRAP_SERVERS"
-            );
-        }
-        let servers = bootstrap_line(&output.stdout).unwrap_or_else(|| format!("127.0.0.1:{port}"));
-        Ok(Kafka::Local { servers, script })
-    }
-
-    fn servers(&self) -> &str {
-        match self {
-            Kafka::Local { servers, .. } | Kafka::External(servers) => servers,
-        }
-    }
-
-    fn stop_note(&self) -> &'static str {
-        match self {
-            Kafka::Local { .. } => ", Kafka",
-            Kafka::External(_) => "",
-        }
-    }
-
-    fn stop(&self) {
-        if let Kafka::Local { script, .. } = self {
-            match Command::new(script).arg("stop").status() {
-                Ok(status) if status.success() => {}
-                _ => log::warn!("stopping the local Kafka failed; run scripts/kafka.sh stop"),
-            }
-        }
-    }
-}
-
-/// The address in the `KAFKA_BOOTSTRAP_SERVERS=...` line that
-/// scripts/kafka.sh prints last.
-fn bootstrap_line(stdout: &[u8]) -> Option<String> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .rev()
-        .find_map(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
-        .map(str::to_owned)
-}
-
-/// scripts/kafka.sh of this checkout, unless `TOPICGATE_KAFKA_SCRIPT` names another.
-pub fn kafka_script() -> PathBuf {
-    std::env::var_os("TOPICGATE_KAFKA_SCRIPT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka.sh"))
 }

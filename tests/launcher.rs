@@ -18,6 +18,13 @@ fn kafka_script() -> String {
     format!("{}/scripts/kafka.sh", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The Kafka cache scripts/kafka.sh of this checkout uses.
+fn checkout_cache() -> std::path::PathBuf {
+    std::env::var_os("KAFKA_CACHE_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| format!("{}/.cache/kafka", env!("CARGO_MANIFEST_DIR")).into())
+}
+
 fn launch(data_dir: &std::path::Path, kafka: Option<&str>) -> Child {
     launch_with(data_dir, kafka, &[])
 }
@@ -28,7 +35,20 @@ fn launch_with(
     kafka: Option<&str>,
     extra: &[&std::ffi::OsStr],
 ) -> Child {
-    let mut command = Command::new(LAUNCHER);
+    up_command(LAUNCHER, data_dir, kafka, extra)
+        .spawn()
+        .expect("topicgate up starts")
+}
+
+/// `launcher up` on a free port, with no secret in its environment and the
+/// Kafka cache of this checkout.
+fn up_command(
+    launcher: impl AsRef<std::ffi::OsStr>,
+    data_dir: &std::path::Path,
+    kafka: Option<&str>,
+    extra: &[&std::ffi::OsStr],
+) -> Command {
+    let mut command = Command::new(launcher);
     command
         .args([
             "up",
@@ -45,13 +65,14 @@ fn launch_with(
         .env_remove("TOPICGATE_ADMIN_TOKEN_FILE")
         .env_remove("TOPICGATE_PRODUCER_KEY_FILE")
         .env_remove("KAFKA_BOOTSTRAP_SERVERS")
+        .env("KAFKA_CACHE_DIR", checkout_cache())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     if let Some(servers) = kafka {
         command.env("KAFKA_BOOTSTRAP_SERVERS", servers);
     }
-    command.spawn().expect("topicgate up starts")
+    command
 }
 
 /// Reads the banner up to its last line and returns it with the dashboard URL.
@@ -330,4 +351,184 @@ fn up_refuses_a_secret_file_that_others_can_read() {
         stderr.contains(&token_file.display().to_string()) && stderr.contains("chmod 600"),
         "{stderr}"
     );
+}
+
+/// `topicgate` copied out of the build, as `cargo install` leaves it, with
+/// a home and a cache of its own; the checkout's Kafka jars are linked in,
+/// so nothing is downloaded.
+struct Installed {
+    dir: tempfile::TempDir,
+    launcher: std::path::PathBuf,
+}
+
+impl Installed {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["bin", "home", "xdg", "work"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        }
+        let launcher = dir.path().join("bin/topicgate");
+        std::fs::copy(LAUNCHER, &launcher).unwrap();
+        // The checkout's jars (fetched once if missing), by their version.
+        let fetched = Command::new(kafka_script())
+            .arg("fetch")
+            .env("KAFKA_CACHE_DIR", checkout_cache())
+            .output()
+            .unwrap();
+        assert!(fetched.status.success(), "{fetched:?}");
+        let libs = String::from_utf8_lossy(&fetched.stdout).trim().to_owned();
+        let version = std::path::Path::new(&libs).parent().unwrap();
+        let cache = dir.path().join("xdg/topicgate/kafka");
+        std::fs::create_dir_all(&cache).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(version, cache.join(version.file_name().unwrap())).unwrap();
+        Installed { dir, launcher }
+    }
+
+    fn path(&self, sub: &str) -> std::path::PathBuf {
+        self.dir.path().join(sub)
+    }
+
+    /// The copy with `args`, run from a directory outside the checkout.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.launcher);
+        command
+            .args(args)
+            .current_dir(self.path("work"))
+            .env("HOME", self.path("home"))
+            .env("XDG_CACHE_HOME", self.path("xdg"))
+            .env_remove("KAFKA_CACHE_DIR")
+            .env_remove("KAFKA_VERSION");
+        command
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        // A broker that a failed test started here must not outlive it.
+        let _ = self.command(&["kafka", "destroy"]).output();
+    }
+}
+
+#[test]
+fn an_installed_copy_manages_kafka_and_runs_up_outside_the_checkout() {
+    let installed = Installed::new();
+    let fetch = installed.command(&["kafka", "fetch"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&fetch.stdout);
+    assert!(fetch.status.success(), "{fetch:?}");
+    let cache = installed.path("xdg/topicgate/kafka");
+    assert!(
+        stdout.trim().starts_with(&cache.display().to_string()),
+        "the jars are not in the user's cache: {stdout}"
+    );
+    assert!(cache.join("kafka.sh").is_file() && cache.join("pom.xml").is_file());
+    let status = installed.command(&["kafka", "status"]).output().unwrap();
+    assert_eq!(status.status.code(), Some(1), "{status:?}");
+    assert!(String::from_utf8_lossy(&status.stdout).contains("Kafka 'default': not created"));
+
+    let servers = bootstrap_servers();
+    let mut up = installed.command(&["up", "--bind", "127.0.0.1:0"]);
+    up.env("KAFKA_BOOTSTRAP_SERVERS", &servers)
+        .env_remove("TOPICGATE_ADMIN_TOKEN")
+        .env_remove("TOPICGATE_PRODUCER_KEY")
+        .env_remove("TOPICGATE_DATA_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = up.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (text, _) = banner(&mut stdout);
+    assert!(text.contains(&format!("Kafka       {servers}")), "{text}");
+    assert!(installed.path("work/.topicgate/admin-token").is_file());
+    interrupt(child, stdout);
+}
+
+/// A port for a broker whose controller takes the port 100 above it.
+fn free_broker_port() -> u16 {
+    loop {
+        let broker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = broker.local_addr().unwrap().port();
+        if port < 65_000 && std::net::TcpListener::bind(("127.0.0.1", port + 100)).is_ok() {
+            return port;
+        }
+    }
+}
+
+#[test]
+fn an_installed_copy_starts_and_stops_its_own_kafka_without_claiming_a_download() {
+    let installed = Installed::new();
+    let port = free_broker_port().to_string();
+    let mut up = installed.command(&["up", "--bind", "127.0.0.1:0", "--kafka-port", &port]);
+    up.env_remove("KAFKA_BOOTSTRAP_SERVERS")
+        .env_remove("TOPICGATE_ADMIN_TOKEN")
+        .env_remove("TOPICGATE_PRODUCER_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = up.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (text, _) = banner(&mut stdout);
+    assert!(
+        text.contains(&format!(
+            "Starting the local Apache Kafka on 127.0.0.1:{port}..."
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("Maven"), "the jars were cached:\n{text}");
+    assert!(text.contains(" (local, stopped on exit)"), "{text}");
+    let rest = interrupt(child, stdout);
+    assert!(
+        rest.contains("Stopping: producer, admin service, Kafka"),
+        "{rest}"
+    );
+    let status = installed.command(&["kafka", "status"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("Kafka 'default': stopped"),
+        "{status:?}"
+    );
+}
+
+/// The command the banner prints after `Consumer`, continuation joined.
+fn consumer_command(banner: &str) -> String {
+    let start = banner.find("Consumer").expect("a consumer line") + "Consumer".len();
+    let mut command = String::new();
+    for line in banner[start..].lines() {
+        let line = line.trim();
+        match line.strip_suffix('\\') {
+            Some(head) => command.push_str(head),
+            None => {
+                command.push_str(line);
+                return command;
+            }
+        }
+    }
+    command
+}
+
+#[actix_rt::test]
+async fn up_without_user_prints_a_consumer_command_that_works() {
+    let servers = bootstrap_servers();
+    let dir = tempfile::tempdir().unwrap();
+    let mut up = up_command(LAUNCHER, dir.path(), Some(&servers), &[]);
+    for var in ["USER", "LOGNAME", "TOPICGATE_USER"] {
+        up.env_remove(var);
+    }
+    let mut child = up.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (text, _) = banner(&mut stdout);
+    let id = Command::new("id").arg("-un").output().unwrap();
+    let name = String::from_utf8_lossy(&id.stdout).trim().to_owned();
+    assert!(text.contains(&format!("--user {name} ")), "{text}");
+
+    // Run as printed, by a shell, where USER is unset too.
+    let command = consumer_command(&text);
+    let subs = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} subs"))
+        .current_dir(dir.path())
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .env_remove("TOPICGATE_USER")
+        .output()
+        .unwrap();
+    interrupt(child, stdout);
+    assert!(subs.status.success(), "`{command} subs`: {subs:?}");
 }

@@ -19,11 +19,10 @@ fn main() -> ExitCode {
             }
         }
         LauncherCommand::Kafka { args } => {
-            let script = topicgate::launcher::kafka_script();
-            match std::process::Command::new(&script).args(&args).status() {
+            match topicgate::launcher::KafkaScript::install().and_then(|s| s.run(&args)) {
                 Ok(status) => ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8),
                 Err(error) => {
-                    eprintln!("topicgate: cannot run {}: {error}", script.display());
+                    eprintln!("topicgate: {error:#}");
                     ExitCode::FAILURE
                 }
             }

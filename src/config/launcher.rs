@@ -15,9 +15,12 @@ pub enum LauncherCommand {
     /// Start Kafka (unless KAFKA_BOOTSTRAP_SERVERS is set), the admin service
     /// and the producer daemon; Ctrl-C stops everything that was started.
     Up(UpConfig),
-    /// Manage the project's local Kafka: start, stop, status (see scripts/kafka.sh).
+    /// Manage the project's local Kafka: start, stop, status, fetch (the
+    /// built-in copy of scripts/kafka.sh; its jars and instances are kept in
+    /// KAFKA_CACHE_DIR, else $XDG_CACHE_HOME/topicgate/kafka, else
+    /// ~/.cache/topicgate/kafka).
     Kafka {
-        /// Arguments for scripts/kafka.sh, e.g. `start --brokers 3`.
+        /// Arguments for the script, e.g. `start --brokers 3`; `help` lists them.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         args: Vec<String>,
     },
@@ -29,7 +32,8 @@ pub struct UpConfig {
     #[arg(long, env = "TOPICGATE_BIND", default_value = "127.0.0.1:5000")]
     pub bind: String,
 
-    /// Where the registry, generated secrets and logs live.
+    /// Where the registry (topicgate.db) and the generated secrets
+    /// (admin-token, producer-key) are kept; created readable by this user only.
     #[arg(long, env = "TOPICGATE_DATA_DIR", default_value = ".topicgate")]
     pub data_dir: PathBuf,
 

@@ -1,0 +1,224 @@
+//! The project's local Kafka, as `topicgate up` and `topicgate kafka` run it.
+//!
+//! scripts/kafka.sh and its pom are compiled into the binary and written out
+//! to the Kafka cache directory before each use, so an installed binary
+//! needs nothing from the checkout it was built in.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+
+use anyhow::{Context, bail};
+
+/// scripts/kafka.sh as it was when this binary was built.
+const SCRIPT: &str = include_str!("../../scripts/kafka.sh");
+
+/// The pom the script fetches Kafka with.
+const POM: &str = include_str!("../../scripts/kafka/pom.xml");
+
+/// The script, written out into the Kafka cache it keeps its jars and
+/// instances in.
+pub struct KafkaScript {
+    cache: PathBuf,
+    script: PathBuf,
+    pom: PathBuf,
+}
+
+impl KafkaScript {
+    /// Writes the embedded script and pom into the cache directory:
+    /// `KAFKA_CACHE_DIR`, else `$XDG_CACHE_HOME/topicgate/kafka`, else
+    /// `~/.cache/topicgate/kafka`.
+    pub fn install() -> anyhow::Result<Self> {
+        let cache = cache_dir()?;
+        std::fs::create_dir_all(&cache)
+            .with_context(|| format!("cannot create the Kafka cache {}", cache.display()))?;
+        let script = cache.join("kafka.sh");
+        let pom = cache.join("pom.xml");
+        write_if_changed(&script, SCRIPT, 0o755)?;
+        write_if_changed(&pom, POM, 0o644)?;
+        Ok(Self { cache, script, pom })
+    }
+
+    /// The script with `args`, told where its cache and pom are.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut command = Command::new(&self.script);
+        command
+            .args(args)
+            .env("KAFKA_CACHE_DIR", &self.cache)
+            .env("KAFKA_POM", &self.pom);
+        command
+    }
+
+    /// Runs the script with `args` on this terminal (`topicgate kafka ...`).
+    pub fn run(&self, args: &[String]) -> anyhow::Result<ExitStatus> {
+        self.command(args)
+            .status()
+            .with_context(|| format!("cannot run {}", self.script.display()))
+    }
+
+    /// Whether the jars of the Kafka version the script would run are
+    /// already in the cache, so starting it needs no download.
+    pub fn is_fetched(&self) -> bool {
+        let version = std::env::var("KAFKA_VERSION")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default_version().to_owned());
+        self.cache.join(version).join(".complete").is_file()
+    }
+}
+
+/// The Kafka version the embedded script pins.
+fn default_version() -> &'static str {
+    SCRIPT
+        .lines()
+        .find_map(|line| line.strip_prefix("readonly DEFAULT_KAFKA_VERSION="))
+        .unwrap_or_default()
+}
+
+/// Where the Kafka jars and instances are kept, following the XDG base
+/// directory rules for caches.
+fn cache_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("KAFKA_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let xdg = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|d| d.is_absolute());
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|d| d.is_absolute());
+    match (xdg, home) {
+        (Some(xdg), _) => Ok(xdg.join("topicgate/kafka")),
+        (None, Some(home)) => Ok(home.join(".cache/topicgate/kafka")),
+        (None, None) => {
+            bail!("no cache directory for Kafka: set KAFKA_CACHE_DIR, XDG_CACHE_HOME or HOME")
+        }
+    }
+}
+
+/// Writes `contents` to `path` unless it already holds them. The new file
+/// is renamed into place, so a script another `topicgate` is running at the
+/// same moment is never seen half written.
+fn write_if_changed(path: &Path, contents: &str, mode: u32) -> anyhow::Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
+        return Ok(());
+    }
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let written = options
+        .open(&temporary)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, contents.as_bytes()))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The Kafka that one `up` uses.
+pub enum Kafka {
+    /// Started here by the script; stopped on the way out.
+    Local {
+        servers: String,
+        script: KafkaScript,
+    },
+    /// Configured, or already running before: left alone.
+    External(String),
+}
+
+impl Kafka {
+    /// Uses the local Kafka when it already runs, else starts it on `port`.
+    pub fn start_local(port: u16) -> anyhow::Result<Self> {
+        let script = KafkaScript::install()?;
+        // A local Kafka that already runs (another `up`, a test run) is
+        // used as it is, and left running on the way out.
+        let status = script
+            .command(["status"])
+            .stderr(Stdio::null())
+            .output()
+            .context("cannot run the Kafka script")?;
+        if status.status.success() {
+            if let Some(servers) = bootstrap_line(&status.stdout) {
+                println!("Using the local Apache Kafka that already runs at {servers}.");
+                return Ok(Kafka::External(servers));
+            }
+        }
+        let fetch_note = if script.is_fetched() {
+            String::new()
+        } else {
+            format!(
+                "; this first start fetches it from Maven Central into {}, which takes a minute",
+                script.cache.display()
+            )
+        };
+        println!("Starting the local Apache Kafka on 127.0.0.1:{port}{fetch_note}...");
+        let output = script
+            .command(["start", "--port", &port.to_string()])
+            // Progress goes straight to the terminal.
+            .stderr(Stdio::inherit())
+            .output()
+            .context("cannot run the Kafka script")?;
+        if !output.status.success() {
+            bail!(
+                "the local Kafka did not start (see the lines above); to use another one, set KAFKA_BOOTSTRAP_SERVERS"
+            );
+        }
+        let servers = bootstrap_line(&output.stdout).unwrap_or_else(|| format!("127.0.0.1:{port}"));
+        Ok(Kafka::Local { servers, script })
+    }
+
+    /// The bootstrap servers to give clients.
+    pub fn servers(&self) -> &str {
+        match self {
+            Kafka::Local { servers, .. } | Kafka::External(servers) => servers,
+        }
+    }
+
+    /// What the stopping message adds for Kafka.
+    pub fn stop_note(&self) -> &'static str {
+        match self {
+            Kafka::Local { .. } => ", Kafka",
+            Kafka::External(_) => "",
+        }
+    }
+
+    /// Stops the Kafka started here; leaves any other alone.
+    pub fn stop(&self) {
+        if let Kafka::Local { script, .. } = self {
+            match script.command(["stop"]).status() {
+                Ok(status) if status.success() => {}
+                _ => log::warn!("stopping the local Kafka failed; run `topicgate kafka stop`"),
+            }
+        }
+    }
+}
+
+/// The address in the `KAFKA_BOOTSTRAP_SERVERS=...` line that the script
+/// prints last.
+fn bootstrap_line(stdout: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pinned_version_is_read_from_the_embedded_script() {
+        let version = default_version();
+        assert!(!version.is_empty());
+        assert!(version.split('.').all(|part| part.parse::<u32>().is_ok()));
+    }
+}
