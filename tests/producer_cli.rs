@@ -1,6 +1,6 @@
 //! The `topicgate-producer` binary: refuses to start without a producer
-//! key and says how to set one; logs each record at the default pace; on
-//! SIGTERM stops generating, flushes and exits 0; never creates Kafka's
+//! key and says how to set one; at info logs a summary line per interval
+//! and no line per record; on SIGTERM stops generating, flushes and exits 0; never creates Kafka's
 //! internal topics or denied names, nor takes over a topic that Kafka
 //! already has with another partition count.
 
@@ -96,12 +96,35 @@ fn refuses_to_start_without_a_producer_key() {
     assert!(stderr.contains("--producer-key"), "{stderr}");
 }
 
+/// The records and errors of `topic` in the summary lines of `log`.
+fn summarised(log: &str, topic: &str) -> Vec<(u64, u64)> {
+    let entry = format!("{topic} ");
+    log.lines()
+        .filter_map(|line| line.split_once("published in the last 1s: "))
+        .flat_map(|(_, topics)| topics.split("; "))
+        .filter_map(|part| part.strip_prefix(&entry))
+        .filter_map(|rest| {
+            // `N records (R/s, E errors, P pending)`
+            let (records, rest) = rest.split_once(" records (")?;
+            let (rate, rest) = rest.split_once("/s, ")?;
+            rate.parse::<f64>().ok()?;
+            let (errors, _) = rest.split_once(" errors, ")?;
+            Some((records.parse().ok()?, errors.parse().ok()?))
+        })
+        .collect()
+}
+
 #[actix_rt::test]
-async fn streams_at_the_default_pace_and_exits_cleanly_on_sigterm() {
+async fn streams_at_the_default_pace_logs_a_summary_and_exits_cleanly_on_sigterm() {
     let bootstrap = bootstrap_servers();
     let admin = TestAdmin::spawn();
     let logs = tempfile::NamedTempFile::new().expect("a log file");
-    let mut child = spawn_producer(&admin, &bootstrap, &[], logs.path());
+    let mut child = spawn_producer(
+        &admin,
+        &bootstrap,
+        &["--summary-interval", "1s"],
+        logs.path(),
+    );
 
     let name = unique_name("sensor");
     let id = admin.create_topic(&name, 1, 1).await;
@@ -110,16 +133,32 @@ async fn streams_at_the_default_pace_and_exits_cleanly_on_sigterm() {
         admin.topic(id).await.status == TopicStatus::Active
     })
     .await;
-    let published = format!("Published to {name}: sensor");
     let logged = eventually(Duration::from_secs(30), || async {
-        std::fs::read_to_string(logs.path()).is_ok_and(|l| l.matches(&published).count() >= 2)
+        let records: u64 = summarised(&read_log(logs.path()), &name)
+            .iter()
+            .map(|(records, _)| records)
+            .sum();
+        records >= 2
     })
     .await;
 
     let status = terminate(&mut child);
     let log = read_log(logs.path());
     assert!(active, "topic not activated; log:\n{log}");
-    assert!(logged, "no per-record lines; log:\n{log}");
+    assert!(
+        logged,
+        "no summary line with records of {name}; log:\n{log}"
+    );
+    assert!(
+        summarised(&log, &name)
+            .iter()
+            .all(|(_, errors)| *errors == 0),
+        "{log}"
+    );
+    assert!(
+        !log.contains(&format!("Published to {name}")),
+        "a line per record at info; log:\n{log}"
+    );
     let status = status.unwrap_or_else(|| panic!("no exit within 30 s; log:\n{log}"));
     assert!(status.success(), "{status}; log:\n{log}");
     assert!(log.contains("SIGTERM received"), "{log}");

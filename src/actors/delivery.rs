@@ -46,7 +46,7 @@ pub struct DeliveryContext {
 }
 
 impl DeliveryContext {
-    /// With `per_record`, every acknowledged record is logged as
+    /// With `per_record`, every acknowledged record is logged at debug as
     /// `Published to {topic}: {data_type}`.
     pub fn new(per_record: bool) -> Self {
         Self {
@@ -74,7 +74,7 @@ impl ProducerContext for DeliveryContext {
             Ok(_) => {
                 counters.add_delivered();
                 if self.per_record {
-                    log::info!(
+                    log::debug!(
                         "Published to {}: {}",
                         counters.topic(),
                         counters.data_type()

@@ -49,11 +49,11 @@ pub fn create_producer(settings: &PublisherSettings) -> KafkaResult<KafkaProduce
 #[derive(Debug, Clone)]
 pub struct PublisherSettings {
     pub bootstrap_servers: String,
-    /// Log every acknowledged record (low rates) instead of a summary.
+    /// Also log every acknowledged record, at debug (for low rates).
     pub per_record: bool,
     /// Records held here while librdkafka's queue is full.
     pub buffer_capacity: usize,
-    /// Period of the summary log line when not logging every record.
+    /// Period of the summary log line.
     pub summary_interval: Duration,
     /// librdkafka settings applied over [`producer_config`].
     pub kafka_overrides: Vec<(String, String)>,
@@ -128,7 +128,8 @@ pub struct Publisher {
     drain_scheduled: bool,
     held_back_since: Option<Instant>,
     stall_warned: bool,
-    summarised: HashMap<String, u64>,
+    // Delivered and failed records of each topic at the last summary.
+    summarised: HashMap<String, (u64, u64)>,
 }
 
 impl Publisher {
@@ -242,26 +243,41 @@ impl Publisher {
         ctx.stop();
     }
 
+    /// One info line per interval: records, rate and errors of each topic
+    /// that had any, and what waits in the buffer.
     fn log_summary(&mut self) {
-        let seconds = self.settings.summary_interval.as_secs_f64().max(0.001);
+        let interval = self.settings.summary_interval;
+        let seconds = interval.as_secs_f64().max(0.001);
+        let mut parts = Vec::new();
         for topic in self.stats.snapshot() {
-            let before = self.summarised.insert(topic.topic.clone(), topic.delivered);
-            let delta = topic.delivered - before.unwrap_or(0).min(topic.delivered);
-            if delta == 0 && topic.pending() == 0 {
+            let (delivered_before, failed_before) = self
+                .summarised
+                .insert(topic.topic.clone(), (topic.delivered, topic.failed))
+                .unwrap_or_default();
+            let records = topic.delivered.saturating_sub(delivered_before);
+            let errors = topic.failed.saturating_sub(failed_before);
+            if records == 0 && errors == 0 && topic.pending() == 0 {
                 continue;
             }
-            log::info!(
-                "Published to {}: {delta} {} records in {seconds:.0}s ({:.0}/s); {} in total, {} pending, {} failed",
+            parts.push(format!(
+                "{} {records} records ({:.1}/s, {errors} errors, {} pending)",
                 topic.topic,
-                topic.data_type,
-                delta as f64 / seconds,
-                topic.delivered,
+                records as f64 / seconds,
                 topic.pending(),
-                topic.failed,
-            );
+            ));
         }
         if !self.backlog.is_empty() {
-            log::info!("{} records buffered waiting for Kafka", self.backlog.len());
+            parts.push(format!(
+                "{} records buffered waiting for Kafka",
+                self.backlog.len()
+            ));
+        }
+        if !parts.is_empty() {
+            log::info!(
+                "published in the last {}: {}",
+                humantime::format_duration(interval),
+                parts.join("; ")
+            );
         }
     }
 }
@@ -274,9 +290,7 @@ impl Actor for Publisher {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        if !self.settings.per_record {
-            ctx.run_interval(self.settings.summary_interval, |act, _| act.log_summary());
-        }
+        ctx.run_interval(self.settings.summary_interval, |act, _| act.log_summary());
         self.schedule_drain(ctx);
     }
 }

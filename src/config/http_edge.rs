@@ -95,7 +95,7 @@ impl HttpEdgeConfig {
 }
 
 /// A humantime duration (`30m`, `1h 30m`, `500ms`), or whole seconds.
-fn parse_duration(raw: &str) -> Result<Duration, String> {
+pub(super) fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
     let parsed = match raw.parse::<u64>() {
         Ok(seconds) => Duration::from_secs(seconds),

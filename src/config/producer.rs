@@ -44,7 +44,7 @@ pub struct ProducerSettings {
     pub buffer_capacity: usize,
     /// How long a shutdown waits for records still in flight.
     pub flush_timeout: Duration,
-    /// How often the publisher logs its summary when it does not log every record.
+    /// How often the publisher logs its summary line.
     pub summary_interval: Duration,
     /// Extra librdkafka settings for the producer, applied last (tuning,
     /// or a small queue in tests of backpressure).
@@ -69,7 +69,7 @@ impl ProducerSettings {
             pace: Pace::Relaxed,
             buffer_capacity: 20_000,
             flush_timeout: Duration::from_secs(10),
-            summary_interval: Duration::from_secs(10),
+            summary_interval: Duration::from_secs(30),
             kafka_overrides: Vec::new(),
             topic_names: TopicNamePolicy::default(),
         }
@@ -114,6 +114,11 @@ pub struct ProducerConfig {
     #[arg(long, env = "TOPICGATE_PRODUCER_RATE", value_parser = parse_rate)]
     pub rate: Option<f64>,
 
+    /// How often to log the summary line (records, rate and errors per
+    /// topic): `30s`, `5m`, or seconds.
+    #[arg(long, env = "TOPICGATE_SUMMARY_INTERVAL", default_value = "30s", value_parser = super::http_edge::parse_duration)]
+    pub summary_interval: Duration,
+
     #[command(flatten)]
     pub topic_names: TopicNameArgs,
 }
@@ -126,6 +131,7 @@ impl ProducerConfig {
         let mut settings =
             ProducerSettings::new(self.admin_url, self.bootstrap_servers, producer_key);
         settings.poll_interval = self.poll_interval;
+        settings.summary_interval = self.summary_interval;
         settings.topic_names = self.topic_names.policy();
         settings.pace = match self.rate {
             None => Pace::Relaxed,
