@@ -403,6 +403,24 @@ impl Installed {
     }
 }
 
+/// `up` killed if the test fails before it is interrupted.
+struct KillOnDrop(Option<Child>);
+
+impl KillOnDrop {
+    fn take(&mut self) -> Child {
+        self.0.take().expect("not taken yet")
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 impl Drop for Installed {
     fn drop(&mut self) {
         // A broker that a failed test started here must not outlive it.
@@ -434,12 +452,12 @@ fn an_installed_copy_manages_kafka_and_runs_up_outside_the_checkout() {
         .env_remove("TOPICGATE_DATA_DIR")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut child = up.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut child = KillOnDrop(Some(up.spawn().unwrap()));
+    let mut stdout = BufReader::new(child.0.as_mut().unwrap().stdout.take().unwrap());
     let (text, _) = banner(&mut stdout);
     assert!(text.contains(&format!("Kafka       {servers}")), "{text}");
     assert!(installed.path("work/.topicgate/admin-token").is_file());
-    interrupt(child, stdout);
+    interrupt(child.take(), stdout);
 }
 
 /// A port for a broker whose controller takes the port 100 above it.
@@ -463,8 +481,8 @@ fn an_installed_copy_starts_and_stops_its_own_kafka_without_claiming_a_download(
         .env_remove("TOPICGATE_PRODUCER_KEY")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut child = up.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut child = KillOnDrop(Some(up.spawn().unwrap()));
+    let mut stdout = BufReader::new(child.0.as_mut().unwrap().stdout.take().unwrap());
     let (text, _) = banner(&mut stdout);
     assert!(
         text.contains(&format!(
@@ -474,7 +492,7 @@ fn an_installed_copy_starts_and_stops_its_own_kafka_without_claiming_a_download(
     );
     assert!(!text.contains("Maven"), "the jars were cached:\n{text}");
     assert!(text.contains(" (local, stopped on exit)"), "{text}");
-    let rest = interrupt(child, stdout);
+    let rest = interrupt(child.take(), stdout);
     assert!(
         rest.contains("Stopping: producer, admin service, Kafka"),
         "{rest}"
@@ -511,8 +529,8 @@ async fn up_without_user_prints_a_consumer_command_that_works() {
     for var in ["USER", "LOGNAME", "TOPICGATE_USER"] {
         up.env_remove(var);
     }
-    let mut child = up.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut child = KillOnDrop(Some(up.spawn().unwrap()));
+    let mut stdout = BufReader::new(child.0.as_mut().unwrap().stdout.take().unwrap());
     let (text, _) = banner(&mut stdout);
     let id = Command::new("id").arg("-un").output().unwrap();
     let name = String::from_utf8_lossy(&id.stdout).trim().to_owned();
@@ -529,6 +547,6 @@ async fn up_without_user_prints_a_consumer_command_that_works() {
         .env_remove("TOPICGATE_USER")
         .output()
         .unwrap();
-    interrupt(child, stdout);
+    interrupt(child.take(), stdout);
     assert!(subs.status.success(), "`{command} subs`: {subs:?}");
 }
