@@ -87,3 +87,18 @@ fn user_name() -> Option<String> {
 fn shell_word(word: &str) -> Cow<'_, str> {
     shlex::try_quote(word).unwrap_or(Cow::Borrowed(word))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn a_name_with_shell_syntax_is_quoted_so_the_command_runs_only_the_consumer() {
+        assert_eq!(shell_word("alice"), "alice");
+        let quoted = shell_word("x; touch /tmp/owned $(id)");
+        assert_eq!(
+            shlex::split(&quoted),
+            Some(vec!["x; touch /tmp/owned $(id)".to_owned()])
+        );
+    }
+}
