@@ -9,7 +9,7 @@
 //! asserted; `approval_to_active_timings` (ignored by default) repeats that
 //! measurement for `docs/benchmarks.md`.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
