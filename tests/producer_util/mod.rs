@@ -1,6 +1,5 @@
 //! Helpers of the producer daemon's tests: start a daemon against a test
 //! admin, read back what it wrote to Kafka, wait for conditions (bounded).
-#![allow(dead_code)]
 
 pub mod logs;
 
