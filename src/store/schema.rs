@@ -1,6 +1,6 @@
 // @generated automatically by Diesel CLI.
 // (`diesel print-schema --sqlite-integer-primary-key-is-bigint` against a
-// store created from store_migrations/; tests/schema.rs fails when
+// store created from store_migrations/; tests/admin/schema.rs fails when
 // the two disagree.)
 
 diesel::table! {

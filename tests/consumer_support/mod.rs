@@ -1,8 +1,6 @@
 //! Helpers the consumer tests share: active topics in a real registry and
 //! Kafka, publishing envelopes, running `topicgate-consumer` with bounded
 //! waits, and driving its REPL through a pseudo-terminal.
-// Each test binary uses only part of it.
-#![allow(dead_code)]
 
 use std::collections::BTreeSet;
 use std::io::Read;

@@ -1,6 +1,7 @@
 //! Helpers of the producer daemon's tests: start a daemon against a test
 //! admin, read back what it wrote to Kafka, wait for conditions (bounded).
-#![allow(dead_code)]
+
+pub mod logs;
 
 use crate::support::kafka::partition_count;
 pub use crate::support::wait::eventually;
@@ -29,7 +30,7 @@ pub fn start_producer_with(
     tune: impl FnOnce(&mut ProducerSettings),
 ) -> ProducerHandle {
     // Shown with --nocapture (RUST_LOG=info), captured otherwise.
-    let _ = env_logger::builder().is_test(true).try_init();
+    logs::install();
     let key = Secret::new(key).expect("a valid producer key");
     let mut settings = ProducerSettings::new(admin_url, bootstrap, key);
     settings.poll_interval = POLL;

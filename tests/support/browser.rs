@@ -9,7 +9,6 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver` packages
 //! (`scripts/install-browser.sh`).
-#![allow(dead_code)]
 
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;

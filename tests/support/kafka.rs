@@ -8,8 +8,6 @@
 //!
 //! Every helper here panics with a readable message on failure: they are for
 //! tests only.
-// Each test binary compiles this module but uses only part of it.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,4 +1,5 @@
-//! Shared test harness. Each test binary uses only part of it.
+//! Shared test harness, compiled into each of the four test binaries;
+//! each uses only part of it, hence the one `allow(dead_code)` here.
 #![allow(dead_code)]
 
 pub mod admin;

@@ -9,7 +9,7 @@
 //! asserted; `approval_to_active_timings` (ignored by default) repeats that
 //! measurement for `docs/benchmarks.md`.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
@@ -419,7 +419,7 @@ async fn a_page_on_another_site_cannot_create_topics_unless_its_origin_is_allowe
 /// Repeats the approval in the browser a few times and prints the times
 /// from the click to ACTIVE, for `docs/benchmarks.md`:
 ///
-/// `TOPICGATE_BENCH_POLL=5 TOPICGATE_BENCH_RUNS=5 cargo test --test browser_dashboard -- --ignored --nocapture`
+/// `TOPICGATE_BENCH_POLL=5 TOPICGATE_BENCH_RUNS=5 cargo test --test admin browser_dashboard:: -- --ignored --nocapture`
 #[actix_rt::test]
 #[ignore = "a measurement; run it on purpose"]
 async fn approval_to_active_timings() {

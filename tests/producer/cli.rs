@@ -4,8 +4,8 @@
 //! internal topics or denied names, nor takes over a topic that Kafka
 //! already has with another partition count.
 
-mod producer_util;
-mod support;
+use crate::producer_util;
+use crate::support;
 
 use std::fs::File;
 use std::path::Path;

@@ -2,8 +2,8 @@
 //! stopped, and the message store keeps every message exactly once even
 //! when a crash makes Kafka deliver some of them again.
 
-mod consumer_support;
-mod support;
+use crate::consumer_support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -3,8 +3,8 @@
 //! records; deactivation stops them, reactivation resumes them; a failed
 //! generator is restarted while the others go on.
 
-mod producer_util;
-mod support;
+use crate::producer_util;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,8 @@
 //! `topicgate-consumer` as scripts use it: one command, results on stdout,
 //! exit code 0 on success, 1 on failure, 2 on a usage error.
 
-mod consumer_support;
-mod support;
+use crate::consumer_support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

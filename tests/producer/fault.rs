@@ -4,8 +4,8 @@
 //! down) and are delivered once it is back, exactly once thanks to
 //! idempotence.
 
-mod producer_util;
-mod support;
+use crate::producer_util;
+use crate::support;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The consumer's message store: a redelivered message is stored once, and
-//! history returns the newest. (tests/schema.rs checks its schema.rs.)
+//! history returns the newest. (tests/admin/schema.rs checks its schema.rs.)
 
 use topicgate::store::{self, NewMessage, messages};
 

@@ -1,8 +1,8 @@
 //! When the broker goes down the REPL says so in `stats`, and consumption
 //! resumes by itself once the broker is back.
 
-mod consumer_support;
-mod support;
+use crate::consumer_support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,8 @@
 //! The consumer REPL, driven through a pseudo-terminal against a real admin
 //! service and a real Kafka.
 
-mod consumer_support;
-mod support;
+use crate::consumer_support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

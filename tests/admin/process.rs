@@ -1,6 +1,6 @@
 //! The `topicgate-admin` binary as an operator starts and stops it.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStderr, Command, Stdio};

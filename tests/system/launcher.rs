@@ -2,7 +2,7 @@
 //! admin service and the producer on a Kafka, prints where to go next, and
 //! stops everything it started on Ctrl-C.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};

@@ -1,6 +1,6 @@
 //! The admin REST API over real HTTP, against a fresh SQLite file per test.
 
-mod support;
+use crate::support;
 
 use diesel::prelude::*;
 use serde_json::{Value, json};

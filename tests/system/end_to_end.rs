@@ -12,7 +12,7 @@
 //! 4. deactivation stops a topic's flow, unsubscribing removes the
 //!    subscription, and every process stops cleanly on SIGTERM.
 
-mod support;
+use crate::support;
 
 use std::fs::File;
 use std::net::TcpListener;

@@ -1,7 +1,7 @@
 //! The dashboard as a browser without JavaScript sees it: real HTTP, the
 //! session cookie carried by hand, plain form posts and redirects.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

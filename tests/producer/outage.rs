@@ -2,50 +2,20 @@
 //! retries quietly, and says so once when the API goes and once when it
 //! comes back.
 
-mod producer_util;
-mod support;
+use crate::producer_util;
+use crate::support;
 
-use std::sync::Mutex;
 use std::time::Duration;
 
+use producer_util::logs::{install as capture_logs, lines_containing};
 use producer_util::{POLL, eventually, start_producer};
 use support::admin::TestAdmin;
 use support::kafka::{bootstrap_servers, record_count, unique_name};
 use topicgate::config::{Pace, Secret};
 
-/// Keeps the daemon's log lines so the test can count them.
-struct Capture(Mutex<Vec<String>>);
-
-static LINES: Capture = Capture(Mutex::new(Vec::new()));
-
-impl log::Log for Capture {
-    fn enabled(&self, metadata: &log::Metadata) -> bool {
-        metadata.level() <= log::Level::Info && metadata.target().starts_with("topicgate")
-    }
-
-    fn log(&self, record: &log::Record) {
-        if self.enabled(record.metadata()) {
-            self.0.lock().unwrap().push(record.args().to_string());
-        }
-    }
-
-    fn flush(&self) {}
-}
-
-fn lines_containing(text: &str) -> usize {
-    LINES
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.contains(text))
-        .count()
-}
-
 #[actix_rt::test]
 async fn generators_keep_running_while_the_admin_api_is_away() {
-    log::set_logger(&LINES).expect("the only logger of this test binary");
-    log::set_max_level(log::LevelFilter::Info);
+    capture_logs();
     let bootstrap = bootstrap_servers();
     // Both admin processes share the address, the registry file and the key,
     // as one admin service restarted would.
@@ -90,23 +60,23 @@ async fn generators_keep_running_while_the_admin_api_is_away() {
     // The watcher backs off to at most 15 s between tries.
     assert!(
         eventually(Duration::from_secs(30), || async {
-            lines_containing("is reachable again") == 1
+            lines_containing(&[&address, "is reachable again"]) == 1
         })
         .await,
         "the watcher did not notice the API coming back"
     );
-    assert_eq!(lines_containing("admin API unavailable"), 1);
+    assert_eq!(lines_containing(&[&address, "admin API unavailable"]), 1);
 
     // And it acts on the registry again: a deactivation stops the topic.
     admin.deactivate(id).await;
     assert!(
         eventually(Duration::from_secs(30), || async {
-            lines_containing(&format!("{name} is no longer active")) == 1
+            lines_containing(&[&format!("{name} is no longer active")]) == 1
         })
         .await
     );
     let report = producer.stop().expect("the producer stops");
     assert_eq!(report.undelivered, 0);
-    assert_eq!(lines_containing("is reachable again"), 1);
-    assert_eq!(lines_containing("admin API unavailable"), 1);
+    assert_eq!(lines_containing(&[&address, "is reachable again"]), 1);
+    assert_eq!(lines_containing(&[&address, "admin API unavailable"]), 1);
 }

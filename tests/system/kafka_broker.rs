@@ -2,7 +2,7 @@
 //! keyed messages keep their order per key through a consumer group, and a
 //! replicated topic loses no acknowledged write when a broker goes away.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;

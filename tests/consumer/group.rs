@@ -1,8 +1,8 @@
 //! Two consumers in one `--group` split the topic's partitions and together
 //! receive every message once.
 
-mod consumer_support;
-mod support;
+use crate::consumer_support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};

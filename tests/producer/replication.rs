@@ -1,8 +1,8 @@
 //! The producer creates each approved topic with the replication factor it
 //! asked for, on a three-node cluster of its own.
 
-mod producer_util;
-mod support;
+use crate::producer_util;
+use crate::support;
 
 use std::time::Duration;
 

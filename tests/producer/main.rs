@@ -1,0 +1,15 @@
+//! The producer daemon's integration tests: the `topicgate-producer` binary,
+//! its lifecycle against a real admin and Kafka, broker faults, admin
+//! outages and replication. One binary per area (see tests/admin/main.rs).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+#[path = "../producer_util/mod.rs"]
+mod producer_util;
+
+mod cli;
+mod fault;
+mod lifecycle;
+mod outage;
+mod replication;
