@@ -29,7 +29,7 @@ pub fn start_producer_with(
     tune: impl FnOnce(&mut ProducerSettings),
 ) -> ProducerHandle {
     // Shown with --nocapture (RUST_LOG=info), captured otherwise.
-    let _ = env_logger::builder().is_test(true).try_init();
+    topicgate::telemetry::init_for_tests();
     let key = Secret::new(key).expect("a valid producer key");
     let mut settings = ProducerSettings::new(admin_url, bootstrap, key);
     settings.poll_interval = POLL;
