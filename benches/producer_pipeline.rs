@@ -38,7 +38,7 @@ use topicgate::actors::kafka_admin::create_admin_client;
 use topicgate::actors::payloads::PayloadMaker;
 use topicgate::actors::publisher::{Flush, Publisher, PublisherSettings, create_producer};
 use topicgate::actors::stats::ProducerStats;
-use topicgate::config::Pace;
+use topicgate::config::{KafkaSettings, Pace};
 use topicgate::domain::{DataType, Envelope};
 
 const PARTITIONS: i32 = 3;
@@ -77,17 +77,16 @@ fn bootstrap_servers() -> String {
 
 fn settings(bootstrap: &str) -> PublisherSettings {
     PublisherSettings {
-        bootstrap_servers: bootstrap.to_owned(),
+        kafka: KafkaSettings::new(bootstrap),
         per_record: false,
         buffer_capacity: 20_000,
         summary_interval: Duration::from_secs(3600),
-        kafka_overrides: Vec::new(),
     }
 }
 
 async fn fresh_topic(bootstrap: &str, side: &str) -> String {
     let name = format!("bench-{side}-{:016x}", rand::random::<u64>());
-    let admin = create_admin_client(bootstrap).expect("a Kafka admin client");
+    let admin = create_admin_client(&KafkaSettings::new(bootstrap)).expect("a Kafka admin client");
     let topic = NewTopic::new(&name, PARTITIONS, TopicReplication::Fixed(1));
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
     let results = admin
@@ -199,8 +198,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
-        .try_init();
+    topicgate::telemetry::init("producer-pipeline-bench", "warn");
     let messages = env_number("BENCH_MESSAGES", 300_000);
     let rounds = env_number("BENCH_ROUNDS", 3).max(1);
     let bootstrap = bootstrap_servers();

@@ -48,7 +48,9 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         &config.data_dir.join("producer-key"),
     )?;
 
-    let kafka = match &config.bootstrap_servers {
+    let mut kafka_settings = config.kafka.settings().map_err(|e| anyhow::anyhow!(e))?;
+    crate::kafka_config::check(&kafka_settings).map_err(|e| anyhow::anyhow!(e))?;
+    let kafka = match &config.kafka.bootstrap_servers {
         Some(servers) => Kafka::External(servers.clone()),
         None => Kafka::start_local(config.kafka_port)?,
     };
@@ -72,7 +74,9 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     let serving = actix_rt::spawn(app.run_until_stopped());
     wait_for_admin(&admin_url).await?;
 
-    let mut producer_settings = ProducerSettings::new(&admin_url, kafka.servers(), producer_key);
+    kafka_settings.bootstrap_servers = kafka.servers().to_owned();
+    let mut producer_settings = ProducerSettings::new(&admin_url, "", producer_key);
+    producer_settings.kafka = kafka_settings;
     producer_settings.poll_interval = Duration::from_secs(config.poll_interval);
     let producer = Running::start(&producer_settings)?;
 

@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use actix::prelude::*;
-use anyhow::Context as _;
+use anyhow::{Context as _, anyhow};
 
 use crate::actors::generator_pool::{GeneratorPool, InjectFaultInto, StopAll};
 use crate::actors::kafka_admin::{KafkaAdmin, create_admin_client};
@@ -27,6 +27,7 @@ use crate::actors::publisher::{Flush, FlushReport, Publisher, PublisherSettings}
 use crate::actors::stats::ProducerStats;
 use crate::actors::topic_watcher::{StopWatching, TopicWatcher};
 use crate::config::{Pace, ProducerSettings};
+use crate::kafka_config::describe as describe_kafka;
 use crate::shutdown;
 
 /// The daemon's actors, running on the current actix system.
@@ -45,18 +46,17 @@ impl Running {
         let stats = ProducerStats::default();
         let publisher = Publisher::start(
             PublisherSettings {
-                bootstrap_servers: settings.bootstrap_servers.clone(),
+                kafka: settings.kafka.clone(),
                 per_record: settings.pace.is_gentle(),
                 buffer_capacity: settings.buffer_capacity.max(1),
                 summary_interval: settings.summary_interval,
-                kafka_overrides: settings.kafka_overrides.clone(),
             },
             stats.clone(),
         )
-        .context("cannot create the Kafka producer")?;
+        .map_err(|e| anyhow!("cannot create the Kafka producer: {e}"))?;
         let kafka = Arc::new(
-            create_admin_client(&settings.bootstrap_servers)
-                .context("cannot create the Kafka admin client")?,
+            create_admin_client(&settings.kafka)
+                .map_err(|e| anyhow!("cannot create the Kafka admin client: {e}"))?,
         );
         let admin_url = settings.admin_url.clone();
         let key = settings.producer_key.clone();
@@ -72,7 +72,7 @@ impl Running {
         log::info!(
             "producer started: admin API {}, Kafka {}, polling every {:.1}s, {}",
             settings.admin_url,
-            settings.bootstrap_servers,
+            describe_kafka(&settings.kafka),
             settings.poll_interval.as_secs_f64(),
             describe(settings.pace)
         );

@@ -25,13 +25,3 @@ pub async fn signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
-
-/// Sets up env_logger with `info` as the default level, so a role started
-/// without `RUST_LOG` still says what it is doing. The per-request access
-/// log is off by default (pollers make it noisy); `RUST_LOG=info` shows it.
-pub fn init_logging() {
-    let default = "info,actix_web::middleware::logger=warn";
-    let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default))
-        .format_timestamp_millis()
-        .try_init();
-}

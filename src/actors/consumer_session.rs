@@ -29,6 +29,7 @@ use tokio::sync::oneshot;
 
 use crate::api::{ActiveTopic, SubscriptionView};
 use crate::client::AdminClient;
+use crate::config::KafkaSettings;
 use crate::store::{StorePool, StoredMessage};
 use kafka::{ConsumerOptions, KafkaHealth, SessionConsumer};
 use pump::{Pump, Sink};
@@ -40,7 +41,7 @@ use subscriptions::{Subscribed, SubscriptionError};
 pub struct SessionSettings {
     pub user: String,
     pub group: String,
-    pub bootstrap_servers: String,
+    pub kafka: KafkaSettings,
 }
 
 /// The answer to every session command.
@@ -157,7 +158,7 @@ impl ConsumerSession {
         let settings = &self.settings;
         let client_id = format!("topicgate-consumer-{}", settings.user);
         let options = ConsumerOptions {
-            bootstrap_servers: &settings.bootstrap_servers,
+            kafka: &settings.kafka,
             group: &settings.group,
             client_id: &client_id,
         };

@@ -1,4 +1,4 @@
-//! The daemon's producer configuration and its delivery reports.
+//! The daemon's producer: its delivery reports.
 //!
 //! Delivery reports arrive on the `ThreadedProducer`'s polling thread; each
 //! carries the counters of its topic (the record's delivery opaque), so
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::ClientContext;
-use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{DeliveryResult, ProducerContext, ThreadedProducer};
 
@@ -17,26 +17,6 @@ use super::stats::TopicCounters;
 
 /// At most one log line per topic per this long about refused records.
 pub const FAILURE_LOG_EVERY: Duration = Duration::from_secs(10);
-
-/// The librdkafka settings of the daemon's producer; the benchmark's
-/// baseline uses the same ones so the comparison is fair.
-pub fn producer_config(bootstrap_servers: &str) -> ClientConfig {
-    let mut config = ClientConfig::new();
-    config
-        .set("bootstrap.servers", bootstrap_servers)
-        .set("client.id", "topicgate-producer")
-        // Exactly once per partition, in order, even across retries.
-        .set("enable.idempotence", "true")
-        .set("acks", "all")
-        // Never give up on a record: a broker that is down delays records,
-        // it does not lose them. Shutdown bounds the wait instead.
-        .set("message.timeout.ms", "0")
-        // Notice a broker that is back within a couple of seconds.
-        .set("reconnect.backoff.max.ms", "2000")
-        .set("linger.ms", "5")
-        .set_log_level(RDKafkaLogLevel::Warning);
-    config
-}
 
 /// The producer's client context: logs like [`LoggingContext`] and counts
 /// each delivery report against its topic.

@@ -16,15 +16,14 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::config::ClientConfig;
-use rdkafka::error::KafkaResult;
 use rdkafka::types::RDKafkaErrorCode;
 
 use super::backoff::Backoff;
 use super::kafka_context::LoggingContext;
 use crate::api::TopicView;
 use crate::client::{AdminClient as AdminApi, ClientError};
-use crate::config::Secret;
+use crate::config::{KafkaSettings, Secret};
+use crate::kafka_config::{KafkaRole, client_config, explain};
 
 /// First and longest wait before trying a failed topic again.
 const RETRY_FIRST: Duration = Duration::from_secs(1);
@@ -40,12 +39,11 @@ const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 pub type KafkaAdminClient = AdminClient<LoggingContext>;
 
 /// Creates the Kafka admin client; it connects lazily.
-pub fn create_admin_client(bootstrap_servers: &str) -> KafkaResult<KafkaAdminClient> {
-    ClientConfig::new()
-        .set("bootstrap.servers", bootstrap_servers)
-        .set("client.id", "topicgate-producer-admin")
-        .set("reconnect.backoff.max.ms", "2000")
+/// A setting librdkafka refuses is named in the error.
+pub fn create_admin_client(kafka: &KafkaSettings) -> Result<KafkaAdminClient, String> {
+    client_config(kafka, KafkaRole::ProducerAdmin)
         .create_with_context(LoggingContext::new("kafka-admin"))
+        .map_err(explain)
 }
 
 /// The approved topics as the watcher last saw them.

@@ -19,15 +19,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::error::KafkaError;
 use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use tokio::sync::oneshot;
 
 use super::delivery::note_failure;
-pub use super::delivery::{DeliveryContext, KafkaProducer, producer_config};
+pub use super::delivery::{DeliveryContext, KafkaProducer};
 use super::stats::{ProducerStats, TopicCounters};
+use crate::config::KafkaSettings;
 use crate::domain::Envelope;
+use crate::kafka_config::{KafkaRole, client_config, explain};
 
 /// How often the buffer is offered to librdkafka again while it is full.
 const DRAIN_EVERY: Duration = Duration::from_millis(5);
@@ -37,26 +39,24 @@ const STALL_WARNING_AFTER: Duration = Duration::from_secs(5);
 
 /// Creates the publisher's producer from its settings; it connects lazily,
 /// so a broker that is down is not an error here.
-pub fn create_producer(settings: &PublisherSettings) -> KafkaResult<KafkaProducer> {
-    let mut config = producer_config(&settings.bootstrap_servers);
-    for (key, value) in &settings.kafka_overrides {
-        config.set(key, value);
-    }
-    config.create_with_context(DeliveryContext::new(settings.per_record))
+/// A setting librdkafka refuses is named in the error.
+pub fn create_producer(settings: &PublisherSettings) -> Result<KafkaProducer, String> {
+    client_config(&settings.kafka, KafkaRole::Producer)
+        .create_with_context(DeliveryContext::new(settings.per_record))
+        .map_err(explain)
 }
 
 /// How the publisher behaves.
 #[derive(Debug, Clone)]
 pub struct PublisherSettings {
-    pub bootstrap_servers: String,
+    /// How to reach Kafka; the producer role's defaults apply beneath it.
+    pub kafka: KafkaSettings,
     /// Also log every acknowledged record, at debug (for low rates).
     pub per_record: bool,
     /// Records held here while librdkafka's queue is full.
     pub buffer_capacity: usize,
     /// Period of the summary log line.
     pub summary_interval: Duration,
-    /// librdkafka settings applied over [`producer_config`].
-    pub kafka_overrides: Vec<(String, String)>,
 }
 
 /// One record for the publisher: its key and its envelope.
@@ -133,7 +133,7 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    pub fn new(settings: PublisherSettings, stats: ProducerStats) -> KafkaResult<Self> {
+    pub fn new(settings: PublisherSettings, stats: ProducerStats) -> Result<Self, String> {
         let producer = create_producer(&settings)?;
         Ok(Self {
             settings,
@@ -149,7 +149,7 @@ impl Publisher {
     }
 
     /// Starts the publisher under a supervisor.
-    pub fn start(settings: PublisherSettings, stats: ProducerStats) -> KafkaResult<Addr<Self>> {
+    pub fn start(settings: PublisherSettings, stats: ProducerStats) -> Result<Addr<Self>, String> {
         let publisher = Self::new(settings, stats)?;
         Ok(actix::Supervisor::start(move |_| publisher))
     }

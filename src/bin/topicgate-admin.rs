@@ -2,11 +2,10 @@
 
 use clap::Parser;
 use topicgate::config::AdminConfig;
-use topicgate::shutdown::init_logging;
 use topicgate::web::Application;
 
 fn main() -> std::process::ExitCode {
-    init_logging();
+    topicgate::telemetry::init("topicgate-admin", topicgate::telemetry::DAEMON_FILTER);
     let settings = match AdminConfig::parse().into_settings() {
         Ok(settings) => settings,
         Err(message) => {

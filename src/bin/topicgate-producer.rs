@@ -7,7 +7,7 @@ use clap::Parser;
 use topicgate::config::ProducerConfig;
 
 fn main() -> ExitCode {
-    topicgate::shutdown::init_logging();
+    topicgate::telemetry::init("topicgate-producer", topicgate::telemetry::DAEMON_FILTER);
     let settings = match ProducerConfig::parse().into_settings() {
         Ok(settings) => settings,
         Err(message) => {

@@ -7,7 +7,7 @@ use clap::Parser;
 use topicgate::config::{LauncherCommand, LauncherConfig};
 
 fn main() -> ExitCode {
-    topicgate::shutdown::init_logging();
+    topicgate::telemetry::init("topicgate", topicgate::telemetry::DAEMON_FILTER);
     match LauncherConfig::parse().command {
         LauncherCommand::Up(config) => {
             match actix_rt::System::new().block_on(topicgate::launcher::up(config)) {

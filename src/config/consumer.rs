@@ -2,10 +2,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use super::{KafkaArgs, KafkaSettings};
+
 /// Where the admin API listens when nothing else is configured.
 pub const DEFAULT_ADMIN_URL: &str = "http://127.0.0.1:5000";
-/// Where Kafka listens when nothing else is configured.
-pub const DEFAULT_BOOTSTRAP_SERVERS: &str = "127.0.0.1:9092";
 
 /// topicgate-consumer: subscribe to topics and watch their data arrive.
 ///
@@ -18,9 +18,8 @@ pub struct ConsumerConfig {
     #[arg(long, env = "TOPICGATE_ADMIN_URL", default_value = DEFAULT_ADMIN_URL, global = true)]
     pub admin_url: String,
 
-    /// Kafka brokers, comma-separated host:port.
-    #[arg(long, env = "KAFKA_BOOTSTRAP_SERVERS", default_value = DEFAULT_BOOTSTRAP_SERVERS, global = true)]
-    pub bootstrap_servers: String,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 
     /// Who is consuming (default: TOPICGATE_USER, then the login name).
     #[arg(long, env = "TOPICGATE_USER", global = true)]
@@ -120,7 +119,7 @@ fn parse_seconds(raw: &str) -> Result<std::time::Duration, String> {
 #[derive(Debug, Clone)]
 pub struct ConsumerSettings {
     pub admin_url: String,
-    pub bootstrap_servers: String,
+    pub kafka: KafkaSettings,
     pub user: String,
     pub group: String,
     pub store: PathBuf,
@@ -129,8 +128,9 @@ pub struct ConsumerSettings {
 }
 
 impl ConsumerConfig {
-    /// Resolves the defaults that depend on the user. Fails when no user
-    /// name can be found or the one given is blank.
+    /// Resolves the defaults that depend on the user and the Kafka
+    /// settings. Fails when no user name can be found or the one given is
+    /// blank, or when librdkafka refuses a Kafka setting.
     pub fn settings(&self) -> Result<ConsumerSettings, String> {
         let user = match &self.user {
             Some(user) => user.trim().to_owned(),
@@ -149,9 +149,11 @@ impl ConsumerConfig {
         let store = self.store.clone().unwrap_or_else(|| {
             PathBuf::from(format!("topicgate-consumer-{}.db", file_safe(&user)))
         });
+        let kafka = self.kafka.settings()?;
+        crate::kafka_config::check(&kafka)?;
         Ok(ConsumerSettings {
             admin_url: self.admin_url.clone(),
-            bootstrap_servers: self.bootstrap_servers.clone(),
+            kafka,
             group,
             history_file: self.history_file.clone(),
             store,

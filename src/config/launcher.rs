@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use super::KafkaArgs;
+
 /// `topicgate`: brings the whole system up on one machine for a first try.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "topicgate", version, about)]
@@ -10,6 +12,8 @@ pub struct LauncherConfig {
     pub command: LauncherCommand,
 }
 
+// Parsed once per run: boxing `Up` to save its size would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Subcommand)]
 pub enum LauncherCommand {
     /// Start Kafka (unless KAFKA_BOOTSTRAP_SERVERS is set), the admin service
@@ -37,9 +41,10 @@ pub struct UpConfig {
     #[arg(long, env = "TOPICGATE_DATA_DIR", default_value = ".topicgate")]
     pub data_dir: PathBuf,
 
-    /// An existing Kafka to use instead of starting the local one.
-    #[arg(long, env = "KAFKA_BOOTSTRAP_SERVERS")]
-    pub bootstrap_servers: Option<String>,
+    /// How the roles run here reach Kafka; without --bootstrap-servers
+    /// (KAFKA_BOOTSTRAP_SERVERS) the local Kafka is started and used.
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 
     /// Port of the local Kafka when it is started here.
     #[arg(long, default_value_t = 9092)]

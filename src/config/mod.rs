@@ -4,6 +4,7 @@
 mod admin;
 mod consumer;
 mod http_edge;
+mod kafka;
 mod launcher;
 mod producer;
 mod secret;
@@ -15,6 +16,10 @@ pub use consumer::{
     ColorChoice, ConsumerCommand, ConsumerConfig, ConsumerSettings, TailArgs, file_safe,
 };
 pub use http_edge::{HttpEdgeConfig, HttpEdgeSettings};
+pub use kafka::{
+    DEFAULT_BOOTSTRAP_SERVERS, KAFKA_OPTIONS_ENV, KafkaArgs, KafkaOption, KafkaSecurity,
+    KafkaSettings, is_sensitive,
+};
 pub use launcher::{LauncherCommand, LauncherConfig, UpConfig};
 pub use producer::{Pace, ProducerConfig, ProducerSettings};
 pub use secret::Secret;

@@ -4,7 +4,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use super::secret_file::PRODUCER_KEY;
-use super::{Secret, TopicNameArgs};
+use super::{KafkaArgs, KafkaSettings, Secret, TopicNameArgs};
 use crate::domain::TopicNamePolicy;
 
 /// How fast each generator produces records for its topic.
@@ -34,7 +34,9 @@ impl Pace {
 #[derive(Debug, Clone)]
 pub struct ProducerSettings {
     pub admin_url: String,
-    pub bootstrap_servers: String,
+    /// How every Kafka client of the daemon connects; its options also
+    /// tune the producer (or shrink its queue in tests of backpressure).
+    pub kafka: KafkaSettings,
     pub producer_key: Secret,
     /// How often the admin API is asked for approved and active topics.
     pub poll_interval: Duration,
@@ -46,9 +48,6 @@ pub struct ProducerSettings {
     pub flush_timeout: Duration,
     /// How often the publisher logs its summary line.
     pub summary_interval: Duration,
-    /// Extra librdkafka settings for the producer, applied last (tuning,
-    /// or a small queue in tests of backpressure).
-    pub kafka_overrides: Vec<(String, String)>,
     /// Which registry topics the daemon may create and publish to; the
     /// others are refused even when approved.
     pub topic_names: TopicNamePolicy,
@@ -63,14 +62,13 @@ impl ProducerSettings {
     ) -> Self {
         Self {
             admin_url: admin_url.into(),
-            bootstrap_servers: bootstrap_servers.into(),
+            kafka: KafkaSettings::new(bootstrap_servers),
             producer_key,
             poll_interval: Duration::from_secs(5),
             pace: Pace::Relaxed,
             buffer_capacity: 20_000,
             flush_timeout: Duration::from_secs(10),
             summary_interval: Duration::from_secs(30),
-            kafka_overrides: Vec::new(),
             topic_names: TopicNamePolicy::default(),
         }
     }
@@ -89,13 +87,8 @@ pub struct ProducerConfig {
     )]
     pub admin_url: String,
 
-    /// Kafka brokers to bootstrap from (host:port[,host:port...]).
-    #[arg(
-        long,
-        env = "KAFKA_BOOTSTRAP_SERVERS",
-        default_value = "127.0.0.1:9092"
-    )]
-    pub bootstrap_servers: String,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 
     /// Shared key that lets this daemon activate topics (the admin's `--producer-key`).
     #[arg(long, env = "TOPICGATE_PRODUCER_KEY", hide_env_values = true)]
@@ -124,12 +117,15 @@ pub struct ProducerConfig {
 }
 
 impl ProducerConfig {
-    /// Checks that the producer key is configured; there is no built-in one.
+    /// Checks that the producer key is configured (there is no built-in
+    /// one) and that librdkafka accepts the Kafka settings.
     pub fn into_settings(self) -> Result<ProducerSettings, String> {
         let producer_key =
             PRODUCER_KEY.resolve(self.producer_key, self.producer_key_file.as_deref())?;
-        let mut settings =
-            ProducerSettings::new(self.admin_url, self.bootstrap_servers, producer_key);
+        let kafka = self.kafka.settings()?;
+        crate::kafka_config::check(&kafka)?;
+        let mut settings = ProducerSettings::new(self.admin_url, "", producer_key);
+        settings.kafka = kafka;
         settings.poll_interval = self.poll_interval;
         settings.summary_interval = self.summary_interval;
         settings.topic_names = self.topic_names.policy();

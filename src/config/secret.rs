@@ -22,6 +22,16 @@ impl Secret {
         Ok(Self(value))
     }
 
+    /// A secret whose strength someone else sets (a Kafka SASL password):
+    /// only an empty one is refused.
+    pub fn external(value: impl Into<String>) -> Result<Self, String> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err("must not be empty".into());
+        }
+        Ok(Self(value))
+    }
+
     /// A fresh random secret, for `topicgate up` when none is configured.
     pub fn generate() -> Self {
         use rand::Rng;

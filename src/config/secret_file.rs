@@ -9,10 +9,14 @@ use crate::private_fs::check_private;
 /// Reads the secret in `path`: a file only its owner may read, holding the
 /// secret and perhaps a final newline.
 pub fn read_secret_file(path: &Path) -> Result<Secret, String> {
-    check_private(path)?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = read_private_file(path)?;
     Secret::new(text.trim()).map_err(|e| format!("the secret in {}: {e}", path.display()))
+}
+
+/// The text of `path`, refused when anyone but its owner may read it.
+pub(crate) fn read_private_file(path: &Path) -> Result<String, String> {
+    check_private(path)?;
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// The names under which one secret can be configured.

@@ -109,7 +109,7 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
             SessionSettings {
                 user: settings.user.clone(),
                 group: settings.group.clone(),
-                bootstrap_servers: settings.bootstrap_servers.clone(),
+                kafka: settings.kafka.clone(),
             },
             AdminClient::new(settings.admin_url.clone()),
             pool,

@@ -15,10 +15,16 @@ pub mod terminal;
 use std::process::ExitCode;
 
 use crate::config::ConsumerConfig;
+use crate::telemetry;
 
 /// The `topicgate-consumer` program: the REPL without a command, else the
 /// command. Exit codes: 0 success, 1 failure, 2 usage error.
 pub fn main(config: ConsumerConfig) -> ExitCode {
+    let filter = match config.command {
+        None => telemetry::REPL_FILTER,
+        Some(_) => "warn",
+    };
+    telemetry::init("topicgate-consumer", filter);
     let settings = match config.settings() {
         Ok(settings) => settings,
         Err(e) => {
@@ -27,23 +33,7 @@ pub fn main(config: ConsumerConfig) -> ExitCode {
         }
     };
     match config.command {
-        None => {
-            init_logging("error,librdkafka=off,rdkafka=off");
-            interactive::run(settings)
-        }
-        Some(command) => {
-            init_logging("warn");
-            script::run(settings, command)
-        }
+        None => interactive::run(settings),
+        Some(command) => script::run(settings, command),
     }
-}
-
-/// Logs go to stderr; `RUST_LOG` overrides the default filter. The REPL's
-/// default is nearly silent because log lines would tear through the prompt:
-/// Kafka trouble shows in `stats` instead.
-fn init_logging(default_filter: &str) {
-    let _ =
-        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default_filter))
-            .format_timestamp_millis()
-            .try_init();
 }

@@ -199,13 +199,13 @@ async fn tail(
     let health = Arc::new(KafkaHealth::default());
     let client_id = format!("topicgate-consumer-{}", settings.user);
     let options = ConsumerOptions {
-        bootstrap_servers: &settings.bootstrap_servers,
+        kafka: &settings.kafka,
         group: &settings.group,
         client_id: &client_id,
     };
     let consumer =
         Arc::new(kafka::create_consumer(&options, Arc::clone(&health)).map_err(Failure::failed)?);
-    check_topics_exist(&consumer, &topics, &settings.bootstrap_servers).await?;
+    check_topics_exist(&consumer, &topics, &settings.kafka.bootstrap_servers).await?;
     let names: Vec<&str> = topics.iter().map(String::as_str).collect();
     consumer.subscribe(&names).map_err(Failure::failed)?;
 

@@ -35,7 +35,7 @@ const LIVE: Duration = Duration::from_secs(40);
 
 fn start_producer(admin: &TestAdmin, bootstrap: &str, poll: Duration) -> ProducerHandle {
     // Shown with --nocapture (RUST_LOG=info), captured otherwise.
-    let _ = env_logger::builder().is_test(true).try_init();
+    topicgate::telemetry::init_for_tests();
     let key = Secret::new(&admin.producer_key).expect("a valid producer key");
     let mut settings = ProducerSettings::new(&admin.base_url, bootstrap, key);
     settings.poll_interval = poll;

@@ -5,11 +5,12 @@ use crate::consumer_support;
 use crate::support;
 
 use std::collections::BTreeSet;
+use std::process::Stdio;
 use std::time::Duration;
 
 use consumer_support::{
-    active_topic, assert_stored_once, consumer, envelopes, hostile, publish, run, seq_of,
-    store_path,
+    Running, active_topic, assert_stored_once, consumer, envelopes, hostile, publish, run, seq_of,
+    signal, store_path,
 };
 use support::admin::TestAdmin;
 use support::kafka;
@@ -254,4 +255,56 @@ async fn tail_and_history_print_hostile_records_only_as_text() {
     assert!(history.contains("(cut after 64 KB: "));
     let history = text(&command("text-user", &["history", &topic, "10", "--json"]));
     assert_eq!(history.lines().count(), records.len());
+}
+
+/// `--kafka-option client.id=...` reaches the broker: the running `tail`
+/// shows up in its group with that client id.
+#[actix_rt::test]
+async fn a_kafka_option_client_id_is_the_group_members_client_id() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let topic = active_topic(&admin, &bootstrap, "client-id", 1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let group = kafka::unique_name("client-id-group");
+    let client_id = kafka::unique_name("client-id");
+    let mut command = consumer(&admin.base_url, &bootstrap, "ids", dir.path());
+    let option = format!("client.id={client_id}");
+    command
+        .args(["tail", &topic, "--group", &group, "--kafka-option", &option])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let running = Running::watch(command.spawn().expect("start the consumer"));
+
+    let seen = kafka::group_client_ids(&bootstrap, &group, LIMIT);
+    signal(running.child.id(), "TERM");
+    let out = running.finish(LIMIT);
+    assert!(seen.contains(&client_id), "{seen:?} {out:?}");
+}
+
+/// A malformed option or a property librdkafka does not know stops the
+/// consumer before it does anything, naming the option; by flag or by
+/// TOPICGATE_KAFKA_OPTIONS.
+#[test]
+fn a_bad_kafka_option_stops_the_consumer_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases: [(&[&str], Option<&str>, &str); 4] = [
+        (&["--kafka-option", "foo"], None, "'foo'"),
+        (&["--kafka-option", "no.such=1"], None, "no.such"),
+        (&[], Some("acks=1,no.such.either=2"), "no.such.either"),
+        (&[], Some("acks=1,bar"), "'bar'"),
+    ];
+    for (args, env, named) in cases {
+        let mut command = consumer("http://127.0.0.1:1", "127.0.0.1:9092", "u1", dir.path());
+        command.args(args).arg("topics");
+        if let Some(env) = env {
+            command.env("TOPICGATE_KAFKA_OPTIONS", env);
+        }
+        let out = run(command, LIMIT);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}: {out:?}");
+        assert!(stderr.contains(named), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+    }
 }

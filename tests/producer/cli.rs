@@ -298,3 +298,109 @@ async fn a_topic_kafka_has_with_other_partitions_is_not_published_into() {
         "{log}"
     );
 }
+
+/// A malformed option or a property librdkafka does not know stops the
+/// producer at start with a message naming it.
+#[test]
+fn a_bad_kafka_option_stops_the_producer_naming_it() {
+    let cases: [(&[&str], Option<&str>, &str); 4] = [
+        (&["--kafka-option", "foo"], None, "'foo'"),
+        (&["--kafka-option", "no.such=1"], None, "no.such"),
+        (&["--kafka-option", "linger.ms=soon"], None, "linger.ms"),
+        (&[], Some("no.such.either=2"), "no.such.either"),
+    ];
+    for (args, env, named) in cases {
+        let mut command = Command::new(BINARY);
+        command
+            .args(args)
+            .env("TOPICGATE_PRODUCER_KEY", "a-producer-key-of-some-length")
+            .env("TOPICGATE_ADMIN_URL", "http://127.0.0.1:1")
+            .env_remove("TOPICGATE_KAFKA_OPTIONS");
+        if let Some(env) = env {
+            command.env("TOPICGATE_KAFKA_OPTIONS", env);
+        }
+        let output = command.output().expect("run the producer");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?} {env:?}: {stderr}");
+        assert!(stderr.contains(named), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+/// The SASL password, by flag, by environment or by file, never reaches
+/// the log (at debug level), and by file it is not on the command line
+/// that `ps` shows either; a password file others can read is refused.
+#[cfg(unix)]
+#[actix_rt::test]
+async fn the_kafka_sasl_password_stays_out_of_logs_and_ps() {
+    use std::os::unix::fs::PermissionsExt;
+    const PASSWORD: &str = "kafka-pw-7f3e9a";
+    let bootstrap = bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("kafka-password");
+    std::fs::write(&file, format!("{PASSWORD}\n")).expect("write the password");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let file_arg = file.to_str().expect("a UTF-8 path");
+    let sasl = [
+        "--kafka-security-protocol",
+        "sasl_plaintext",
+        "--kafka-sasl-mechanism",
+        "PLAIN",
+        "--kafka-sasl-username",
+        "alice",
+    ];
+    // Each way: its flags, and the password in the environment or not.
+    let ways: [(&[&str], bool); 3] = [
+        (&["--kafka-sasl-password-file", file_arg], false),
+        (&["--kafka-sasl-password", PASSWORD], false),
+        (&[], true),
+    ];
+    for (way, (extra, env)) in ways.into_iter().enumerate() {
+        let log = dir.path().join(format!("producer-{way}.log"));
+        let args: Vec<&str> = sasl.iter().chain(extra).copied().collect();
+        let mut command = Command::new(BINARY);
+        command
+            .args(&args)
+            .env("TOPICGATE_ADMIN_URL", &admin.base_url)
+            .env("KAFKA_BOOTSTRAP_SERVERS", &bootstrap)
+            .env("TOPICGATE_PRODUCER_KEY", &admin.producer_key)
+            .env("RUST_LOG", "debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).expect("open the log file"));
+        if env {
+            command.env("TOPICGATE_KAFKA_SASL_PASSWORD", PASSWORD);
+        }
+        let mut child = command.spawn().expect("start the producer");
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
+        let started = eventually(Duration::from_secs(30), || async {
+            read_log(&log).contains("producer started")
+        })
+        .await;
+        terminate(&mut child);
+        assert!(started, "way {way}: {}", read_log(&log));
+        let text = read_log(&log);
+        assert!(text.contains("sasl.password=****"), "{text}");
+        assert!(text.contains("sasl.username=alice"), "{text}");
+        assert!(!text.contains(PASSWORD), "way {way}: {text}");
+        if way == 0 {
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            assert!(cmdline.contains("kafka-password"), "{cmdline}");
+            assert!(!cmdline.contains(PASSWORD), "{cmdline}");
+        }
+    }
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let output = Command::new(BINARY)
+        .args(["--kafka-sasl-password-file", file_arg])
+        .env("TOPICGATE_PRODUCER_KEY", &admin.producer_key)
+        .output()
+        .expect("run the producer");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(file_arg) && stderr.contains("chmod 600"),
+        "{stderr}"
+    );
+}

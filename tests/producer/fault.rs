@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use producer_util::{eventually, read_all, start_producer_with};
 use support::admin::TestAdmin;
 use support::kafka::{KafkaInstance, unique_name};
-use topicgate::config::Pace;
+use topicgate::config::{KafkaOption, Pace};
 use topicgate::domain::TopicStatus;
 
 /// This test's own single-node cluster, away from the shared broker and
@@ -38,8 +38,8 @@ async fn every_acknowledged_record_survives_a_broker_restart_exactly_once() {
     let producer = start_producer_with(&admin.base_url, &bootstrap, &admin.producer_key, |s| {
         s.pace = Pace::Rate(1000.0);
         s.buffer_capacity = BUFFER as usize;
-        s.kafka_overrides = vec![(
-            "queue.buffering.max.messages".into(),
+        s.kafka.options = vec![KafkaOption::new(
+            "queue.buffering.max.messages",
             KAFKA_QUEUE.to_string(),
         )];
     });

@@ -441,3 +441,28 @@ pub async fn consume_and_commit(bootstrap: &str, topic: &str, group: &str) -> i6
     .await
     .expect("consuming and committing")
 }
+
+/// The client ids of `group`'s members as the group coordinator reports
+/// them, once the group has any member; empty if it has none within `bound`.
+pub fn group_client_ids(bootstrap: &str, group: &str, bound: Duration) -> Vec<String> {
+    let client: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("creating a Kafka client");
+    let deadline = Instant::now() + bound;
+    while Instant::now() < deadline {
+        if let Ok(list) = client.fetch_group_list(Some(group), Duration::from_secs(10)) {
+            let ids: Vec<String> = list
+                .groups()
+                .iter()
+                .flat_map(|g| g.members())
+                .map(|m| m.client_id().to_owned())
+                .collect();
+            if !ids.is_empty() {
+                return ids;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Vec::new()
+}

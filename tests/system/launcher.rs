@@ -553,3 +553,24 @@ async fn up_without_user_prints_a_consumer_command_that_works() {
     interrupt(child.take(), stdout);
     assert!(subs.status.success(), "`{command} subs`: {subs:?}");
 }
+/// `up` checks the Kafka settings it hands to the roles it runs before
+/// starting any of them: a bad option stops it, naming the option.
+#[test]
+fn up_stops_on_a_bad_kafka_option_naming_it() {
+    for (option, named, code) in [("no.such=1", "no.such", 1), ("foo", "'foo'", 2)] {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let output = Command::new(LAUNCHER)
+            .args(["up", "--bind", "127.0.0.1:0", "--kafka-option", option])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run topicgate up");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{option}: {stderr}");
+        assert!(stderr.contains(named), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!String::from_utf8_lossy(&output.stdout).contains("topicgate is up"));
+    }
+}

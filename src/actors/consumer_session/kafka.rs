@@ -1,16 +1,18 @@
-//! The session's Kafka client: its configuration, and a context that logs
+//! The session's Kafka client: made from the shared configuration, with a context that logs
 //! what the client reports and remembers the last error for `stats`.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
-use rdkafka::ClientConfig;
 use rdkafka::client::ClientContext;
 use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
 };
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::topic_partition_list::TopicPartitionList;
+
+use crate::config::KafkaSettings;
+use crate::kafka_config::{KafkaRole, client_config, explain};
 
 /// The session's consumer type.
 pub type SessionConsumer = StreamConsumer<SessionContext>;
@@ -113,35 +115,27 @@ impl ConsumerContext for SessionContext {
 
 /// Settings of the session's consumer.
 pub struct ConsumerOptions<'a> {
-    pub bootstrap_servers: &'a str,
+    pub kafka: &'a KafkaSettings,
     pub group: &'a str,
+    /// The client id unless the operator chose one.
     pub client_id: &'a str,
 }
 
 /// Creates a consumer for at-least-once delivery: offsets are stored only
 /// after a message was stored and shown (`enable.auto.offset.store=false`),
 /// and stored offsets are committed in the background. A new group starts at
-/// the earliest message.
+/// the earliest message. A setting librdkafka refuses is named in the error.
 pub fn create_consumer(
     options: &ConsumerOptions<'_>,
     health: Arc<KafkaHealth>,
-) -> KafkaResult<SessionConsumer> {
-    ClientConfig::new()
-        .set("bootstrap.servers", options.bootstrap_servers)
-        .set("group.id", options.group)
-        .set("client.id", options.client_id)
-        .set("enable.auto.commit", "true")
-        .set("auto.commit.interval.ms", "1000")
-        .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.partition.eof", "false")
-        .set("session.timeout.ms", "10000")
-        // Once its prefetch queue is full, librdkafka pauses fetching a
-        // partition for this long (1 s by default). A consumer that stores
-        // every message drains the queue slower than Kafka fills it, so the
-        // default left it idle for most of a backlog.
-        .set("fetch.queue.backoff.ms", "10")
+) -> Result<SessionConsumer, String> {
+    let role = KafkaRole::Consumer {
+        group: options.group,
+        client_id: options.client_id,
+    };
+    client_config(options.kafka, role)
         .create_with_context(SessionContext::new(health))
+        .map_err(explain)
 }
 
 fn describe(tpl: &TopicPartitionList) -> String {

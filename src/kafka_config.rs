@@ -1,0 +1,230 @@
+//! One librdkafka configuration for every Kafka client topicgate makes.
+//!
+//! [`client_config`] layers, in this order: the common settings (brokers,
+//! client id), the role's own defaults, the security block, then the raw
+//! `--kafka-option`s, so an operator's option always has the last word.
+
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::error::KafkaError;
+
+use crate::config::{KafkaOption, KafkaSettings, is_sensitive};
+
+/// Which client a configuration is for.
+#[derive(Debug, Clone, Copy)]
+pub enum KafkaRole<'a> {
+    /// The producer daemon's one producer.
+    Producer,
+    /// The producer daemon's admin client (creates topics).
+    ProducerAdmin,
+    /// A consumer in `group`; `client_id` is its default id.
+    Consumer { group: &'a str, client_id: &'a str },
+}
+
+impl KafkaRole<'_> {
+    /// The client id brokers see unless the operator chose one.
+    fn default_client_id(&self) -> &str {
+        match self {
+            KafkaRole::Producer => "topicgate-producer",
+            KafkaRole::ProducerAdmin => "topicgate-producer-admin",
+            KafkaRole::Consumer { client_id, .. } => client_id,
+        }
+    }
+
+    /// The role's own librdkafka settings.
+    fn apply_defaults(&self, config: &mut ClientConfig) {
+        match self {
+            KafkaRole::Producer => {
+                config
+                    // Exactly once per partition, in order, even across retries.
+                    .set("enable.idempotence", "true")
+                    .set("acks", "all")
+                    // Never give up on a record: a broker that is down delays
+                    // records, it does not lose them. Shutdown bounds the wait.
+                    .set("message.timeout.ms", "0")
+                    .set("linger.ms", "5")
+                    .set_log_level(RDKafkaLogLevel::Warning);
+            }
+            KafkaRole::ProducerAdmin => {}
+            KafkaRole::Consumer { group, .. } => {
+                config
+                    .set("group.id", *group)
+                    .set("enable.auto.commit", "true")
+                    .set("auto.commit.interval.ms", "1000")
+                    // At least once: an offset is stored only after its
+                    // message was stored and shown.
+                    .set("enable.auto.offset.store", "false")
+                    .set("auto.offset.reset", "earliest")
+                    .set("enable.partition.eof", "false")
+                    .set("session.timeout.ms", "10000")
+                    // Once its prefetch queue is full, librdkafka pauses
+                    // fetching a partition for this long (1 s by default). A
+                    // consumer that stores every message drains the queue
+                    // slower than Kafka fills it, so the default left it idle
+                    // for most of a backlog.
+                    .set("fetch.queue.backoff.ms", "10");
+            }
+        }
+    }
+}
+
+/// The librdkafka configuration of `role` under `settings`.
+pub fn client_config(settings: &KafkaSettings, role: KafkaRole<'_>) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", &settings.bootstrap_servers)
+        .set(
+            "client.id",
+            settings
+                .client_id
+                .as_deref()
+                .unwrap_or(role.default_client_id()),
+        )
+        // Notice a broker that is back within a couple of seconds.
+        .set("reconnect.backoff.max.ms", "2000");
+    role.apply_defaults(&mut config);
+    for (key, value) in security_properties(settings) {
+        config.set(key, value);
+    }
+    for option in &settings.options {
+        config.set(&option.key, &option.value);
+    }
+    config
+}
+
+/// Checks every property of every role with librdkafka itself, so an
+/// unknown property or a bad value stops the process at start with its
+/// name rather than when a client is first made.
+pub fn check(settings: &KafkaSettings) -> Result<(), String> {
+    let consumer = KafkaRole::Consumer {
+        group: "topicgate-check",
+        client_id: "topicgate-check",
+    };
+    for role in [KafkaRole::Producer, KafkaRole::ProducerAdmin, consumer] {
+        client_config(settings, role)
+            .create_native_config()
+            .map_err(explain)?;
+    }
+    Ok(())
+}
+
+/// A librdkafka configuration error that names the property; a sensitive
+/// property's value is left out, since librdkafka's text may quote it.
+pub fn explain(error: KafkaError) -> String {
+    match error {
+        KafkaError::ClientConfig(_, description, key, _) if is_sensitive(&key) => {
+            format!(
+                "Kafka option {key}: refused by librdkafka ({})",
+                redact(&description)
+            )
+        }
+        KafkaError::ClientConfig(_, description, key, _) => {
+            format!("Kafka option {key}: {description}")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn redact(description: &str) -> &str {
+    description
+        .split_once(':')
+        .map_or("invalid value", |(reason, _)| reason)
+}
+
+/// One line for the log: brokers, client id, security and options, with
+/// the password and any secret option hidden.
+pub fn describe(settings: &KafkaSettings) -> String {
+    let mut parts = vec![format!("brokers {}", settings.bootstrap_servers)];
+    if let Some(id) = &settings.client_id {
+        parts.push(format!("client.id={id}"));
+    }
+    for (key, value) in security_properties(settings) {
+        parts.push(KafkaOption::new(key, value).to_string());
+    }
+    for option in &settings.options {
+        parts.push(option.to_string());
+    }
+    parts.join(", ")
+}
+
+fn security_properties(settings: &KafkaSettings) -> Vec<(&'static str, String)> {
+    let security = &settings.security;
+    let path = |p: &std::path::PathBuf| p.display().to_string();
+    [
+        ("security.protocol", security.protocol.clone()),
+        ("sasl.mechanism", security.sasl_mechanism.clone()),
+        ("sasl.username", security.sasl_username.clone()),
+        (
+            "sasl.password",
+            security
+                .sasl_password
+                .as_ref()
+                .map(|s| s.expose().to_owned()),
+        ),
+        ("ssl.ca.location", security.ssl_ca.as_ref().map(path)),
+        (
+            "ssl.certificate.location",
+            security.ssl_cert.as_ref().map(path),
+        ),
+        ("ssl.key.location", security.ssl_key.as_ref().map(path)),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.map(|value| (key, value)))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    #[test]
+    fn options_come_last_and_win() {
+        let mut settings = KafkaSettings::new("b:9092");
+        settings.options = vec![
+            KafkaOption::new("linger.ms", "50"),
+            KafkaOption::new("client.id", "mine"),
+        ];
+        let config = client_config(&settings, KafkaRole::Producer);
+        assert_eq!(config.get("linger.ms"), Some("50"));
+        assert_eq!(config.get("client.id"), Some("mine"));
+        assert_eq!(config.get("acks"), Some("all"));
+        assert_eq!(config.get("bootstrap.servers"), Some("b:9092"));
+    }
+
+    #[test]
+    fn the_client_id_flag_replaces_the_role_default() {
+        let mut settings = KafkaSettings::new("b:9092");
+        let config = client_config(&settings, KafkaRole::ProducerAdmin);
+        assert_eq!(config.get("client.id"), Some("topicgate-producer-admin"));
+        settings.client_id = Some("team-a".into());
+        let config = client_config(&settings, KafkaRole::ProducerAdmin);
+        assert_eq!(config.get("client.id"), Some("team-a"));
+    }
+
+    #[test]
+    fn an_unknown_property_is_named_and_a_secret_value_is_not() {
+        let mut settings = KafkaSettings::new("b:9092");
+        settings.options = vec![KafkaOption::new("no.such", "1")];
+        let err = check(&settings).unwrap_err();
+        assert!(err.contains("no.such"), "{err}");
+        settings.options = vec![KafkaOption::new("sasl.password", "pw-hunter2")];
+        assert!(check(&settings).is_ok());
+        settings.options = vec![KafkaOption::new("my.secret", "pw-hunter2")];
+        let err = check(&settings).unwrap_err();
+        assert!(
+            err.contains("my.secret") && !err.contains("pw-hunter2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_description_hides_the_password() {
+        let mut settings = KafkaSettings::new("b:9092");
+        settings.security.protocol = Some("sasl_plaintext".into());
+        settings.security.sasl_password = Some(Secret::external("pw-hunter2").unwrap());
+        let line = describe(&settings);
+        assert!(line.contains("security.protocol=sasl_plaintext"), "{line}");
+        assert!(line.contains("sasl.password=****"), "{line}");
+        assert!(!line.contains("pw-hunter2"), "{line}");
+    }
+}
