@@ -80,8 +80,9 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     producer_settings.poll_interval = Duration::from_secs(config.poll_interval);
     let producer = Running::start(&producer_settings)?;
 
+    let stop = shutdown::signal();
     print_banner(&config, &admin_url, &kafka);
-    shutdown::signal().await;
+    stop.await;
 
     println!(
         "\nStopping: producer, admin service{}...",

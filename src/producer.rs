@@ -138,8 +138,9 @@ fn describe(pace: Pace) -> String {
 
 /// Runs the daemon on the current actix system until SIGINT or SIGTERM.
 pub async fn run(settings: ProducerSettings) -> anyhow::Result<()> {
+    let stop = shutdown::signal();
     let running = Running::start(&settings)?;
-    shutdown::signal().await;
+    stop.await;
     let report = running.shutdown().await;
     if report.undelivered == 0 {
         log::info!("producer stopped");

@@ -17,6 +17,8 @@ fn main() -> std::process::ExitCode {
     let database = settings.database_url.clone();
     let outcome = actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings)?;
+        // Listening for signals before saying so: see `shutdown::signal`.
+        let signalled = topicgate::shutdown::signal();
         log::info!(
             "topicgate-admin listening on http://{}:{} (registry: {})",
             bind.rsplit_once(':')
@@ -26,7 +28,7 @@ fn main() -> std::process::ExitCode {
         );
         let server = app.handle();
         actix_web::rt::spawn(async move {
-            topicgate::shutdown::signal().await;
+            signalled.await;
             // Finish requests in flight, then stop.
             server.stop(true).await;
         });

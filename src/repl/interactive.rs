@@ -118,8 +118,9 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
         .start();
         // SIGTERM (and SIGINT outside line editing) end the session cleanly.
         let on_signal = session.clone();
+        let signalled = crate::shutdown::signal();
         actix_rt::spawn(async move {
-            crate::shutdown::signal().await;
+            signalled.await;
             let _ = on_signal.send(session::Shutdown).await;
             System::current().stop();
         });

@@ -248,8 +248,9 @@ async fn pump<S: Sink>(
         idle_timeout: args.idle_timeout,
     };
     let (stop, stopped) = oneshot::channel();
+    let signalled = crate::shutdown::signal();
     let signals = actix_rt::spawn(async move {
-        crate::shutdown::signal().await;
+        signalled.await;
         let _ = stop.send(());
     });
     let end = pump.run(stopped).await;

@@ -373,11 +373,13 @@ async fn the_kafka_sasl_password_stays_out_of_logs_and_ps() {
             command.env("TOPICGATE_KAFKA_SASL_PASSWORD", PASSWORD);
         }
         let mut child = command.spawn().expect("start the producer");
-        let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
         let started = eventually(Duration::from_secs(30), || async {
             read_log(&log).contains("producer started")
         })
         .await;
+        // Read once it runs: right after the fork, /proc shows the test's
+        // own command line until the producer's exec replaces it.
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
         terminate(&mut child);
         assert!(started, "way {way}: {}", read_log(&log));
         let text = read_log(&log);
