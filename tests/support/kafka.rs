@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
@@ -64,12 +64,42 @@ pub struct KafkaInstance {
     brokers: usize,
     base_port: u16,
     bootstrap: String,
+    /// Held until the instance is destroyed (fields drop after `drop`).
+    _turn: Turn,
+}
+
+/// Tests of one binary run in parallel; instances of their own take turns.
+/// Several JVM clusters at once on a small machine starve each other, and a
+/// restart test then measures the machine instead of the producer.
+struct Turn;
+
+static TURN_TAKEN: Mutex<bool> = Mutex::new(false);
+static TURN_FREED: Condvar = Condvar::new();
+
+impl Turn {
+    fn take() -> Turn {
+        // A test that panicked while holding its turn must not fail the others.
+        let mut taken = TURN_TAKEN.lock().unwrap_or_else(|e| e.into_inner());
+        while *taken {
+            taken = TURN_FREED.wait(taken).unwrap_or_else(|e| e.into_inner());
+        }
+        *taken = true;
+        Turn
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        *TURN_TAKEN.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        TURN_FREED.notify_one();
+    }
 }
 
 impl KafkaInstance {
     /// Starts a fresh instance and waits until every node answers metadata
     /// requests. Blocks for a few seconds per node.
     pub fn start(name: &str, brokers: usize, base_port: u16) -> KafkaInstance {
+        let turn = Turn::take();
         let bootstrap = run_start(&[
             "start",
             "--fresh",
@@ -85,6 +115,7 @@ impl KafkaInstance {
             brokers,
             base_port,
             bootstrap,
+            _turn: turn,
         }
     }
 
