@@ -33,13 +33,12 @@ use rdkafka::admin::{AdminOptions, NewTopic, TopicReplication};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
-use topicgate::actors::generator::{Generator, Retire};
-use topicgate::actors::kafka_admin::create_admin_client;
-use topicgate::actors::payloads::PayloadMaker;
-use topicgate::actors::publisher::{Flush, Publisher, PublisherSettings, create_producer};
-use topicgate::actors::stats::ProducerStats;
 use topicgate::config::{KafkaSettings, Pace};
 use topicgate::domain::{DataType, Envelope};
+use topicgate::producer::pipeline::{
+    Flush, Generator, PayloadMaker, ProducerStats, Publisher, PublisherSettings, Retire,
+    create_admin_client, create_producer,
+};
 
 const PARTITIONS: i32 = 3;
 const DATA_TYPE: DataType = DataType::Sensor;

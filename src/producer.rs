@@ -21,11 +21,11 @@ use std::time::Duration;
 use actix::prelude::*;
 use anyhow::{Context as _, anyhow};
 
-use crate::actors::generator_pool::{GeneratorPool, InjectFaultInto, StopAll};
-use crate::actors::kafka_admin::{KafkaAdmin, create_admin_client};
-use crate::actors::publisher::{Flush, FlushReport, Publisher, PublisherSettings};
-use crate::actors::stats::ProducerStats;
-use crate::actors::topic_watcher::{StopWatching, TopicWatcher};
+use crate::actors::producer::generator_pool::{GeneratorPool, InjectFaultInto, StopAll};
+use crate::actors::producer::kafka_admin::{KafkaAdmin, create_admin_client};
+use crate::actors::producer::publisher::{Flush, FlushReport, Publisher, PublisherSettings};
+use crate::actors::producer::stats::ProducerStats;
+use crate::actors::producer::topic_watcher::{StopWatching, TopicWatcher};
 use crate::config::{Pace, ProducerSettings};
 use crate::kafka_config::describe as describe_kafka;
 use crate::shutdown;
@@ -249,4 +249,17 @@ impl Drop for ProducerHandle {
             log::warn!("stopping the producer: {error:#}");
         }
     }
+}
+
+/// The pipeline's parts, public only so that `benches/producer_pipeline.rs`
+/// can drive them without an admin service; not an API to build on.
+#[doc(hidden)]
+pub mod pipeline {
+    pub use crate::actors::producer::generator::{Generator, Retire};
+    pub use crate::actors::producer::kafka_admin::create_admin_client;
+    pub use crate::actors::producer::payloads::PayloadMaker;
+    pub use crate::actors::producer::publisher::{
+        Flush, Publisher, PublisherSettings, create_producer,
+    };
+    pub use crate::actors::producer::stats::ProducerStats;
 }

@@ -1,21 +1,10 @@
-//! The actors of each role. Data flows one way through them:
+//! The actors, grouped by the process that hosts them. Data flows one way
+//! through them:
 //!
 //! - admin: web handlers -> [`registry::TopicRegistry`] -> SQLite
 //! - producer: `topic_watcher` -> `kafka_admin` -> `generator` -> `publisher` -> Kafka
-//! - consumer: REPL -> `consumer_session` -> printer and message store
+//! - consumer: REPL -> `session` -> `pump` -> message store, printer, offsets
 
-pub mod consumer_session;
-pub mod registry;
-
-// The producer daemon's actors and their helpers.
-pub mod backoff;
-pub mod delivery;
-pub mod generator;
-pub mod generator_pool;
-pub mod kafka_admin;
-pub mod kafka_context;
-pub mod pacer;
-pub mod payloads;
-pub mod publisher;
-pub mod stats;
-pub mod topic_watcher;
+pub(crate) mod consumer;
+pub(crate) mod producer;
+pub(crate) mod registry;

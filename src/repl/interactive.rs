@@ -1,5 +1,5 @@
 //! The interactive REPL: rustyline on its own thread, sending each command
-//! to the [`ConsumerSession`] actor and printing the reply; the session's
+//! to the `ConsumerSession` actor and printing the reply; the session's
 //! messages reach the terminal through the printer thread meanwhile.
 
 use std::cell::RefCell;
@@ -18,7 +18,7 @@ use super::complete::{KnownTopics, ReplHelper};
 use super::printer::{Printer, PrinterSink, TerminalPrinter};
 use super::render::{self, Style};
 use super::terminal::SavedTerminal;
-use crate::actors::consumer_session::{self as session, ConsumerSession, Reply, SessionSettings};
+use crate::actors::consumer::session::{self as session, ConsumerSession, Reply, SessionSettings};
 use crate::client::AdminClient;
 use crate::config::{ConsumerSettings, file_safe};
 use crate::store;
@@ -103,7 +103,7 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
 
     let system = System::new();
     system.block_on(async {
-        let sink: Rc<RefCell<dyn session::pump::Sink>> =
+        let sink: Rc<RefCell<dyn crate::actors::consumer::pump::Sink>> =
             Rc::new(RefCell::new(PrinterSink { printer, style }));
         let session = ConsumerSession::new(
             SessionSettings {

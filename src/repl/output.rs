@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use super::render::{self, Style};
 use super::sanitize::json::{write_terminal_safe, write_value};
-use crate::actors::consumer_session::pump::Sink;
-use crate::actors::consumer_session::record::Received;
+use crate::actors::consumer::pump::Sink;
+use crate::actors::consumer::record::Received;
 
 /// One JSON envelope per line (see [`write_json_line`]); the stream is
 /// flushed once per batch, before the batch's offsets are stored.

@@ -9,8 +9,8 @@ use std::thread::JoinHandle;
 use rustyline::ExternalPrinter;
 
 use super::render::{self, Style};
-use crate::actors::consumer_session::pump::Sink;
-use crate::actors::consumer_session::record::Received;
+use crate::actors::consumer::pump::Sink;
+use crate::actors::consumer::record::Received;
 
 /// Text waiting to be printed, in chunks; when the terminal falls this far
 /// behind, the session waits for it rather than piling up memory.

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::pretty_json;
 use super::sanitize;
-use crate::actors::consumer_session::StatsReport;
-use crate::actors::consumer_session::record::Received;
+use crate::actors::consumer::record::Received;
+use crate::actors::consumer::session::StatsReport;
 use crate::api::{ActiveTopic, SubscriptionView};
 use crate::config::ColorChoice;
 use crate::store::StoredMessage;

@@ -3,17 +3,10 @@
 //!
 //! The REPL thread sends one message per command and waits for the
 //! [`Reply`]. Records flow one way, on the session's arbiter: Kafka ->
-//! [`pump::Pump`] -> message store -> sink -> offset store. The admin API is
+//! [`super::pump::Pump`] -> message store -> sink -> offset store. The admin API is
 //! asked through an `awc` client, so the session must be started on an
 //! arbiter (awc is not `Send`); blocking work (committing, measuring lag,
 //! reading history) runs on tokio's blocking pool.
-
-pub mod kafka;
-pub mod pump;
-pub mod record;
-pub mod stats;
-pub mod store_writer;
-pub mod subscriptions;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -27,14 +20,14 @@ use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 use tokio::sync::oneshot;
 
+use super::kafka::{self, ConsumerOptions, KafkaHealth, SessionConsumer};
+use super::pump::{Pump, Sink};
+use super::stats::{self, Counters, PartitionLag, Stats};
+use super::subscriptions::{self, Subscribed, SubscriptionError};
 use crate::api::{ActiveTopic, SubscriptionView};
 use crate::client::AdminClient;
 use crate::config::KafkaSettings;
 use crate::store::{StorePool, StoredMessage};
-use kafka::{ConsumerOptions, KafkaHealth, SessionConsumer};
-use pump::{Pump, Sink};
-use stats::{Counters, PartitionLag, Stats};
-use subscriptions::{Subscribed, SubscriptionError};
 
 /// Who the session consumes for, and where from.
 #[derive(Debug, Clone)]

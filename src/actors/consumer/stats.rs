@@ -65,11 +65,6 @@ impl Stats {
         self.forget_before(now);
     }
 
-    /// Messages processed so far.
-    pub fn total(&self) -> u64 {
-        self.total
-    }
-
     /// Messages per second over the last [`RATE_WINDOW`] (or since the first
     /// message, when that is more recent).
     pub fn rate(&mut self, now: Instant) -> f64 {

@@ -22,7 +22,6 @@ pub struct Payload {
 /// Makes the payloads of one topic, remembering each entity's last values.
 #[derive(Debug, Clone)]
 pub struct PayloadMaker {
-    data_type: DataType,
     kind: Kind,
 }
 
@@ -75,11 +74,7 @@ impl PayloadMaker {
                     .collect(),
             ),
         };
-        Self { data_type, kind }
-    }
-
-    pub fn data_type(&self) -> DataType {
-        self.data_type
+        Self { kind }
     }
 
     /// The next record, with `seq` in its payload.

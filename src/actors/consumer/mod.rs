@@ -1,0 +1,12 @@
+//! The consumer's actors: one [`session::ConsumerSession`] per user, fed by
+//! the [`pump::Pump`] that reads Kafka, stores each batch through the
+//! [`store_writer`], shows it through a [`pump::Sink`] and then marks its
+//! offsets.
+
+pub mod kafka;
+pub mod pump;
+pub mod record;
+pub mod session;
+pub mod stats;
+pub mod store_writer;
+pub mod subscriptions;
