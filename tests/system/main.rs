@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod docs_layout;
 mod end_to_end;
 mod kafka_broker;
 mod launcher;
