@@ -9,20 +9,50 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-scripts/install-browser.sh
+# Installing the browser and fetching and starting Kafka wait mostly on the
+# network and on disk, so they run while cargo compiles the tests (on a
+# fresh machine that saves a minute or two of a CI run).
+setup_logs="$(mktemp -d)"
+scripts/install-browser.sh >"$setup_logs/browser.log" 2>&1 &
+browser_job=$!
 
 started_kafka=""
+kafka_job=""
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
-  bootstrap="$(scripts/kafka.sh start | tail -n 1)"
-  export "${bootstrap?}"
+  scripts/kafka.sh start >"$setup_logs/kafka.out" 2>"$setup_logs/kafka.log" &
+  kafka_job=$!
   started_kafka=yes
 fi
 cleanup() {
+  # A start still running is waited for, so that stop finds what it started.
+  if [ -n "$kafka_job" ]; then wait "$kafka_job" 2>/dev/null || true; fi
   if [ -n "$started_kafka" ]; then
     scripts/kafka.sh stop || true
   fi
+  rm -rf "$setup_logs"
 }
 trap cleanup EXIT
+
+# Waits for a set-up job; on failure shows its output and stops.
+await() {
+  local job=$1 what=$2
+  shift 2
+  if ! wait "$job"; then
+    echo "test.sh: $what failed:" >&2
+    cat "$@" >&2
+    exit 1
+  fi
+}
+
+cargo test --no-run "$@"
+
+await "$browser_job" "installing the browser" "$setup_logs/browser.log"
+if [ -n "$kafka_job" ]; then
+  await "$kafka_job" "starting Kafka" "$setup_logs/kafka.out" "$setup_logs/kafka.log"
+  kafka_job=""
+  bootstrap="$(tail -n 1 "$setup_logs/kafka.out")"
+  export "${bootstrap?}"
+fi
 echo "test.sh: Kafka at $KAFKA_BOOTSTRAP_SERVERS"
 
 cargo test "$@"
