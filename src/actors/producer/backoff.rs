@@ -1,4 +1,9 @@
 //! Exponential backoff for retrying a remote service that is down.
+//!
+//! Hand-written on purpose: the actors need only "next delay" and "reset",
+//! driven by their own timers (`ctx.run_later`); the backoff crates bring
+//! their own async retry loops, jitter policies and clocks, which would not
+//! make these few lines shorter.
 
 use std::time::Duration;
 

@@ -1,4 +1,9 @@
 //! When a generator makes records and how many at a time.
+//!
+//! Not a rate-limiter crate (governor and the like): those answer "may one
+//! more go now?", one permit at a time, while a generator needs "how many
+//! in the next batch, and when": batching is what keeps an unthrottled or
+//! high-rate topic cheap per record (docs/benchmarks.md).
 
 use std::time::{Duration, Instant};
 
