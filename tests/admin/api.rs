@@ -1177,7 +1177,7 @@ async fn racing_requests_for_colliding_names_have_exactly_one_winner() {
 async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() {
     use diesel_migrations::MigrationHarness;
     use topicgate::db::models::NewTopic;
-    use topicgate::domain::{DataType, TopicStatus};
+    use topicgate::domain::{DataType, TopicName, TopicStatus};
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old-registry.db");
@@ -1189,7 +1189,7 @@ async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() 
         for name in ["old.pair", "old_pair", "OLD.pair"] {
             diesel::insert_into(db::schema::topics::table)
                 .values(NewTopic {
-                    name: name.into(),
+                    name: TopicName::parse(name).unwrap(),
                     status: TopicStatus::Pending,
                     partitions: 1,
                     replication_factor: 1,
@@ -1229,7 +1229,7 @@ async fn a_registered_name_the_policy_refuses_cannot_be_approved() {
         .topics()
         .await
         .into_iter()
-        .map(|t| (t.topic_name, t.topic_id))
+        .map(|t| (t.topic_name, t.topic_id.0))
         .collect();
     for (name, id) in &ids {
         let action = if name == "_schemas" {
