@@ -1604,3 +1604,32 @@ async fn cross_origin_calls_are_allowed_only_for_configured_origins() {
         "http://portal.example"
     );
 }
+
+#[actix_rt::test]
+async fn a_malformed_user_id_filter_is_refused_with_a_reason() {
+    let admin = TestAdmin::spawn();
+    for (query, why) in [
+        ("user_id=eve%E2%80%AEnimda", "user_id"),
+        (&format!("user_id={}", "x".repeat(101)), "at most 100"),
+    ] {
+        let answer = admin.get(&format!("/api/subscriptions?{query}")).await;
+        assert_eq!(answer.status, 400, "{query}: {answer:?}");
+        assert!(error_of(&answer).contains(why), "{query}: {answer:?}");
+    }
+    let none = admin.get("/api/subscriptions?user_id=").await;
+    assert_eq!(none.status, 200, "{none:?}");
+}
+
+#[actix_rt::test]
+async fn the_producer_cannot_activate_a_name_kafka_would_refuse() {
+    use topicgate::domain::TopicStatus;
+    let admin = TestAdmin::spawn();
+    // As a registry from before the name checks may hold it.
+    admin.forge_topic("__consumer_offsets", TopicStatus::Approved, 1);
+    let key = admin.producer_key.clone();
+    let answer = TestAdminExt::activate_raw(&admin, "__consumer_offsets", &key).await;
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert!(error_of(&answer).contains("reserved"), "{answer:?}");
+    let statuses: Vec<TopicStatus> = admin.topics().await.iter().map(|t| t.status).collect();
+    assert_eq!(statuses, [TopicStatus::Approved]);
+}
