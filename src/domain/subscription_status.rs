@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 #[serde(from = "String", into = "String")]
 #[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum SubscriptionStatus {
+    /// Read by its user's consumers.
     Active,
+    /// Kept, but not read.
     Inactive,
     /// Any other status, kept as it was written.
     #[strum(default, transparent)]
@@ -38,6 +40,7 @@ impl SubscriptionStatus {
         self.as_ref()
     }
 
+    /// Whether the user's consumers read the topic.
     pub fn is_active(&self) -> bool {
         *self == SubscriptionStatus::Active
     }

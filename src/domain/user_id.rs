@@ -39,6 +39,7 @@ pub fn parse_user_id(raw: &str) -> Result<UserId, FieldError> {
 }
 
 impl UserId {
+    /// The checked id as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
