@@ -5,12 +5,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{DataType, TopicStatus};
+use crate::domain::{DataType, SubscriptionStatus, TopicId, TopicStatus, UserId};
 
 /// One topic as `GET /api/topics` and `GET /api/topics/{id}` return it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicView {
-    pub topic_id: i32,
+    pub topic_id: TopicId,
     pub topic_name: String,
     pub status: TopicStatus,
     pub partitions: i32,
@@ -53,7 +53,7 @@ pub struct CreateTopicRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicCreated {
     pub message: String,
-    pub topic_id: i32,
+    pub topic_id: TopicId,
     pub status: TopicStatus,
 }
 
@@ -74,10 +74,11 @@ pub struct ActivateByName {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubscriptionView {
     pub subscription_id: i32,
-    pub user_id: String,
+    pub user_id: UserId,
     pub topic_name: String,
     pub subscribed_at: DateTime<Utc>,
-    pub status: String,
+    /// Parsed leniently, so a client also reads what older servers send.
+    pub status: SubscriptionStatus,
 }
 
 /// Body of `POST /api/subscriptions` and `DELETE /api/subscriptions`.
@@ -122,3 +123,76 @@ pub struct ErrorBody {
 
 /// Header carrying the producer daemon's shared key.
 pub const PRODUCER_KEY_HEADER: &str = "X-Producer-Key";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::parse_user_id;
+
+    fn at(raw: &str) -> DateTime<Utc> {
+        raw.parse().unwrap()
+    }
+
+    #[test]
+    fn typed_ids_and_statuses_keep_the_json_byte_for_byte() {
+        let topic = TopicView {
+            topic_id: TopicId(7),
+            topic_name: "sensor_data".into(),
+            status: TopicStatus::Active,
+            partitions: 3,
+            replication_factor: 1,
+            data_type: DataType::UserActivity,
+            created_at: at("2026-11-27T10:00:00Z"),
+            approved_at: None,
+            activated_at: Some(at("2026-11-27T10:05:00Z")),
+            created_by: "ops".into(),
+            description: String::new(),
+        };
+        let json = r#"{"topic_id":7,"topic_name":"sensor_data","status":"active","partitions":3,"replication_factor":1,"data_type":"user_activity","created_at":"2026-11-27T10:00:00Z","approved_at":null,"activated_at":"2026-11-27T10:05:00Z","created_by":"ops","description":""}"#;
+        assert_eq!(serde_json::to_string(&topic).unwrap(), json);
+        assert_eq!(serde_json::from_str::<TopicView>(json).unwrap(), topic);
+
+        let subscription = SubscriptionView {
+            subscription_id: 2,
+            user_id: parse_user_id("alice").unwrap(),
+            topic_name: "sensor_data".into(),
+            subscribed_at: at("2026-11-27T11:00:00Z"),
+            status: SubscriptionStatus::Active,
+        };
+        let json = r#"{"subscription_id":2,"user_id":"alice","topic_name":"sensor_data","subscribed_at":"2026-11-27T11:00:00Z","status":"active"}"#;
+        assert_eq!(serde_json::to_string(&subscription).unwrap(), json);
+        assert_eq!(
+            serde_json::from_str::<SubscriptionView>(json).unwrap(),
+            subscription
+        );
+
+        let created = TopicCreated {
+            message: "m".into(),
+            topic_id: TopicId(9),
+            status: TopicStatus::Pending,
+        };
+        assert_eq!(
+            serde_json::to_string(&created).unwrap(),
+            r#"{"message":"m","topic_id":9,"status":"pending"}"#
+        );
+    }
+
+    #[test]
+    fn a_client_reads_subscription_statuses_it_does_not_know() {
+        let from_server = |status: &str| {
+            let json = format!(
+                r#"{{"subscription_id":1,"user_id":"bob","topic_name":"t","subscribed_at":"2026-11-27T11:00:00Z","status":"{status}"}}"#
+            );
+            serde_json::from_str::<SubscriptionView>(&json)
+                .unwrap()
+                .status
+        };
+        assert!(from_server("active").is_active());
+        assert!(from_server("Active").is_active());
+        assert!(!from_server("inactive").is_active());
+        assert_eq!(
+            from_server("suspended"),
+            SubscriptionStatus::Other("suspended".into())
+        );
+    }
+}

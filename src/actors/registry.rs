@@ -14,7 +14,7 @@ use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};
 use crate::db::models::{NewTopic, TopicEvent};
 use crate::db::topics::{Changed, TopicRef};
 use crate::db::{self, DbPool, RegistryError};
-use crate::domain::{TopicStatus, Transition};
+use crate::domain::{TopicId, TopicName, TopicStatus, Transition, UserId};
 
 pub struct TopicRegistry {
     pool: DbPool,
@@ -145,7 +145,7 @@ impl Handler<PageTopics> for TopicRegistry {
 /// One topic by id.
 #[derive(Message)]
 #[rtype(result = "Result<TopicView, RegistryError>")]
-pub struct GetTopic(pub i32);
+pub struct GetTopic(pub TopicId);
 
 impl Handler<GetTopic> for TopicRegistry {
     type Result = Result<TopicView, RegistryError>;
@@ -243,8 +243,8 @@ impl Handler<RecentEvents> for TopicRegistry {
 #[derive(Message)]
 #[rtype(result = "Result<SubscriptionView, RegistryError>")]
 pub struct Subscribe {
-    pub user_id: String,
-    pub topic_name: String,
+    pub user_id: UserId,
+    pub topic_name: TopicName,
     /// Who asked, for the audit trail.
     pub actor: String,
 }
@@ -260,7 +260,7 @@ impl Handler<Subscribe> for TopicRegistry {
             &msg.actor,
             Utc::now().naive_utc(),
         )?;
-        Ok(sub.view(&msg.topic_name))
+        Ok(sub.view(msg.topic_name.as_str()))
     }
 }
 
@@ -268,8 +268,8 @@ impl Handler<Subscribe> for TopicRegistry {
 #[derive(Message)]
 #[rtype(result = "Result<(), RegistryError>")]
 pub struct Unsubscribe {
-    pub user_id: String,
-    pub topic_name: String,
+    pub user_id: UserId,
+    pub topic_name: TopicName,
     /// Who asked, for the audit trail.
     pub actor: String,
 }
@@ -291,13 +291,13 @@ impl Handler<Unsubscribe> for TopicRegistry {
 /// Subscriptions, optionally of one user.
 #[derive(Message)]
 #[rtype(result = "Result<Vec<SubscriptionView>, RegistryError>")]
-pub struct ListSubscriptions(pub Option<String>);
+pub struct ListSubscriptions(pub Option<UserId>);
 
 impl Handler<ListSubscriptions> for TopicRegistry {
     type Result = Result<Vec<SubscriptionView>, RegistryError>;
 
     fn handle(&mut self, msg: ListSubscriptions, _: &mut Self::Context) -> Self::Result {
-        let rows = db::subscriptions::list(&mut *self.conn()?, msg.0.as_deref())?;
+        let rows = db::subscriptions::list(&mut *self.conn()?, msg.0.as_ref())?;
         Ok(rows.iter().map(|(sub, name)| sub.view(name)).collect())
     }
 }

@@ -84,3 +84,33 @@ impl AdminConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRODUCER_KEY_VALUE: &str = "producer-key-value-0123";
+    const ADMIN_TOKEN_VALUE: &str = "admin-token-value-4567";
+
+    #[test]
+    fn neither_the_flags_nor_the_settings_print_their_secrets() {
+        let config = AdminConfig::try_parse_from([
+            "topicgate-admin",
+            "--producer-key",
+            PRODUCER_KEY_VALUE,
+            "--admin-token",
+            ADMIN_TOKEN_VALUE,
+        ])
+        .unwrap();
+        let flags = format!("{config:?} {config:#?}");
+        let settings = config.into_settings().unwrap();
+        let resolved = format!("{settings:?} {settings:#?}");
+        for shown in [flags, resolved] {
+            for secret in [PRODUCER_KEY_VALUE, ADMIN_TOKEN_VALUE] {
+                assert!(!shown.contains(secret), "{shown}");
+            }
+        }
+        assert_eq!(settings.producer_key.expose(), PRODUCER_KEY_VALUE);
+        assert!(settings.admin_token.matches(ADMIN_TOKEN_VALUE));
+    }
+}

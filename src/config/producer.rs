@@ -175,6 +175,15 @@ mod tests {
     }
 
     #[test]
+    fn neither_the_flags_nor_the_settings_print_the_key() {
+        let args = ["topicgate-producer", "--producer-key", KEY];
+        let config = ProducerConfig::try_parse_from(args).unwrap();
+        let settings = parse(&args[1..]).unwrap();
+        let shown = format!("{config:?} {config:#?} {settings:?} {settings:#?}");
+        assert!(!shown.contains(KEY), "{shown}");
+    }
+
+    #[test]
     fn defaults_match_the_original_daemon() {
         let settings = parse(&["--producer-key", KEY]).unwrap();
         assert_eq!(settings.poll_interval, Duration::from_secs(5));

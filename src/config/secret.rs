@@ -1,20 +1,22 @@
 use std::fmt;
 use std::str::FromStr;
 
+use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
-/// A configured secret (admin token, producer key). Its `Debug` and
+/// A configured secret (admin token, producer key, SASL password). Held in
+/// a `SecretString`, so its memory is wiped when dropped; its `Debug` and
 /// `Display` never show the value, and comparison takes constant time.
 #[derive(Clone)]
-pub struct Secret(String);
+pub struct Secret(SecretString);
 
 /// Shortest secret accepted; a guessable token is no protection.
 pub const MIN_SECRET_LEN: usize = 16;
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Result<Self, String> {
-        let value = value.into();
-        if value.trim().len() < MIN_SECRET_LEN {
+        let value = SecretString::from(value.into());
+        if value.expose_secret().trim().len() < MIN_SECRET_LEN {
             return Err(format!(
                 "must be at least {MIN_SECRET_LEN} characters long (try: openssl rand -hex 24)"
             ));
@@ -25,8 +27,8 @@ impl Secret {
     /// A secret whose strength someone else sets (a Kafka SASL password):
     /// only an empty one is refused.
     pub fn external(value: impl Into<String>) -> Result<Self, String> {
-        let value = value.into();
-        if value.is_empty() {
+        let value = SecretString::from(value.into());
+        if value.expose_secret().is_empty() {
             return Err("must not be empty".into());
         }
         Ok(Self(value))
@@ -36,17 +38,19 @@ impl Secret {
     pub fn generate() -> Self {
         use rand::Rng;
         let bytes: [u8; 24] = rand::rng().random();
-        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        Self(SecretString::from(
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        ))
     }
 
     /// Constant-time comparison with what a client sent.
     pub fn matches(&self, presented: &str) -> bool {
-        self.0.as_bytes().ct_eq(presented.as_bytes()).into()
+        self.expose().as_bytes().ct_eq(presented.as_bytes()).into()
     }
 
     /// The value itself, for sending it where it belongs (a header).
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 }
 
@@ -58,6 +62,8 @@ impl FromStr for Secret {
     }
 }
 
+// By hand rather than `SecretString`'s own `Debug`, to keep the short
+// `****` that log lines and tests already expect.
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(****)")
@@ -77,7 +83,10 @@ mod tests {
     #[test]
     fn never_prints_its_value() {
         let secret = Secret::new("a-very-secret-token-1234").unwrap();
-        assert!(!format!("{secret:?} {secret}").contains("secret-token"));
+        assert!(!format!("{secret:?} {secret} {secret:#?}").contains("secret-token"));
+        let password = Secret::external("hunter2").unwrap();
+        assert!(!format!("{password:?} {password} {password:#?}").contains("hunter2"));
+        assert_eq!(password.expose(), "hunter2");
     }
 
     #[test]
@@ -87,11 +96,15 @@ mod tests {
         assert!(!secret.matches("0123456789abcde"));
         assert!(!secret.matches("0123456789abcdeg"));
         assert!(!secret.matches(""));
+        assert!(secret.clone().matches("0123456789abcdef"));
     }
 
     #[test]
     fn refuses_short_secrets() {
         assert!(Secret::new("short").is_err());
+        assert!(Secret::new("   padded-short   ").is_err());
+        assert!(Secret::external("").is_err());
         assert_ne!(Secret::generate().expose(), Secret::generate().expose());
+        assert_eq!(Secret::generate().expose().len(), 48);
     }
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{subscription_events, topic_events, topics, user_subscriptions};
 use crate::api::{SubscriptionView, TopicView};
-use crate::domain::{DataType, TopicStatus};
+use crate::domain::{DataType, SubscriptionStatus, TopicId, TopicName, TopicStatus, UserId};
 
 /// Timestamps are stored as UTC without an offset.
 pub fn utc(at: NaiveDateTime) -> chrono::DateTime<Utc> {
@@ -15,7 +15,7 @@ pub fn utc(at: NaiveDateTime) -> chrono::DateTime<Utc> {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = topics, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct Topic {
-    pub id: i32,
+    pub id: TopicId,
     pub name: String,
     pub status: TopicStatus,
     pub partitions: i32,
@@ -51,7 +51,7 @@ impl Topic {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = topics)]
 pub struct NewTopic {
-    pub name: String,
+    pub name: TopicName,
     pub status: TopicStatus,
     pub partitions: i32,
     pub replication_factor: i32,
@@ -67,7 +67,7 @@ pub struct NewTopic {
 #[diesel(table_name = topic_events, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct TopicEvent {
     pub id: i32,
-    pub topic_id: i32,
+    pub topic_id: TopicId,
     pub from_status: Option<TopicStatus>,
     pub to_status: TopicStatus,
     pub actor: String,
@@ -78,7 +78,7 @@ pub struct TopicEvent {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = topic_events)]
 pub struct NewEvent<'a> {
-    pub topic_id: i32,
+    pub topic_id: TopicId,
     pub from_status: Option<TopicStatus>,
     pub to_status: TopicStatus,
     pub actor: &'a str,
@@ -90,10 +90,10 @@ pub struct NewEvent<'a> {
 #[diesel(table_name = user_subscriptions, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct Subscription {
     pub id: i32,
-    pub user_id: String,
-    pub topic_id: i32,
+    pub user_id: UserId,
+    pub topic_id: TopicId,
     pub subscribed_at: NaiveDateTime,
-    pub status: String,
+    pub status: SubscriptionStatus,
 }
 
 impl Subscription {
@@ -111,10 +111,10 @@ impl Subscription {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = user_subscriptions)]
 pub struct NewSubscription<'a> {
-    pub user_id: &'a str,
-    pub topic_id: i32,
+    pub user_id: &'a UserId,
+    pub topic_id: TopicId,
     pub subscribed_at: NaiveDateTime,
-    pub status: &'a str,
+    pub status: SubscriptionStatus,
 }
 
 /// One row of the subscriptions' audit trail: who started or stopped
@@ -122,8 +122,8 @@ pub struct NewSubscription<'a> {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = subscription_events)]
 pub struct NewSubscriptionEvent<'a> {
-    pub topic_id: i32,
-    pub user_id: &'a str,
+    pub topic_id: TopicId,
+    pub user_id: &'a UserId,
     /// `subscribed` or `unsubscribed` (the table checks it).
     pub action: &'a str,
     pub actor: &'a str,
@@ -134,7 +134,7 @@ impl NewTopic {
     /// A pending topic from a checked request.
     pub fn pending(request: crate::domain::TopicRequest, now: NaiveDateTime) -> Self {
         Self {
-            name: request.name.into_inner(),
+            name: request.name,
             status: TopicStatus::Pending,
             partitions: request.partitions,
             replication_factor: request.replication_factor,

@@ -9,20 +9,20 @@ use super::error::is_unique_violation;
 use super::models::{NewSubscription, NewSubscriptionEvent, Subscription};
 use super::schema::{subscription_events, user_subscriptions};
 use super::topics::{TopicRef, find};
-use crate::domain::TopicStatus;
+use crate::domain::{SubscriptionStatus, TopicId, TopicName, TopicStatus, UserId};
 
 /// Subscribes `user_id` to an ACTIVE topic and audits it as done by
 /// `actor`. A second subscription to the same topic is refused by the
 /// table's unique key, so concurrent duplicates leave exactly one row.
 pub fn subscribe(
     conn: &mut SqliteConnection,
-    user_id: &str,
-    topic_name: &str,
+    user_id: &UserId,
+    topic_name: &TopicName,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<Subscription, RegistryError> {
     conn.immediate_transaction(|conn| {
-        let topic = find(conn, &TopicRef::Name(topic_name.to_owned()))?;
+        let topic = find(conn, &TopicRef::Name(topic_name.clone()))?;
         if topic.status != TopicStatus::Active {
             return Err(RegistryError::Conflict(format!(
                 "topic '{topic_name}' is {}; only active topics can be subscribed to",
@@ -34,7 +34,7 @@ pub fn subscribe(
                 user_id,
                 topic_id: topic.id,
                 subscribed_at: now,
-                status: "active",
+                status: SubscriptionStatus::Active,
             })
             .returning(Subscription::as_returning())
             .get_result(conn)
@@ -56,8 +56,8 @@ pub fn subscribe(
 /// when there was none.
 pub fn unsubscribe(
     conn: &mut SqliteConnection,
-    user_id: &str,
-    topic_name: &str,
+    user_id: &UserId,
+    topic_name: &TopicName,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<(), RegistryError> {
@@ -67,7 +67,7 @@ pub fn unsubscribe(
         ))
     };
     conn.immediate_transaction(|conn| {
-        let topic = find(conn, &TopicRef::Name(topic_name.to_owned())).map_err(|e| match e {
+        let topic = find(conn, &TopicRef::Name(topic_name.clone())).map_err(|e| match e {
             RegistryError::NotFound(_) => none(),
             other => other,
         })?;
@@ -86,8 +86,8 @@ pub fn unsubscribe(
 
 fn record(
     conn: &mut SqliteConnection,
-    topic_id: i32,
-    user_id: &str,
+    topic_id: TopicId,
+    user_id: &UserId,
     action: &str,
     actor: &str,
     at: NaiveDateTime,
@@ -108,7 +108,7 @@ fn record(
 /// `user_id` is given.
 pub fn list(
     conn: &mut SqliteConnection,
-    user_id: Option<&str>,
+    user_id: Option<&UserId>,
 ) -> Result<Vec<(Subscription, String)>, RegistryError> {
     use super::schema::topics;
     let mut query = user_subscriptions::table
@@ -123,4 +123,86 @@ pub fn list(
         query = query.filter(user_subscriptions::user_id.eq(user_id));
     }
     Ok(query.load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::models::NewTopic;
+    use crate::db::topics::{create, transition};
+    use crate::domain::{
+        RawTopicRequest, TopicNamePolicy, TopicRequest, Transition, parse_user_id,
+    };
+
+    /// A registry file with one active topic named `name`.
+    fn registry_with_active_topic(
+        dir: &tempfile::TempDir,
+        name: &str,
+    ) -> (crate::db::DbConn, TopicName) {
+        let pool = crate::db::open(&dir.path().join("registry.db"), 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        let raw = RawTopicRequest {
+            name,
+            ..Default::default()
+        };
+        let request = TopicRequest::parse(raw, 1, &TopicNamePolicy::default()).unwrap();
+        let topic_name = request.name.clone();
+        let topic = create(&mut conn, &NewTopic::pending(request, now), "tests", 10).unwrap();
+        for step in [Transition::Approve, Transition::Activate] {
+            transition(&mut conn, &TopicRef::Id(topic.id), step, "tests", None, now).unwrap();
+        }
+        (conn, topic_name)
+    }
+
+    #[test]
+    fn statuses_and_ids_round_trip_through_the_registry_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut conn, topic) = registry_with_active_topic(&dir, "round_trip");
+        let alice = parse_user_id("alice").unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        let written = subscribe(&mut conn, &alice, &topic, "tests", now).unwrap();
+        assert_eq!(written.status, SubscriptionStatus::Active);
+
+        // The column is plain text: what the schema allows, a row may hold.
+        let column: String = user_subscriptions::table
+            .select(user_subscriptions::status)
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(column, "active");
+        let bob = parse_user_id("bob").unwrap();
+        subscribe(&mut conn, &bob, &topic, "tests", now).unwrap();
+        for (stored, read) in [
+            ("INACTIVE", SubscriptionStatus::Inactive),
+            ("paused", SubscriptionStatus::Other("paused".into())),
+        ] {
+            diesel::update(user_subscriptions::table.filter(user_subscriptions::user_id.eq(&bob)))
+                .set(user_subscriptions::status.eq(stored))
+                .execute(&mut conn)
+                .unwrap();
+            let rows = list(&mut conn, Some(&bob)).unwrap();
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].0.status, read);
+            assert_eq!(rows[0].0.user_id, bob);
+            assert_eq!(rows[0].0.topic_id, written.topic_id);
+        }
+        let alices = list(&mut conn, Some(&alice)).unwrap();
+        assert_eq!(alices, vec![(written, topic.to_string())]);
+    }
+
+    #[test]
+    fn a_stored_user_id_is_checked_as_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut conn, topic) = registry_with_active_topic(&dir, "checked_reads");
+        let alice = parse_user_id("alice").unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        subscribe(&mut conn, &alice, &topic, "tests", now).unwrap();
+        // As a hand-edited registry might hold it: a right-to-left override.
+        diesel::update(user_subscriptions::table)
+            .set(user_subscriptions::user_id.eq("eve\u{202e}nimda"))
+            .execute(&mut conn)
+            .unwrap();
+        let err = format!("{:?}", list(&mut conn, None).unwrap_err());
+        assert!(err.contains("invalid user_id"), "{err}");
+    }
 }

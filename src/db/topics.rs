@@ -10,7 +10,7 @@ use super::models::utc;
 use super::models::{NewEvent, NewTopic, Topic, TopicEvent};
 use super::schema::{topic_events, topics, user_subscriptions};
 use crate::api::{ActiveTopic, Stats};
-use crate::domain::{DataType, TopicStatus, Transition, collision_key};
+use crate::domain::{DataType, TopicId, TopicName, TopicStatus, Transition, collision_key};
 
 /// SQL for a name's collision key (see `TopicName::collision_key`), written
 /// exactly as the index `topics_by_collision_key` is, so SQLite uses it.
@@ -19,8 +19,8 @@ const COLLISION_KEY_SQL: &str = "replace(lower(topics.name), '.', '_')";
 /// Which topic a change is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TopicRef {
-    Id(i32),
-    Name(String),
+    Id(TopicId),
+    Name(TopicName),
 }
 
 impl std::fmt::Display for TopicRef {
@@ -64,9 +64,10 @@ pub fn create(
     max_pending: i64,
 ) -> Result<Topic, RegistryError> {
     conn.immediate_transaction(|conn| {
-        if let Some(existing) = colliding_name(conn, &new.name)? {
+        if let Some(existing) = colliding_name(conn, new.name.as_str())? {
             return Err(RegistryError::Conflict(collision_message(
-                &new.name, &existing,
+                new.name.as_str(),
+                &existing,
             )));
         }
         let pending: i64 = topics::table

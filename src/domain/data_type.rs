@@ -1,9 +1,10 @@
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
 /// The kind of records a topic carries; it picks the producer's payload maker.
+///
+/// Parsing ignores ASCII case and takes the common singular/short spellings
+/// besides the canonical names; callers trim what people typed.
 // Stored as text in the registry (see db::sql_types).
 #[derive(
     Debug,
@@ -14,42 +15,45 @@ use serde::{Deserialize, Serialize};
     Hash,
     Serialize,
     Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
     diesel::AsExpression,
     diesel::FromSqlRow,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
+#[strum(
+    serialize_all = "snake_case",
+    ascii_case_insensitive,
+    parse_err_ty = String,
+    parse_err_fn = unknown_data_type
+)]
 pub enum DataType {
+    #[strum(to_string = "sensor", serialize = "sensors")]
     Sensor,
     Weather,
+    #[strum(to_string = "payments", serialize = "payment")]
     Payments,
+    #[strum(
+        to_string = "user_activity",
+        serialize = "user",
+        serialize = "user-activity",
+        serialize = "useractivity"
+    )]
     UserActivity,
+    #[strum(to_string = "logs", serialize = "log")]
     Logs,
+    #[strum(to_string = "stock", serialize = "stocks")]
     Stock,
     Generic,
 }
 
 impl DataType {
-    pub const ALL: [DataType; 7] = [
-        DataType::Sensor,
-        DataType::Weather,
-        DataType::Payments,
-        DataType::UserActivity,
-        DataType::Logs,
-        DataType::Stock,
-        DataType::Generic,
-    ];
-
+    /// The canonical spelling, stored in the registry and used on the wire.
     pub fn as_str(self) -> &'static str {
-        match self {
-            DataType::Sensor => "sensor",
-            DataType::Weather => "weather",
-            DataType::Payments => "payments",
-            DataType::UserActivity => "user_activity",
-            DataType::Logs => "logs",
-            DataType::Stock => "stock",
-            DataType::Generic => "generic",
-        }
+        self.into()
     }
 
     /// Guesses the data type from a topic name, as the original system did:
@@ -78,34 +82,13 @@ impl DataType {
     }
 }
 
-impl fmt::Display for DataType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for DataType {
-    type Err = String;
-
-    /// Accepts the canonical names and the common singular/short spellings.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase();
-        let found = match wanted.as_str() {
-            "payment" => Some(DataType::Payments),
-            "user" | "user-activity" | "useractivity" => Some(DataType::UserActivity),
-            "log" => Some(DataType::Logs),
-            "stocks" => Some(DataType::Stock),
-            "sensors" => Some(DataType::Sensor),
-            other => DataType::ALL.into_iter().find(|d| d.as_str() == other),
-        };
-        found.ok_or_else(|| {
-            let names: Vec<&str> = DataType::ALL.iter().map(|d| d.as_str()).collect();
-            format!(
-                "unknown data type {s:?}; expected one of {}",
-                names.join(", ")
-            )
-        })
-    }
+/// Names every canonical spelling, so a refusal says what would be accepted.
+fn unknown_data_type(raw: &str) -> String {
+    let names: Vec<&str> = DataType::iter().map(DataType::as_str).collect();
+    format!(
+        "unknown data type {raw:?}; expected one of {}",
+        names.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -131,10 +114,23 @@ mod tests {
 
     #[test]
     fn parses_canonical_and_short_names() {
-        for d in DataType::ALL {
+        for d in DataType::iter() {
             assert_eq!(d.as_str().parse::<DataType>(), Ok(d));
+            assert_eq!(d.to_string(), d.as_str());
+            let json = serde_json::to_string(&d).unwrap();
+            assert_eq!(json, format!("\"{}\"", d.as_str()));
         }
+        assert_eq!(DataType::UserActivity.as_str(), "user_activity");
         assert_eq!("payment".parse::<DataType>(), Ok(DataType::Payments));
-        assert!("nonsense".parse::<DataType>().is_err());
+        assert_eq!("Payments".parse::<DataType>(), Ok(DataType::Payments));
+        assert_eq!(
+            "User-Activity".parse::<DataType>(),
+            Ok(DataType::UserActivity)
+        );
+        assert_eq!("SENSORS".parse::<DataType>(), Ok(DataType::Sensor));
+        assert_eq!(
+            "nonsense".parse::<DataType>(),
+            Err("unknown data type \"nonsense\"; expected one of sensor, weather, payments, user_activity, logs, stock, generic".to_owned())
+        );
     }
 }

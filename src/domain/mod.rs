@@ -4,20 +4,26 @@ mod actor;
 mod data_type;
 mod envelope;
 mod status;
+mod subscription_status;
 mod text;
+mod topic_id;
 mod topic_name;
 mod topic_name_policy;
 mod topic_request;
+mod user_id;
 
 pub use actor::Actor;
 pub use data_type::DataType;
 pub use envelope::Envelope;
 pub use status::{IllegalTransition, TopicStatus, Transition};
+pub use subscription_status::SubscriptionStatus;
+pub use topic_id::TopicId;
 pub use topic_name::{RESERVED_PREFIX, TopicName, TopicNameError, collision_key};
 pub use topic_name_policy::{
     DEFAULT_DENY_PATTERNS, DenyPattern, NameRefused, TopicNamePolicy, default_deny_patterns,
 };
 pub use topic_request::{
     ANONYMOUS, FieldError, MAX_CREATED_BY_LEN, MAX_DESCRIPTION_LEN, MAX_PARTITIONS,
-    MAX_USER_ID_LEN, RawTopicRequest, TopicRequest, parse_reason, parse_user_id,
+    RawTopicRequest, TopicRequest, parse_reason,
 };
+pub use user_id::{MAX_USER_ID_LEN, UserId, parse_user_id};

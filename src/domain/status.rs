@@ -1,7 +1,5 @@
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
 /// Where a topic is in its life cycle.
 ///
@@ -12,6 +10,8 @@ use serde::{Deserialize, Serialize};
 ///    v
 /// REJECTED
 /// ```
+///
+/// Parsing ignores ASCII case; callers trim what people typed.
 // Stored as text in the registry (see db::sql_types).
 #[derive(
     Debug,
@@ -22,11 +22,21 @@ use serde::{Deserialize, Serialize};
     Hash,
     Serialize,
     Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
     diesel::AsExpression,
     diesel::FromSqlRow,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]
+#[strum(
+    serialize_all = "lowercase",
+    ascii_case_insensitive,
+    parse_err_ty = String,
+    parse_err_fn = unknown_status
+)]
 pub enum TopicStatus {
     Pending,
     Approved,
@@ -36,49 +46,38 @@ pub enum TopicStatus {
 }
 
 impl TopicStatus {
-    pub const ALL: [TopicStatus; 5] = [
-        TopicStatus::Pending,
-        TopicStatus::Approved,
-        TopicStatus::Active,
-        TopicStatus::Inactive,
-        TopicStatus::Rejected,
-    ];
-
     /// The spelling stored in the registry and used on the wire.
     pub fn as_str(self) -> &'static str {
-        match self {
-            TopicStatus::Pending => "pending",
-            TopicStatus::Approved => "approved",
-            TopicStatus::Active => "active",
-            TopicStatus::Inactive => "inactive",
-            TopicStatus::Rejected => "rejected",
-        }
+        self.into()
     }
 }
 
-impl fmt::Display for TopicStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for TopicStatus {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TopicStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!("unknown status {s:?}; expected one of pending, approved, active, inactive, rejected")
-            })
-    }
+/// Names every status, so a refusal says what would be accepted.
+fn unknown_status(raw: &str) -> String {
+    let names: Vec<&str> = TopicStatus::iter().map(TopicStatus::as_str).collect();
+    format!(
+        "unknown status {raw:?}; expected one of {}",
+        names.join(", ")
+    )
 }
 
 /// A requested change of state. The table in [`Transition::apply`] is the only
 /// place that decides which changes are legal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Transition {
     Approve,
     Reject,
@@ -96,8 +95,7 @@ pub struct IllegalTransition {
 }
 
 fn allowed_hint(from: TopicStatus) -> String {
-    let allowed: Vec<&str> = Transition::ALL
-        .into_iter()
+    let allowed: Vec<&str> = Transition::iter()
         .filter(|t| t.apply(from).is_ok())
         .map(Transition::as_str)
         .collect();
@@ -109,22 +107,8 @@ fn allowed_hint(from: TopicStatus) -> String {
 }
 
 impl Transition {
-    pub const ALL: [Transition; 5] = [
-        Transition::Approve,
-        Transition::Reject,
-        Transition::Activate,
-        Transition::Deactivate,
-        Transition::Reactivate,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Transition::Approve => "approve",
-            Transition::Reject => "reject",
-            Transition::Activate => "activate",
-            Transition::Deactivate => "deactivate",
-            Transition::Reactivate => "reactivate",
-        }
+        self.into()
     }
 
     /// The state a topic in `from` moves to, or why it cannot.
@@ -143,7 +127,8 @@ impl Transition {
         }
     }
 
-    /// The past tense used in messages ("Topic 3 approved").
+    /// The past tense used in messages ("Topic 3 approved"). By hand:
+    /// English past tenses are not a case style a derive can produce.
     pub fn past_tense(self) -> &'static str {
         match self {
             Transition::Approve => "approved",
@@ -155,21 +140,14 @@ impl Transition {
     }
 }
 
-impl fmt::Display for Transition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn exactly_five_transitions_are_legal() {
-        let legal: Vec<_> = Transition::ALL
-            .into_iter()
-            .flat_map(|t| TopicStatus::ALL.into_iter().map(move |s| (t, s)))
+        let legal: Vec<_> = Transition::iter()
+            .flat_map(|t| TopicStatus::iter().map(move |s| (t, s)))
             .filter_map(|(t, s)| t.apply(s).ok().map(|to| (t, s, to)))
             .collect();
         use TopicStatus::*;
@@ -200,9 +178,16 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_through_text() {
-        for s in TopicStatus::ALL {
+        for s in TopicStatus::iter() {
             assert_eq!(s.as_str().parse::<TopicStatus>(), Ok(s));
+            assert_eq!(s.to_string(), s.as_str());
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
         }
-        assert!("bogus".parse::<TopicStatus>().is_err());
+        assert_eq!("ACTIVE".parse::<TopicStatus>(), Ok(TopicStatus::Active));
+        assert_eq!(
+            "bogus".parse::<TopicStatus>(),
+            Err("unknown status \"bogus\"; expected one of pending, approved, active, inactive, rejected".to_owned())
+        );
     }
 }

@@ -10,7 +10,9 @@ pub const RESERVED_PREFIX: &str = "__";
 /// A topic name that Kafka will accept and that is not Kafka's own: 1 to
 /// 249 characters of `[A-Za-z0-9._-]`, neither `.` nor `..`, and not
 /// starting with `__` (nor `._`, `_.` or `..`, which Kafka takes for `__`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+// Written to the registry as TEXT (see db::sql_types).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, diesel::AsExpression)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub struct TopicName(String);
 
 /// Why a string is not a valid topic name.

@@ -5,8 +5,6 @@ use super::{DataType, TopicName, TopicNamePolicy};
 pub const MAX_CREATED_BY_LEN: usize = 100;
 /// Longest description accepted.
 pub const MAX_DESCRIPTION_LEN: usize = 1000;
-/// Longest user id accepted.
-pub const MAX_USER_ID_LEN: usize = 100;
 /// Most partitions a topic may ask for.
 pub const MAX_PARTITIONS: i64 = 1000;
 /// Partitions when the request names none, as in the original system.
@@ -105,15 +103,6 @@ impl TopicRequest {
     }
 }
 
-/// A user id: 1 to 100 characters, none of them control, bidi or zero-width.
-pub fn parse_user_id(raw: &str) -> Result<String, FieldError> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Err(FieldError::new("user_id", "must not be empty"));
-    }
-    checked_text("user_id", trimmed, MAX_USER_ID_LEN, TextKind::Identifier)
-}
-
 /// An optional reason for a change (a rejection, say): blank means none;
 /// otherwise at most 1000 printable characters, like a description.
 pub fn parse_reason(raw: Option<&str>) -> Result<Option<String>, FieldError> {
@@ -207,7 +196,6 @@ mod tests {
         let internal = TopicRequest::parse(raw("__consumer_offsets"), 3, &names()).unwrap_err();
         assert_eq!(internal.field, "name");
         assert!(internal.rule.contains("reserved"), "{internal}");
-        assert_eq!(parse_user_id("  ").unwrap_err().field, "user_id");
         assert_eq!(parse_reason(Some("  ")), Ok(None));
         assert_eq!(parse_reason(Some(&long)).unwrap_err().field, "reason");
         assert_eq!(parse_reason(Some("dup\u{0}")).unwrap_err().field, "reason");

@@ -84,18 +84,10 @@ fn cache_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = std::env::var_os("KAFKA_CACHE_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
-    let xdg = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|d| d.is_absolute());
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .filter(|d| d.is_absolute());
-    match (xdg, home) {
-        (Some(xdg), _) => Ok(xdg.join("topicgate/kafka")),
-        (None, Some(home)) => Ok(home.join(".cache/topicgate/kafka")),
-        (None, None) => {
-            bail!("no cache directory for Kafka: set KAFKA_CACHE_DIR, XDG_CACHE_HOME or HOME")
-        }
+    // On Linux: $XDG_CACHE_HOME when absolute, else ~/.cache.
+    match dirs::cache_dir() {
+        Some(cache) => Ok(cache.join("topicgate/kafka")),
+        None => bail!("no cache directory for Kafka: set KAFKA_CACHE_DIR, XDG_CACHE_HOME or HOME"),
     }
 }
 

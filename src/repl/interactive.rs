@@ -162,11 +162,8 @@ fn new_editor(topics: KnownTopics) -> rustyline::Result<Editor<ReplHelper, FileH
 /// `<data dir>/topicgate/consumer-USER.history`, else next to the store.
 fn default_history_file(settings: &ConsumerSettings) -> Option<PathBuf> {
     let name = format!("consumer-{}.history", file_safe(&settings.user));
-    let data_dir = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")));
-    match data_dir {
+    // On Linux: $XDG_DATA_HOME when absolute, else ~/.local/share.
+    match dirs::data_dir() {
         Some(dir) => Some(dir.join("topicgate").join(name)),
         None => Some(settings.store.with_file_name(name)),
     }

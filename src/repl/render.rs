@@ -231,7 +231,7 @@ pub fn subscriptions(style: Style, user: &str, subs: &[SubscriptionView]) -> Str
             out,
             "  since {}  ({})",
             s.subscribed_at.format("%Y-%m-%d %H:%M:%S UTC"),
-            field(&s.status)
+            field(s.status.as_str())
         );
     }
     out

@@ -21,7 +21,8 @@ use super::topics::{change, request_topic};
 use crate::actors::registry::{GetStats, ListSubscriptions, PageTopics, RecentEvents};
 use crate::api::{Stats, SubscriptionView, TopicView};
 use crate::db::models::utc;
-use crate::domain::{DataType, RawTopicRequest, TopicStatus, Transition};
+use crate::domain::{DataType, RawTopicRequest, TopicId, TopicStatus, Transition};
+use strum::IntoEnumIterator;
 
 /// How many audit-trail entries the activity list shows.
 const RECENT_EVENTS: i64 = 15;
@@ -287,7 +288,7 @@ async fn index(
         &PageView {
             live,
             flash: take_flash(&session),
-            data_types: DataType::ALL.iter().map(|d| d.as_str()).collect(),
+            data_types: DataType::iter().map(DataType::as_str).collect(),
             max_replication_factor: state.max_replication_factor,
         },
     )
@@ -387,7 +388,7 @@ struct ActionForm {
 async fn topic_action(
     state: web::Data<AppState>,
     session: Session,
-    path: web::Path<(i32, String)>,
+    path: web::Path<(TopicId, String)>,
     form: web::Form<ActionForm>,
 ) -> HttpResponse {
     if let Some(refusal) = refuse_oversized(&[("reason", &form.reason)]) {

@@ -9,7 +9,7 @@ use super::rate_limit::WriteLimits;
 use super::state::AppState;
 use crate::actors::registry::{ListSubscriptions, Subscribe, Unsubscribe};
 use crate::api::{Message, SubscriptionRequest};
-use crate::domain::{Actor, TopicName, parse_user_id};
+use crate::domain::{Actor, TopicName, UserId, parse_user_id};
 
 pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
     cfg.service(
@@ -31,24 +31,29 @@ async fn list(
     state: web::Data<AppState>,
     query: web::Query<UserQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = query.into_inner().user_id.filter(|u| !u.is_empty());
+    let user = query
+        .into_inner()
+        .user_id
+        .filter(|u| !u.is_empty())
+        .map(|u| parse_user_id(&u))
+        .transpose()?;
     let subscriptions = state.ask(ListSubscriptions(user)).await?;
     Ok(HttpResponse::Ok().json(subscriptions))
 }
 
 /// Checks both fields of a subscription request.
-fn checked(request: SubscriptionRequest) -> Result<(String, String), ApiError> {
+fn checked(request: SubscriptionRequest) -> Result<(UserId, TopicName), ApiError> {
     let user_id = parse_user_id(&request.user_id)?;
     let topic_name = TopicName::parse(request.topic_name.trim())
         .map_err(|e| ApiError::BadRequest(format!("invalid topic_name: {e}")))?;
-    Ok((user_id, topic_name.into_inner()))
+    Ok((user_id, topic_name))
 }
 
 async fn subscribe(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let (user_id, topic_name) = checked(json::parse(&body)?)?;
     state
         .ask(Subscribe {
-            actor: Actor::anonymous_user(&user_id).to_string(),
+            actor: Actor::anonymous_user(user_id.as_str()).to_string(),
             user_id: user_id.clone(),
             topic_name: topic_name.clone(),
         })
@@ -89,7 +94,7 @@ async fn unsubscribe(
     let (user_id, topic_name) = checked(request)?;
     state
         .ask(Unsubscribe {
-            actor: Actor::anonymous_user(&user_id).to_string(),
+            actor: Actor::anonymous_user(user_id.as_str()).to_string(),
             user_id: user_id.clone(),
             topic_name: topic_name.clone(),
         })

@@ -116,7 +116,7 @@ mod tests {
         TopicPageView {
             topics: vec![
                 crate::api::TopicView {
-                    topic_id: 1,
+                    topic_id: crate::domain::TopicId(1),
                     topic_name: "t".into(),
                     status: crate::domain::TopicStatus::Pending,
                     partitions: 1,

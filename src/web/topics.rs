@@ -13,7 +13,9 @@ use crate::actors::registry::{ActiveTopics, ChangeStatus, CreateTopic, GetTopic,
 use crate::api::{ActivateByName, CreateTopicRequest, Message, RejectRequest, TopicCreated};
 use crate::db::models::NewTopic;
 use crate::db::topics::TopicRef;
-use crate::domain::{Actor, RawTopicRequest, TopicRequest, TopicStatus, Transition, parse_reason};
+use crate::domain::{
+    Actor, RawTopicRequest, TopicId, TopicName, TopicRequest, TopicStatus, Transition, parse_reason,
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
     // One resource per path, so a wrong method is a 405, not a 404.
@@ -45,7 +47,8 @@ fn status_filter(raw: Option<&str>) -> Result<Vec<TopicStatus>, ApiError> {
         .split(',')
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
-            s.parse::<TopicStatus>()
+            s.trim()
+                .parse::<TopicStatus>()
                 .map_err(|e| ApiError::BadRequest(format!("invalid status: {e}")))
         })
         .collect()
@@ -60,7 +63,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(topics))
 }
 
-async fn get(state: web::Data<AppState>, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+async fn get(state: web::Data<AppState>, id: web::Path<TopicId>) -> Result<HttpResponse, ApiError> {
     let topic = state.ask(GetTopic(id.into_inner())).await?;
     Ok(HttpResponse::Ok().json(topic))
 }
@@ -147,7 +150,7 @@ async fn create(
 /// Applies an admin's transition; shared by the API and the dashboard.
 pub(super) async fn change(
     state: &AppState,
-    id: i32,
+    id: TopicId,
     transition: Transition,
     reason: Option<String>,
 ) -> Result<Message, ApiError> {
@@ -175,7 +178,7 @@ pub(super) async fn change(
 /// change, so reading before the transition does not race.
 async fn refuse_unsendable_name(
     state: &AppState,
-    id: i32,
+    id: TopicId,
     transition: Transition,
 ) -> Result<(), ApiError> {
     let topic = state.ask(GetTopic(id)).await?;
@@ -195,7 +198,7 @@ async fn refuse_unsendable_name(
 async fn approve(
     _: Admin,
     state: web::Data<AppState>,
-    id: web::Path<i32>,
+    id: web::Path<TopicId>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Approve, None).await?))
 }
@@ -203,7 +206,7 @@ async fn approve(
 async fn reject(
     _: Admin,
     state: web::Data<AppState>,
-    id: web::Path<i32>,
+    id: web::Path<TopicId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     // The reason is optional, and so is the body that carries it.
@@ -214,7 +217,7 @@ async fn reject(
 async fn deactivate(
     _: Admin,
     state: web::Data<AppState>,
-    id: web::Path<i32>,
+    id: web::Path<TopicId>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Deactivate, None).await?))
 }
@@ -222,7 +225,7 @@ async fn deactivate(
 async fn reactivate(
     _: Admin,
     state: web::Data<AppState>,
-    id: web::Path<i32>,
+    id: web::Path<TopicId>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Reactivate, None).await?))
 }
@@ -233,9 +236,11 @@ async fn activate_by_name(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: ActivateByName = json::parse(&body)?;
+    let name = TopicName::parse(body.topic_name.trim())
+        .map_err(|e| ApiError::BadRequest(format!("invalid topic_name: {e}")))?;
     let (topic, moved) = state
         .ask(ChangeStatus {
-            topic: TopicRef::Name(body.topic_name.clone()),
+            topic: TopicRef::Name(name),
             transition: Transition::Activate,
             actor: Actor::Producer.to_string(),
             reason: None,

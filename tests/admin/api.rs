@@ -1177,7 +1177,7 @@ async fn racing_requests_for_colliding_names_have_exactly_one_winner() {
 async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() {
     use diesel_migrations::MigrationHarness;
     use topicgate::db::models::NewTopic;
-    use topicgate::domain::{DataType, TopicStatus};
+    use topicgate::domain::{DataType, TopicName, TopicStatus};
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old-registry.db");
@@ -1189,7 +1189,7 @@ async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() 
         for name in ["old.pair", "old_pair", "OLD.pair"] {
             diesel::insert_into(db::schema::topics::table)
                 .values(NewTopic {
-                    name: name.into(),
+                    name: TopicName::parse(name).unwrap(),
                     status: TopicStatus::Pending,
                     partitions: 1,
                     replication_factor: 1,
@@ -1229,7 +1229,7 @@ async fn a_registered_name_the_policy_refuses_cannot_be_approved() {
         .topics()
         .await
         .into_iter()
-        .map(|t| (t.topic_name, t.topic_id))
+        .map(|t| (t.topic_name, t.topic_id.0))
         .collect();
     for (name, id) in &ids {
         let action = if name == "_schemas" {
@@ -1603,4 +1603,33 @@ async fn cross_origin_calls_are_allowed_only_for_configured_origins() {
         headers.get("access-control-allow-origin").unwrap(),
         "http://portal.example"
     );
+}
+
+#[actix_rt::test]
+async fn a_malformed_user_id_filter_is_refused_with_a_reason() {
+    let admin = TestAdmin::spawn();
+    for (query, why) in [
+        ("user_id=eve%E2%80%AEnimda", "user_id"),
+        (&format!("user_id={}", "x".repeat(101)), "at most 100"),
+    ] {
+        let answer = admin.get(&format!("/api/subscriptions?{query}")).await;
+        assert_eq!(answer.status, 400, "{query}: {answer:?}");
+        assert!(error_of(&answer).contains(why), "{query}: {answer:?}");
+    }
+    let none = admin.get("/api/subscriptions?user_id=").await;
+    assert_eq!(none.status, 200, "{none:?}");
+}
+
+#[actix_rt::test]
+async fn the_producer_cannot_activate_a_name_kafka_would_refuse() {
+    use topicgate::domain::TopicStatus;
+    let admin = TestAdmin::spawn();
+    // As a registry from before the name checks may hold it.
+    admin.forge_topic("__consumer_offsets", TopicStatus::Approved, 1);
+    let key = admin.producer_key.clone();
+    let answer = TestAdminExt::activate_raw(&admin, "__consumer_offsets", &key).await;
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert!(error_of(&answer).contains("reserved"), "{answer:?}");
+    let statuses: Vec<TopicStatus> = admin.topics().await.iter().map(|t| t.status).collect();
+    assert_eq!(statuses, [TopicStatus::Approved]);
 }

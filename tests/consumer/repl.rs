@@ -205,6 +205,43 @@ async fn colour_only_when_stdout_is_a_terminal() {
     assert!(!stdout.contains('\x1b'), "{stdout:?}");
 }
 
+/// Without `--history-file` the history goes to the XDG data directory:
+/// `$XDG_DATA_HOME` when absolute, else `~/.local/share`.
+#[actix_rt::test]
+async fn history_defaults_to_the_xdg_data_directory() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path().join("home");
+    let data = dir.path().join("data");
+    let user = kafka::unique_name("history-user");
+    let expected = |base: &std::path::Path| {
+        base.join("topicgate")
+            .join(format!("consumer-{user}.history"))
+    };
+    for (xdg_data_home, base) in [
+        (data.as_os_str(), data.clone()),
+        // A relative XDG_DATA_HOME is to be ignored, by the XDG rules.
+        ("relative/data".as_ref(), home.join(".local/share")),
+    ] {
+        let mut command = consumer(&admin.base_url, &bootstrap, &user, dir.path());
+        command
+            .env_remove("TOPICGATE_HISTORY")
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", xdg_data_home);
+        let mut repl = Pty::spawn(command);
+        repl.expect(&format!("{user}> "));
+        repl.line("help");
+        repl.expect(&format!("{user}> "));
+        repl.line("0");
+        repl.expect("Goodbye.");
+        assert!(repl.wait_exit(), "the REPL failed:\n{}", repl.transcript());
+        let history = std::fs::read_to_string(expected(&base))
+            .unwrap_or_else(|e| panic!("{}: {e}", expected(&base).display()));
+        assert!(history.contains("help"), "{history}");
+    }
+}
+
 /// Records built to take over a terminal (window title, clipboard, clear
 /// screen, alternate screen, C1 CSI, BEL floods, invalid UTF-8, 20,000
 /// levels of nesting, 900 KB) only show, cut to size, and the deep one

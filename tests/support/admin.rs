@@ -12,7 +12,6 @@ use actix_web::dev::ServerHandle;
 use serde_json::{Value, json};
 use topicgate::api::TopicView;
 use topicgate::config::{AdminSettings, HttpEdgeSettings, Secret};
-use topicgate::db::models::NewTopic;
 use topicgate::domain::{DataType, TopicStatus};
 use topicgate::web::Application;
 
@@ -198,18 +197,20 @@ impl TestAdmin {
         let pool = topicgate::db::open(&self.database, 1).expect("open the registry");
         let mut conn = pool.get().expect("a registry connection");
         let now = chrono::Utc::now().naive_utc();
-        diesel::insert_into(topicgate::db::schema::topics::table)
-            .values(NewTopic {
-                name: name.to_owned(),
-                status,
-                partitions,
-                replication_factor: 1,
-                data_type: DataType::Logs,
-                created_by: "forged".into(),
-                description: String::new(),
-                created_at: now,
-                updated_at: now,
-            })
+        use topicgate::db::schema::topics;
+        diesel::insert_into(topics::table)
+            // Columns one by one: `NewTopic` holds only names that pass the checks.
+            .values((
+                topics::name.eq(name),
+                topics::status.eq(status),
+                topics::partitions.eq(partitions),
+                topics::replication_factor.eq(1),
+                topics::data_type.eq(DataType::Logs),
+                topics::created_by.eq("forged"),
+                topics::description.eq(""),
+                topics::created_at.eq(now),
+                topics::updated_at.eq(now),
+            ))
             .execute(&mut conn)
             .unwrap_or_else(|e| panic!("forging topic {name}: {e}"));
     }

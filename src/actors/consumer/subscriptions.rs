@@ -106,7 +106,7 @@ pub async fn subscribed_topics(
         .subscriptions(user)
         .await?
         .into_iter()
-        .filter(|s| s.status.eq_ignore_ascii_case("active"))
+        .filter(|s| s.status.is_active())
         .map(|s| s.topic_name)
         .collect())
 }

@@ -1,0 +1,102 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::FieldError;
+use super::text::{TextKind, checked_text};
+
+/// Longest user id accepted.
+pub const MAX_USER_ID_LEN: usize = 100;
+
+/// A user id that passed [`parse_user_id`]: 1 to 100 characters, trimmed,
+/// none of them control, bidi or zero-width. No other way makes one, so a
+/// `UserId` past the edge is always a checked one; that includes JSON
+/// (deserializing runs the same check) and rows read from the registry.
+// Stored as TEXT (see db::sql_types).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(try_from = "String")]
+pub struct UserId(String);
+
+/// The one check that makes a [`UserId`].
+pub fn parse_user_id(raw: &str) -> Result<UserId, FieldError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(FieldError::new("user_id", "must not be empty"));
+    }
+    checked_text("user_id", trimmed, MAX_USER_ID_LEN, TextKind::Identifier).map(UserId)
+}
+
+impl UserId {
+    /// The checked id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for UserId {
+    type Error = FieldError;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        parse_user_id(&raw)
+    }
+}
+
+// Hand-written because serde's `transparent` cannot be combined with the
+// checked `try_from` above; the JSON is the bare string either way.
+impl Serialize for UserId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl AsRef<str> for UserId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_the_bare_string() {
+        let alice = parse_user_id(" alice ").unwrap();
+        assert_eq!(alice.as_str(), "alice");
+        assert_eq!(serde_json::to_string(&alice).unwrap(), "\"alice\"");
+        assert_eq!(serde_json::from_str::<UserId>("\"alice\"").unwrap(), alice);
+    }
+
+    #[test]
+    fn json_cannot_skip_the_check() {
+        for bad in ["\"\"", "\"  \"", "\"a\\u202eb\"", "\"a\\u0000\"", "42"] {
+            assert!(serde_json::from_str::<UserId>(bad).is_err(), "{bad}");
+        }
+        let long = format!("\"{}\"", "x".repeat(MAX_USER_ID_LEN + 1));
+        let err = serde_json::from_str::<UserId>(&long).unwrap_err();
+        assert!(err.to_string().contains("user_id"), "{err}");
+    }
+
+    #[test]
+    fn refuses_blank_ids() {
+        assert_eq!(parse_user_id("  ").unwrap_err().field, "user_id");
+    }
+}
