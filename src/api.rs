@@ -115,6 +115,14 @@ pub struct Message {
     pub message: String,
 }
 
+/// Answer to `GET /api/topics/changes`: the topics table's version, and
+/// whether it differs from the `since` the request gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicChanges {
+    pub version: u64,
+    pub changed: bool,
+}
+
 /// The body of every error answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {

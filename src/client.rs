@@ -11,13 +11,16 @@ use serde::de::DeserializeOwned;
 
 use crate::api::{
     ActivateByName, ActiveTopic, ErrorBody, Health, Message, PRODUCER_KEY_HEADER, Stats,
-    SubscriptionRequest, SubscriptionView, TopicView,
+    SubscriptionRequest, SubscriptionView, TopicChanges, TopicView,
 };
 use crate::domain::TopicStatus;
 
 /// Largest answer the client reads; the registry's full topic list fits
 /// many times over.
 const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// How long past its wait a change-feed request may take to be answered.
+const CHANGES_GRACE: Duration = Duration::from_secs(5);
 
 /// What can go wrong talking to the admin API.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +89,25 @@ impl AdminClient {
 
     pub async fn active_topics(&self) -> Result<Vec<ActiveTopic>, ClientError> {
         self.get("/api/topics/active").await
+    }
+
+    /// Waits up to `wait` for the registry's topics to change from version
+    /// `since` (see `GET /api/topics/changes`) and answers the version
+    /// then; without `since`, the current version at once.
+    pub async fn topic_changes(
+        &self,
+        since: Option<u64>,
+        wait: Duration,
+    ) -> Result<TopicChanges, ClientError> {
+        let mut path = format!("/api/topics/changes?wait={}", wait.as_secs());
+        if let Some(since) = since {
+            path.push_str(&format!("&since={since}"));
+        }
+        let url = self.url(&path);
+        // The request is meant to be held: allow the wait plus the usual
+        // time for an answer.
+        let request = self.http.get(&url).timeout(wait + CHANGES_GRACE);
+        Self::read(&url, request.send().await).await
     }
 
     pub async fn stats(&self) -> Result<Stats, ClientError> {

@@ -66,14 +66,20 @@ impl Running {
         let (admin_url, interval) = (settings.admin_url.clone(), settings.poll_interval);
         let (creator, pool) = (kafka_admin.recipient(), generators.clone().recipient());
         let names = settings.topic_names.clone();
+        let feed = settings.change_feed;
         let watcher = Supervisor::start(move |_| {
-            TopicWatcher::new(&admin_url, interval, creator, pool, names)
+            TopicWatcher::new(&admin_url, interval, feed, creator, pool, names)
         });
         log::info!(
-            "producer started: admin API {}, Kafka {}, polling every {:.1}s, {}",
+            "producer started: admin API {}, Kafka {}, polling every {:.1}s{}, {}",
             settings.admin_url,
             describe_kafka(&settings.kafka),
             settings.poll_interval.as_secs_f64(),
+            if feed {
+                " and following its changes"
+            } else {
+                ""
+            },
             describe(settings.pace)
         );
         Ok(Self {

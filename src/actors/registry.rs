@@ -4,8 +4,6 @@
 //! message per intent and await the answer.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix::prelude::*;
 use chrono::Utc;
@@ -13,6 +11,7 @@ use chrono::Utc;
 use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};
 use crate::db::models::{NewTopic, TopicEvent};
 use crate::db::topics::{Changed, TopicRef};
+use crate::db::topics_version::TopicsVersion;
 use crate::db::{self, DbPool, RegistryError};
 use crate::domain::{TopicId, TopicName, TopicStatus, Transition, UserId};
 
@@ -40,23 +39,6 @@ impl TopicRegistry {
 
     fn conn(&self) -> Result<db::DbConn, RegistryError> {
         Ok(self.pool.get()?)
-    }
-}
-
-/// Counts committed changes to the topics table, so readers can tell
-/// whether something they cached is still current without asking.
-#[derive(Clone, Default)]
-pub struct TopicsVersion(Arc<AtomicU64>);
-
-impl TopicsVersion {
-    pub fn current(&self) -> u64 {
-        self.0.load(Ordering::Acquire)
-    }
-
-    /// Called after a change has committed, never before: a reader that
-    /// saw the old number then read newer rows only refreshes once more.
-    fn bump(&self) {
-        self.0.fetch_add(1, Ordering::AcqRel);
     }
 }
 

@@ -40,6 +40,9 @@ pub struct ProducerSettings {
     pub producer_key: Secret,
     /// How often the admin API is asked for approved and active topics.
     pub poll_interval: Duration,
+    /// Whether to follow the admin API's change feed, which tells of a
+    /// change at once; the poll above goes on either way.
+    pub change_feed: bool,
     pub pace: Pace,
     /// Records the publisher holds while Kafka's own queue is full; when it
     /// is reached, generators wait instead of adding more.
@@ -65,6 +68,7 @@ impl ProducerSettings {
             kafka: KafkaSettings::new(bootstrap_servers),
             producer_key,
             poll_interval: Duration::from_secs(5),
+            change_feed: true,
             pace: Pace::Relaxed,
             buffer_capacity: 20_000,
             flush_timeout: Duration::from_secs(10),
@@ -102,6 +106,11 @@ pub struct ProducerConfig {
     #[arg(long, env = "TOPICGATE_POLL_INTERVAL", default_value = "5", value_parser = parse_interval)]
     pub poll_interval: Duration,
 
+    /// Only poll: do not hold a change-feed request open on the admin API
+    /// (for a proxy in between that cuts held requests).
+    #[arg(long, env = "TOPICGATE_NO_CHANGE_FEED")]
+    pub no_change_feed: bool,
+
     /// Records per second per topic; 0 means as fast as Kafka takes them.
     /// Without it each topic gets one record every 0.5 to 1.5 seconds.
     #[arg(long, env = "TOPICGATE_PRODUCER_RATE", value_parser = parse_rate)]
@@ -127,6 +136,7 @@ impl ProducerConfig {
         let mut settings = ProducerSettings::new(self.admin_url, "", producer_key);
         settings.kafka = kafka;
         settings.poll_interval = self.poll_interval;
+        settings.change_feed = !self.no_change_feed;
         settings.summary_interval = self.summary_interval;
         settings.topic_names = self.topic_names.policy();
         settings.pace = match self.rate {

@@ -9,6 +9,7 @@ pub mod schema;
 mod sql_types;
 pub mod subscriptions;
 pub mod topics;
+pub mod topics_version;
 
 use std::path::Path;
 use std::time::Duration;

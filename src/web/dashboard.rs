@@ -142,6 +142,9 @@ struct LiveView {
     is_admin: bool,
     csrf: String,
     updated: String,
+    /// The topics' version before they were read: where the page's script
+    /// starts following the change feed.
+    version: u64,
 }
 
 #[derive(Serialize)]
@@ -228,6 +231,9 @@ async fn live_view(
     session: &Session,
     listing: &Listing,
 ) -> Result<LiveView, ApiError> {
+    // Read before the rows: a change landing in between is then reported
+    // by the feed at once, never missed.
+    let version = state.topics_version.current();
     let page = PageTopics {
         search: listing.search.clone(),
         page: listing.page,
@@ -273,6 +279,7 @@ async fn live_view(
         is_admin: is_admin(session),
         csrf: csrf_token(session),
         updated: short_time(stats.timestamp),
+        version,
     })
 }
 

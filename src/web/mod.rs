@@ -15,6 +15,7 @@ mod session_store;
 mod state;
 mod subscriptions;
 mod system;
+mod topic_changes;
 mod topic_pager;
 mod topics;
 mod uri_limit;
@@ -32,9 +33,10 @@ use rate_limit::WriteLimits;
 use session::Sessions;
 use state::{ActiveTopicsCache, AppState};
 
-use crate::actors::registry::{TopicRegistry, TopicsVersion};
+use crate::actors::registry::TopicRegistry;
 use crate::config::AdminSettings;
 use crate::db;
+use crate::db::topics_version::TopicsVersion;
 
 /// Largest JSON body the API reads.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
@@ -43,6 +45,25 @@ pub const MAX_JSON_BODY: usize = 64 * 1024;
 pub struct Application {
     port: u16,
     server: Server,
+    topics_version: TopicsVersion,
+}
+
+/// Stops a running admin service.
+#[derive(Clone)]
+pub struct AdminHandle {
+    server: ServerHandle,
+    topics_version: TopicsVersion,
+}
+
+impl AdminHandle {
+    /// Stops the service; `graceful` lets requests in flight finish. Held
+    /// change-feed requests are answered at once, so they do not hold the
+    /// stop back. The stop is under way before the returned future is
+    /// polled (as with actix's `ServerHandle`).
+    pub fn stop(&self, graceful: bool) -> impl std::future::Future<Output = ()> + use<> {
+        self.topics_version.close();
+        self.server.stop(graceful)
+    }
 }
 
 impl Application {
@@ -69,7 +90,7 @@ impl Application {
         let http = settings.http;
         let state = web::Data::new(AppState {
             registry,
-            topics_version,
+            topics_version: topics_version.clone(),
             active_topics: ActiveTopicsCache::default(),
             producer_key: settings.producer_key,
             admin_token: settings.admin_token,
@@ -121,6 +142,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            topics_version,
         })
     }
 
@@ -128,9 +150,12 @@ impl Application {
         self.port
     }
 
-    /// A handle that stops the server gracefully.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    /// A handle that stops the service.
+    pub fn handle(&self) -> AdminHandle {
+        AdminHandle {
+            server: self.server.handle(),
+            topics_version: self.topics_version.clone(),
+        }
     }
 
     /// Serves until stopped through [`Application::handle`].

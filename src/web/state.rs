@@ -6,9 +6,10 @@ use actix::{Handler, Message};
 use actix_web::web::Bytes;
 
 use super::error::ApiError;
-use crate::actors::registry::{TopicRegistry, TopicsVersion};
+use crate::actors::registry::TopicRegistry;
 use crate::config::Secret;
 use crate::db::RegistryError;
+use crate::db::topics_version::TopicsVersion;
 use crate::domain::TopicNamePolicy;
 
 /// What every handler shares: the registry's address and the secrets.

@@ -9,6 +9,7 @@ use super::error::ApiError;
 use super::json;
 use super::rate_limit::WriteLimits;
 use super::state::AppState;
+use super::topic_changes;
 use crate::actors::registry::{ActiveTopics, ChangeStatus, CreateTopic, GetTopic, ListTopics};
 use crate::api::{ActivateByName, CreateTopicRequest, Message, RejectRequest, TopicCreated};
 use crate::db::models::NewTopic;
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
     )
     // Fixed paths before `{id}` so they are not read as ids.
     .service(web::resource("/active").route(web::get().to(active)))
+    .service(web::resource("/changes").route(web::get().to(topic_changes::changes)))
     .service(web::resource("/activate_by_name").route(web::post().to(activate_by_name)))
     .service(web::resource("/{id}").route(web::get().to(get)))
     .service(web::resource("/{id}/approve").route(web::post().to(approve)))

@@ -1,6 +1,7 @@
-// Refreshes the dashboard's live part (cards, tables, activity) in place
-// every 10 seconds, and every 2 seconds while a topic is approved and
-// waiting for the producer, so its activation shows soon after it happens.
+// Refreshes the dashboard's live part (cards, tables, activity) in place as
+// soon as the registry's topics change (it follows the change feed, a long
+// poll on data-changes, from data-version), and every 10 seconds besides
+// (every 2 while a topic waits for the producer, should the feed be away).
 // It fetches the data-refresh URL, which the server sets to the page and
 // search on screen: only that page of the topic table travels.
 // Everything works without this script: forms post and redirect; this only
@@ -10,6 +11,8 @@
   var INTERVAL_MS = 10000;
   var WAITING_INTERVAL_MS = 2000;
   var FLASH_MS = 8000;
+  var FEED_WAIT_S = 25;
+  var FEED_RETRY_MS = 5000;
   var live = document.getElementById("live");
   if (!live || !window.fetch) {
     return;
@@ -25,15 +28,26 @@
     return live.querySelector('tr[data-status="approved"]') ? WAITING_INTERVAL_MS : INTERVAL_MS;
   }
 
+  var timer = null;
+  var refreshing = false;
+  var refreshAgain = false;
+
   function schedule() {
-    window.setTimeout(refresh, nextDelay());
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, nextDelay());
   }
 
   function refresh() {
+    window.clearTimeout(timer);
+    if (refreshing) {
+      refreshAgain = true;
+      return;
+    }
     if (busy()) {
       schedule();
       return;
     }
+    refreshing = true;
     fetch(live.getAttribute("data-refresh"), { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (!response.ok) {
@@ -55,7 +69,40 @@
       .catch(function () {
         live.classList.add("stale");
       })
-      .then(schedule);
+      .then(function () {
+        refreshing = false;
+        if (refreshAgain) {
+          refreshAgain = false;
+          refresh();
+        } else {
+          schedule();
+        }
+      });
+  }
+
+  // Holds one change-feed request open; each answer with a new version
+  // refreshes at once. When the feed is away the timer above still runs.
+  function follow(version) {
+    var url = live.getAttribute("data-changes") + "?since=" + encodeURIComponent(version) +
+      "&wait=" + FEED_WAIT_S;
+    fetch(url, { cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (answer) {
+        if (answer.changed) {
+          refresh();
+        }
+        follow(answer.version);
+      })
+      .catch(function () {
+        window.setTimeout(function () {
+          follow(version);
+        }, FEED_RETRY_MS);
+      });
   }
 
   // A message about the last action stops being news once the page has
@@ -68,4 +115,7 @@
   }
 
   schedule();
+  if (live.getAttribute("data-changes") && live.getAttribute("data-version")) {
+    follow(live.getAttribute("data-version"));
+  }
 })();

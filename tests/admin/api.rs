@@ -1633,3 +1633,81 @@ async fn the_producer_cannot_activate_a_name_kafka_would_refuse() {
     let statuses: Vec<TopicStatus> = admin.topics().await.iter().map(|t| t.status).collect();
     assert_eq!(statuses, [TopicStatus::Approved]);
 }
+
+/// The registry's version as the change feed reports it now.
+async fn feed_version(admin: &TestAdmin) -> u64 {
+    let answer = admin.get("/api/topics/changes").await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.body["changed"], true, "{answer:?}");
+    answer.body["version"].as_u64().expect("a version")
+}
+
+#[actix_rt::test]
+async fn the_change_feed_answers_a_held_request_when_a_topic_changes() {
+    let admin = TestAdmin::spawn();
+    let before = feed_version(&admin).await;
+    let held_path = format!("/api/topics/changes?since={before}&wait=25");
+    let held = admin.get(&held_path);
+    let change = async {
+        actix_rt::time::sleep(std::time::Duration::from_millis(300)).await;
+        admin
+            .create_topic(&support::kafka::unique_name("feed"), 1, 1)
+            .await
+    };
+    let (answer, id) = futures_util::future::join(held, change).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.body["changed"], true, "{answer:?}");
+    let after = answer.body["version"].as_u64().expect("a version");
+    assert!(after > before, "{before} -> {after}");
+
+    // Nothing changes: the request is held for its wait, then answered
+    // with the same version; an approval moves it again.
+    let quiet = admin
+        .get(&format!("/api/topics/changes?since={after}&wait=1"))
+        .await;
+    assert_eq!(quiet.status, 200, "{quiet:?}");
+    assert_eq!(quiet.body, json!({"version": after, "changed": false}));
+    admin.approve(id).await;
+    let moved = admin
+        .get(&format!("/api/topics/changes?since={after}&wait=25"))
+        .await;
+    assert_eq!(moved.body["changed"], true, "{moved:?}");
+}
+
+#[actix_rt::test]
+async fn the_change_feed_refuses_bad_waits_with_json() {
+    let admin = TestAdmin::spawn();
+    for query in [
+        "wait=56",
+        "wait=-1",
+        "since=x",
+        "wait=99999999999999999999999",
+    ] {
+        let answer = admin.get(&format!("/api/topics/changes?{query}")).await;
+        assert_eq!(answer.status, 400, "{query}: {answer:?}");
+        assert!(answer.body["error"].is_string(), "{query}: {answer:?}");
+    }
+}
+
+#[actix_rt::test]
+async fn a_graceful_stop_answers_held_change_requests_at_once() {
+    let admin = TestAdmin::spawn();
+    let version = feed_version(&admin).await;
+    // Longer than the server's 30 s graceful-stop bound, so a request the
+    // stop did not answer would be cut rather than answered.
+    let client = awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(70))
+        .finish();
+    let held = client
+        .get(admin.url(&format!("/api/topics/changes?since={version}&wait=55")))
+        .send();
+    let stop = async {
+        actix_rt::time::sleep(std::time::Duration::from_millis(300)).await;
+        admin.stop(true).await;
+    };
+    let (answer, ()) = futures_util::future::join(held, stop).await;
+    let mut answer = answer.expect("the held request is answered, not cut");
+    assert_eq!(answer.status().as_u16(), 200);
+    let body: Value = answer.json().await.expect("a JSON answer");
+    assert_eq!(body, json!({"version": version, "changed": false}));
+}

@@ -8,7 +8,9 @@ use crate::support;
 
 use std::time::{Duration, Instant};
 
-use producer_util::{POLL, eventually, read_all, start_producer, topic_layout};
+use producer_util::{
+    POLL, eventually, read_all, start_producer, start_producer_with, topic_layout,
+};
 use support::admin::TestAdmin;
 use support::kafka::{bootstrap_servers, record_count, unique_name};
 use topicgate::config::{Pace, Secret};
@@ -92,6 +94,35 @@ async fn an_approved_topic_is_created_activated_and_fed_typed_records() {
         .topic(&name)
         .expect("counters for the topic");
     assert!(stats.delivered >= 10 && stats.failed == 0, "{stats:?}");
+    let report = producer.stop().expect("the producer stops");
+    assert_eq!(report.undelivered, 0);
+}
+
+#[actix_rt::test]
+async fn an_approval_reaches_kafka_through_the_change_feed_without_waiting_for_a_poll() {
+    let bootstrap = bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    // Polls far apart: within this test's bounds only the change feed can
+    // tell the daemon about the approval (and then about the activation).
+    let producer = start_producer_with(&admin.base_url, &bootstrap, &admin.producer_key, |s| {
+        s.poll_interval = Duration::from_secs(600);
+        s.pace = Pace::Rate(20.0);
+    });
+    let name = unique_name("feed");
+    let id = admin.create_topic(&name, 1, 1).await;
+    let approved_at = Instant::now();
+    admin.approve(id).await;
+    assert!(
+        eventually(SOON, || async {
+            status(&admin, id).await == TopicStatus::Active
+        })
+        .await,
+        "{name} is not active {:?} after approval",
+        approved_at.elapsed()
+    );
+    eprintln!("{name} active {:?} after approval", approved_at.elapsed());
+    let records = read_all(&bootstrap, &name, 5, SOON).await;
+    assert!(records.len() >= 5, "only {} records arrived", records.len());
     let report = producer.stop().expect("the producer stops");
     assert_eq!(report.undelivered, 0);
 }

@@ -8,11 +8,11 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use actix_web::dev::ServerHandle;
 use serde_json::{Value, json};
 use topicgate::api::TopicView;
 use topicgate::config::{AdminSettings, HttpEdgeSettings, Secret};
 use topicgate::domain::{DataType, TopicStatus};
+use topicgate::web::AdminHandle;
 use topicgate::web::Application;
 
 pub struct TestAdmin {
@@ -20,7 +20,7 @@ pub struct TestAdmin {
     pub admin_token: String,
     pub producer_key: String,
     pub database: PathBuf,
-    handle: ServerHandle,
+    handle: AdminHandle,
     thread: Option<JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
@@ -125,6 +125,11 @@ impl TestAdmin {
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             content_type,
         }
+    }
+
+    /// Stops the service now; `graceful` lets requests in flight finish.
+    pub async fn stop(&self, graceful: bool) {
+        self.handle.stop(graceful).await;
     }
 
     pub async fn get(&self, path: &str) -> Answer {

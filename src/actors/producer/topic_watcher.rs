@@ -1,8 +1,10 @@
 //! Polls the admin API for approved and active topics and tells the others.
 //!
-//! One `GET /api/topics?status=approved,active` per interval: approved
-//! topics go to the Kafka topic creator, the set of active ones to the
-//! generator pool. While the API cannot be reached nothing changes (running
+//! One `GET /api/topics?status=approved,active` per interval, and one as
+//! soon as the registry's change feed (`GET /api/topics/changes`, a long
+//! poll) says the topics changed, so an approval is acted on at once; an
+//! admin service without the feed is simply polled. Approved topics go to
+//! the Kafka topic creator, the set of active ones to the generator pool. While the API cannot be reached nothing changes (running
 //! generators keep running), the watcher asks again after a growing delay,
 //! and it logs one line when the API goes away and one when it is back.
 //!
@@ -25,6 +27,9 @@ use crate::domain::{TopicNamePolicy, TopicStatus};
 /// The longest wait between two tries while the admin API is away.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(15);
 
+/// How long one change-feed request is held by the admin service.
+const FEED_WAIT: Duration = Duration::from_secs(30);
+
 /// Watches the registry through the admin API.
 pub struct TopicWatcher {
     api: AdminClient,
@@ -39,12 +44,21 @@ pub struct TopicWatcher {
     names: TopicNamePolicy,
     /// Names already logged as refused, so each is logged once.
     refused: HashSet<String>,
+    /// A poll is on its way: a change seen meanwhile asks for another.
+    polling: bool,
+    poll_again: bool,
+    next_poll: Option<SpawnHandle>,
+    /// Whether to follow the change feed at all.
+    change_feed: bool,
+    /// The registry's version at the last change-feed answer.
+    feed_version: Option<u64>,
 }
 
 impl TopicWatcher {
     pub fn new(
         admin_url: &str,
         interval: Duration,
+        change_feed: bool,
         kafka_admin: Recipient<EnsureTopics>,
         generators: Recipient<SetActive>,
         names: TopicNamePolicy,
@@ -66,18 +80,75 @@ impl TopicWatcher {
             active_count: 0,
             names,
             refused: HashSet::new(),
+            polling: false,
+            poll_again: false,
+            next_poll: None,
+            change_feed,
+            feed_version: None,
         }
     }
 
     fn poll(&mut self, ctx: &mut Context<Self>) {
+        self.next_poll = None;
+        if self.polling {
+            self.poll_again = true;
+            return;
+        }
+        self.polling = true;
         let api = self.api.clone();
         let fetch = async move {
             api.topics(&[TopicStatus::Approved, TopicStatus::Active])
                 .await
         };
         ctx.spawn(fetch.into_actor(self).map(|result, act, ctx| {
-            let delay = act.handle_answer(result);
-            ctx.run_later(delay, |act, ctx| act.poll(ctx));
+            act.polling = false;
+            let answered = result.is_ok();
+            let mut delay = act.handle_answer(result);
+            if std::mem::take(&mut act.poll_again) && answered {
+                delay = Duration::ZERO;
+            }
+            act.next_poll = Some(ctx.run_later(delay, |act, ctx| act.poll(ctx)));
+        }));
+    }
+
+    /// Polls now rather than at the next interval.
+    fn poll_now(&mut self, ctx: &mut Context<Self>) {
+        if let Some(scheduled) = self.next_poll.take() {
+            ctx.cancel_future(scheduled);
+        }
+        self.poll(ctx);
+    }
+
+    /// Holds one change-feed request open at a time; each answer with a
+    /// new version polls at once. Stops for good when the admin service
+    /// has no feed (an older one); its poll interval is all there is then.
+    fn follow_changes(&mut self, ctx: &mut Context<Self>) {
+        let api = self.api.clone();
+        let since = self.feed_version;
+        let wait = async move { api.topic_changes(since, FEED_WAIT).await };
+        ctx.spawn(wait.into_actor(self).map(|result, act, ctx| match result {
+            Ok(changes) => {
+                if act.feed_version != Some(changes.version) {
+                    act.feed_version = Some(changes.version);
+                    act.poll_now(ctx);
+                }
+                act.follow_changes(ctx);
+            }
+            Err(ClientError::Api {
+                status: 404 | 405, ..
+            }) => {
+                log::info!(
+                    "admin API at {} has no change feed; polling it every {:?}",
+                    act.api.base_url(),
+                    act.interval
+                );
+            }
+            // Down or refusing: the poll's backoff reports the outage; try
+            // the feed again after the poll interval.
+            Err(error) => {
+                log::debug!("change feed unavailable ({error}); trying again");
+                ctx.run_later(act.interval, |act, ctx| act.follow_changes(ctx));
+            }
         }));
     }
 
@@ -171,6 +242,9 @@ impl Actor for TopicWatcher {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         self.poll(ctx);
+        if self.change_feed {
+            self.follow_changes(ctx);
+        }
     }
 }
 

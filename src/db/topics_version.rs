@@ -1,0 +1,98 @@
+//! A counter of committed changes to the topics table, which readers can
+//! also wait on: the `/api/topics/active` cache checks it per request, and
+//! the change feed (`GET /api/topics/changes`) holds a request until it moves.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct State {
+    version: u64,
+    /// Set once the admin service stops, so held requests end at once
+    /// instead of delaying the graceful stop by a whole wait.
+    closing: bool,
+}
+
+/// Counts committed changes to the topics table. Cloning shares the count.
+#[derive(Clone, Default)]
+pub struct TopicsVersion(Arc<watch::Sender<State>>);
+
+impl TopicsVersion {
+    pub fn current(&self) -> u64 {
+        self.0.borrow().version
+    }
+
+    /// Called after a change has committed, never before: a reader that
+    /// saw the old number then read newer rows only refreshes once more.
+    pub fn bump(&self) {
+        self.0.send_modify(|state| state.version += 1);
+    }
+
+    /// The version once it differs from `since`, or the current one after
+    /// `wait` (or as soon as the service stops). Any difference counts,
+    /// not only a larger number: after a restart the count starts again
+    /// from zero, and a reader holding an old number must look again.
+    pub async fn changed_since(&self, since: u64, wait: Duration) -> u64 {
+        let mut changes = self.0.subscribe();
+        let moved = changes.wait_for(|state| state.version != since || state.closing);
+        // The sender lives as long as `self`, so `wait_for` cannot fail.
+        let _ = tokio::time::timeout(wait, moved).await;
+        self.current()
+    }
+
+    /// Ends every wait now and every later one at once (the service stops).
+    pub fn close(&self) {
+        self.0.send_modify(|state| state.closing = true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_ends_when_the_version_moves() {
+        let version = TopicsVersion::default();
+        let waiting = tokio::spawn({
+            let version = version.clone();
+            async move { version.changed_since(0, Duration::from_secs(30)).await }
+        });
+        tokio::task::yield_now().await;
+        version.bump();
+        assert_eq!(waiting.await.unwrap(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_without_change_ends_after_its_time_with_the_same_version() {
+        let version = TopicsVersion::default();
+        version.bump();
+        let started = tokio::time::Instant::now();
+        assert_eq!(version.changed_since(1, Duration::from_secs(30)).await, 1);
+        assert_eq!(started.elapsed(), Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_number_from_before_a_restart_is_answered_at_once() {
+        let version = TopicsVersion::default();
+        let started = tokio::time::Instant::now();
+        assert_eq!(version.changed_since(57, Duration::from_secs(30)).await, 0);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn closing_ends_the_waits() {
+        let version = TopicsVersion::default();
+        let waiting = tokio::spawn({
+            let version = version.clone();
+            async move { version.changed_since(0, Duration::from_secs(30)).await }
+        });
+        tokio::task::yield_now().await;
+        version.close();
+        assert_eq!(waiting.await.unwrap(), 0);
+        let started = tokio::time::Instant::now();
+        assert_eq!(version.changed_since(0, Duration::from_secs(30)).await, 0);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+}
