@@ -123,10 +123,77 @@ pub struct TopicChanges {
     pub changed: bool,
 }
 
-/// The body of every error answer.
+/// The body of every error answer: the sentence old clients show, and the
+/// machine-readable reason new clients decide by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
+    /// Absent only in answers from servers older than the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<ErrorCode>,
+    /// The topic's status, with [`ErrorCode::TopicNotActive`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_status: Option<TopicStatus>,
+}
+
+impl ErrorBody {
+    /// An error body with its code and no topic status.
+    pub fn new(error: impl Into<String>, code: ErrorCode) -> Self {
+        Self {
+            error: error.into(),
+            code: Some(code),
+            topic_status: None,
+        }
+    }
+}
+
+/// Why the API refused, as the `code` of an error body. Clients decide by
+/// it (with the HTTP status), never by the `error` text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    NotFound,
+    MethodNotAllowed,
+    RequestTimeout,
+    Conflict,
+    PayloadTooLarge,
+    UriTooLong,
+    UnsupportedMediaType,
+    TooManyRequests,
+    Internal,
+    /// No topic has that name (or id).
+    TopicNotFound,
+    /// The topic exists but is not active; `topic_status` says what it is.
+    TopicNotActive,
+    /// The user already has this subscription; nothing changed.
+    AlreadySubscribed,
+    /// The user has no such subscription.
+    NotSubscribed,
+    /// A code this client does not know (from a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The generic code of an HTTP error status.
+    pub fn for_status(status: u16) -> Self {
+        match status {
+            400 => ErrorCode::BadRequest,
+            401 => ErrorCode::Unauthorized,
+            404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            408 => ErrorCode::RequestTimeout,
+            409 => ErrorCode::Conflict,
+            413 => ErrorCode::PayloadTooLarge,
+            414 => ErrorCode::UriTooLong,
+            415 => ErrorCode::UnsupportedMediaType,
+            429 => ErrorCode::TooManyRequests,
+            500..=599 => ErrorCode::Internal,
+            _ => ErrorCode::Unknown,
+        }
+    }
 }
 
 /// Header carrying the producer daemon's shared key.

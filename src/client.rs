@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    ActivateByName, ActiveTopic, ErrorBody, Health, Message, PRODUCER_KEY_HEADER, Stats,
+    ActivateByName, ActiveTopic, ErrorBody, ErrorCode, Health, Message, PRODUCER_KEY_HEADER, Stats,
     SubscriptionRequest, SubscriptionView, TopicChanges, TopicView,
 };
 use crate::domain::TopicStatus;
@@ -30,7 +30,14 @@ pub enum ClientError {
     Unreachable { url: String, reason: String },
     /// The service answered with an error status and message.
     #[error("admin API refused ({status}): {message}")]
-    Api { status: u16, message: String },
+    Api {
+        status: u16,
+        message: String,
+        /// The machine-readable reason; `None` from servers older than it.
+        code: Option<ErrorCode>,
+        /// The topic's status, with [`ErrorCode::TopicNotActive`].
+        topic_status: Option<TopicStatus>,
+    },
     /// The service answered something that is not the expected JSON.
     #[error("admin API answered with an unexpected body: {0}")]
     Decode(String),
@@ -187,9 +194,12 @@ impl AdminClient {
         if status.is_success() {
             return serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()));
         }
+        let refusal = refusal(status, &body);
         Err(ClientError::Api {
             status: status.as_u16(),
-            message: refusal_message(status, &body),
+            message: refusal.error,
+            code: refusal.code,
+            topic_status: refusal.topic_status,
         })
     }
 }
@@ -201,15 +211,17 @@ fn subscription(user_id: &str, topic_name: &str) -> SubscriptionRequest {
     }
 }
 
-fn refusal_message(status: StatusCode, body: &[u8]) -> String {
-    serde_json::from_slice::<ErrorBody>(body)
-        .map(|e| e.error)
-        .unwrap_or_else(|_| {
-            status
-                .canonical_reason()
-                .unwrap_or("unexpected status")
-                .to_owned()
-        })
+/// The error body of a refusal; one made from the status when the body is
+/// not the API's JSON (a proxy's page, say).
+fn refusal(status: StatusCode, body: &[u8]) -> ErrorBody {
+    serde_json::from_slice::<ErrorBody>(body).unwrap_or_else(|_| ErrorBody {
+        error: status
+            .canonical_reason()
+            .unwrap_or("unexpected status")
+            .to_owned(),
+        code: None,
+        topic_status: None,
+    })
 }
 
 fn serde_urlencoded_pair<T: Serialize + ?Sized>(key: &str, value: &T) -> String {

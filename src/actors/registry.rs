@@ -221,9 +221,10 @@ impl Handler<RecentEvents> for TopicRegistry {
     }
 }
 
-/// Subscribe a user to an active topic.
+/// Subscribe a user to an active topic; answers whether the subscription
+/// is new (`false`: the user had it already).
 #[derive(Message)]
-#[rtype(result = "Result<SubscriptionView, RegistryError>")]
+#[rtype(result = "Result<bool, RegistryError>")]
 pub struct Subscribe {
     pub user_id: UserId,
     pub topic_name: TopicName,
@@ -232,17 +233,16 @@ pub struct Subscribe {
 }
 
 impl Handler<Subscribe> for TopicRegistry {
-    type Result = Result<SubscriptionView, RegistryError>;
+    type Result = Result<bool, RegistryError>;
 
     fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) -> Self::Result {
-        let sub = db::subscriptions::subscribe(
+        db::subscriptions::subscribe(
             &mut *self.conn()?,
             &msg.user_id,
             &msg.topic_name,
             &msg.actor,
             Utc::now().naive_utc(),
-        )?;
-        Ok(sub.view(msg.topic_name.as_str()))
+        )
     }
 }
 

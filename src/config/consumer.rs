@@ -99,6 +99,9 @@ pub struct TailArgs {
     /// Print each message as one JSON envelope per line.
     #[arg(long)]
     pub json: bool,
+    /// With --json: add each record's partition, offset and key.
+    #[arg(long, requires = "json")]
+    pub meta: bool,
     /// Stop after this many seconds without a message.
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub idle_timeout: Option<std::time::Duration>,

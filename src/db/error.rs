@@ -1,13 +1,27 @@
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::domain::TopicStatus;
+
 /// What the registry can answer instead of a result.
 #[derive(thiserror::Error)]
 pub enum RegistryError {
     /// The named thing does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// No topic has that name or id.
+    #[error("{0}")]
+    TopicNotFound(String),
+    /// The topic exists, but only an active one will do.
+    #[error("{message}")]
+    TopicNotActive {
+        message: String,
+        status: TopicStatus,
+    },
+    /// The user has no such subscription.
+    #[error("{0}")]
+    NotSubscribed(String),
     /// The request contradicts the current state (illegal transition,
-    /// duplicate name or subscription, topic not active).
+    /// duplicate name).
     #[error("{0}")]
     Conflict(String),
     /// Anything else: storage failures. Shown to clients only as a generic

@@ -5,55 +5,53 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
-use super::error::is_unique_violation;
 use super::models::{NewSubscription, NewSubscriptionEvent, Subscription};
 use super::schema::{subscription_events, user_subscriptions};
 use super::topics::{TopicRef, find};
 use crate::domain::{SubscriptionStatus, TopicId, TopicName, TopicStatus, UserId};
 
 /// Subscribes `user_id` to an ACTIVE topic and audits it as done by
-/// `actor`. A second subscription to the same topic is refused by the
-/// table's unique key, so concurrent duplicates leave exactly one row.
+/// `actor`. Returns whether it created the subscription: `Ok(false)` when
+/// the user had it already, which changes nothing. The table's unique key
+/// decides, so concurrent duplicates leave exactly one row and one event.
 pub fn subscribe(
     conn: &mut SqliteConnection,
     user_id: &UserId,
     topic_name: &TopicName,
     actor: &str,
     now: NaiveDateTime,
-) -> Result<Subscription, RegistryError> {
+) -> Result<bool, RegistryError> {
     conn.immediate_transaction(|conn| {
         let topic = find(conn, &TopicRef::Name(topic_name.clone()))?;
         if topic.status != TopicStatus::Active {
-            return Err(RegistryError::Conflict(format!(
-                "topic '{topic_name}' is {}; only active topics can be subscribed to",
-                topic.status
-            )));
+            return Err(RegistryError::TopicNotActive {
+                message: format!(
+                    "topic '{topic_name}' is {}; only active topics can be subscribed to",
+                    topic.status
+                ),
+                status: topic.status,
+            });
         }
-        let subscription = diesel::insert_into(user_subscriptions::table)
+        let inserted = diesel::insert_into(user_subscriptions::table)
             .values(NewSubscription {
                 user_id,
                 topic_id: topic.id,
                 subscribed_at: now,
                 status: SubscriptionStatus::Active,
             })
-            .returning(Subscription::as_returning())
-            .get_result(conn)
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    RegistryError::Conflict(format!(
-                        "user '{user_id}' is already subscribed to '{topic_name}'"
-                    ))
-                } else {
-                    RegistryError::from(e)
-                }
-            })?;
+            .on_conflict((user_subscriptions::user_id, user_subscriptions::topic_id))
+            .do_nothing()
+            .execute(conn)?;
+        if inserted == 0 {
+            return Ok(false);
+        }
         record(conn, topic.id, user_id, "subscribed", actor, now)?;
-        Ok(subscription)
+        Ok(true)
     })
 }
 
-/// Removes a subscription and audits it as done by `actor`; `NotFound`
-/// when there was none.
+/// Removes a subscription and audits it as done by `actor`;
+/// `NotSubscribed` when there was none.
 pub fn unsubscribe(
     conn: &mut SqliteConnection,
     user_id: &UserId,
@@ -62,13 +60,13 @@ pub fn unsubscribe(
     now: NaiveDateTime,
 ) -> Result<(), RegistryError> {
     let none = || {
-        RegistryError::NotFound(format!(
+        RegistryError::NotSubscribed(format!(
             "user '{user_id}' has no subscription to '{topic_name}'"
         ))
     };
     conn.immediate_transaction(|conn| {
         let topic = find(conn, &TopicRef::Name(topic_name.clone())).map_err(|e| match e {
-            RegistryError::NotFound(_) => none(),
+            RegistryError::TopicNotFound(_) => none(),
             other => other,
         })?;
         let removed = diesel::delete(
@@ -161,7 +159,11 @@ mod tests {
         let (mut conn, topic) = registry_with_active_topic(&dir, "round_trip");
         let alice = parse_user_id("alice").unwrap();
         let now = chrono::Utc::now().naive_utc();
-        let written = subscribe(&mut conn, &alice, &topic, "tests", now).unwrap();
+        assert!(subscribe(&mut conn, &alice, &topic, "tests", now).unwrap());
+        assert!(!subscribe(&mut conn, &alice, &topic, "tests", now).unwrap());
+        let alices = list(&mut conn, Some(&alice)).unwrap();
+        assert_eq!(alices.len(), 1);
+        let written = alices[0].0.clone();
         assert_eq!(written.status, SubscriptionStatus::Active);
 
         // The column is plain text: what the schema allows, a row may hold.
@@ -186,8 +188,10 @@ mod tests {
             assert_eq!(rows[0].0.user_id, bob);
             assert_eq!(rows[0].0.topic_id, written.topic_id);
         }
-        let alices = list(&mut conn, Some(&alice)).unwrap();
-        assert_eq!(alices, vec![(written, topic.to_string())]);
+        assert_eq!(
+            list(&mut conn, Some(&alice)).unwrap(),
+            vec![(written, topic.to_string())]
+        );
     }
 
     #[test]

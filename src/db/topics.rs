@@ -239,7 +239,7 @@ pub fn find(conn: &mut SqliteConnection, topic: &TopicRef) -> Result<Topic, Regi
         TopicRef::Id(id) => query.filter(topics::id.eq(id)).first(conn).optional()?,
         TopicRef::Name(name) => query.filter(topics::name.eq(name)).first(conn).optional()?,
     };
-    found.ok_or_else(|| RegistryError::NotFound(format!("{topic} not found")))
+    found.ok_or_else(|| RegistryError::TopicNotFound(format!("{topic} not found")))
 }
 
 /// Applies `transition` to a topic, checked against the domain's table, and

@@ -199,7 +199,8 @@ impl Repl {
             let line = match self.editor.readline(&prompt) {
                 Ok(line) => line,
                 Err(ReadlineError::Interrupted) => {
-                    println!("(Type exit or 0 to leave.)");
+                    // Ctrl-C only clears the line: say how to really leave.
+                    println!("(Ctrl-C does not leave: press Ctrl-D or type `exit` or 0 to leave.)");
                     continue;
                 }
                 Err(ReadlineError::Eof) => break,

@@ -8,22 +8,36 @@ use super::sanitize::json::{write_terminal_safe, write_value};
 use crate::actors::consumer::pump::Sink;
 use crate::actors::consumer::record::Received;
 
-/// One JSON envelope per line (see [`write_json_line`]); the stream is
-/// flushed once per batch, before the batch's offsets are stored.
+/// One JSON envelope per line (see [`write_json_line`]), or with
+/// [`JsonLines::with_meta`] one envelope and its record's place per line
+/// (see [`write_json_line_with_meta`]); the stream is flushed once per
+/// batch, before the batch's offsets are stored.
 pub struct JsonLines<W: Write> {
     out: W,
+    meta: bool,
 }
 
 impl<W: Write> JsonLines<W> {
     pub fn new(out: W) -> Self {
-        Self { out }
+        Self { out, meta: false }
+    }
+
+    /// Adds partition, offset and key to each line when `meta` is set.
+    pub fn with_meta(self, meta: bool) -> Self {
+        Self { meta, ..self }
     }
 }
 
 impl<W: Write> Sink for JsonLines<W> {
     fn deliver(&mut self, batch: &[Received<'_>]) -> io::Result<()> {
-        for message in batch {
-            write_json_line(&mut self.out, message)?;
+        if self.meta {
+            for message in batch {
+                write_json_line_with_meta(&mut self.out, message)?;
+            }
+        } else {
+            for message in batch {
+                write_json_line(&mut self.out, message)?;
+            }
         }
         self.out.flush()
     }
@@ -86,6 +100,42 @@ pub fn write_envelope_line<W: Write>(
     payload: &str,
     timestamp: &str,
 ) -> io::Result<()> {
+    write_envelope_fields(out, topic, data_type, payload, timestamp)?;
+    out.write_all(b"}\n")
+}
+
+/// Writes `message` as an envelope with the record's place in Kafka:
+/// `{"topic":..,"data_type":..,"payload":..,"timestamp":..,"partition":..,
+/// "offset":..,"key":..}` and a newline. The key is untrusted text: JSON-
+/// escaped, made valid UTF-8, `null` when the record has none.
+pub fn write_json_line_with_meta<W: Write>(out: &mut W, message: &Received<'_>) -> io::Result<()> {
+    write_envelope_fields(
+        out,
+        message.topic,
+        &message.data_type,
+        &message.payload,
+        &message.sent_at,
+    )?;
+    write!(
+        out,
+        ",\"partition\":{},\"offset\":{},\"key\":",
+        message.partition, message.offset
+    )?;
+    match message.raw_key {
+        Some(key) => write_value(out, &String::from_utf8_lossy(key))?,
+        None => out.write_all(b"null")?,
+    }
+    out.write_all(b"}\n")
+}
+
+/// An envelope's four fields, without the closing brace.
+fn write_envelope_fields<W: Write>(
+    out: &mut W,
+    topic: &str,
+    data_type: &str,
+    payload: &str,
+    timestamp: &str,
+) -> io::Result<()> {
     out.write_all(b"{\"topic\":")?;
     write_value(out, topic)?;
     out.write_all(b",\"data_type\":")?;
@@ -93,8 +143,7 @@ pub fn write_envelope_line<W: Write>(
     out.write_all(b",\"payload\":")?;
     write_terminal_safe(out, payload)?;
     out.write_all(b",\"timestamp\":")?;
-    write_value(out, timestamp)?;
-    out.write_all(b"}\n")
+    write_value(out, timestamp)
 }
 
 #[cfg(test)]

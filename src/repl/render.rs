@@ -312,18 +312,32 @@ pub fn history(style: Style, topic: &str, messages: &[StoredMessage]) -> String 
     if messages.is_empty() {
         return style.notice(&format!("No stored messages for '{topic}'."));
     }
+    // Rules above and below set stored messages apart from live ones,
+    // which keep arriving on the same screen.
     let mut out = String::new();
+    style.paint(
+        &mut out,
+        DIM,
+        &format!(
+            "{HISTORY_RULE} history of '{topic}': the {} newest stored message(s), oldest first {HISTORY_RULE}",
+            messages.len()
+        ),
+    );
+    out.push('\n');
     for m in messages {
         message(&mut out, style, m.into());
     }
     style.paint(
         &mut out,
         DIM,
-        &format!("({} stored message(s) of '{topic}')", messages.len()),
+        &format!("{HISTORY_RULE} end of history of '{topic}' {HISTORY_RULE}"),
     );
     out.push('\n');
     out
 }
+
+/// The rule around `history` output.
+const HISTORY_RULE: &str = "────────";
 
 fn clock(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()

@@ -5,18 +5,15 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
-use rdkafka::consumer::Consumer;
-use rdkafka::error::KafkaError;
 use tokio::sync::oneshot;
 
 use super::output::{JsonLines, Readable, write_envelope_line};
 use super::render::{self, Style};
 use super::sanitize::json::write_value;
 use super::sanitize::visible;
-use crate::actors::consumer::kafka::{self, ConsumerOptions, KafkaHealth, SessionConsumer};
-use crate::actors::consumer::pump::{Pump, PumpError, Sink};
+use crate::actors::consumer::engine::{Engine, EngineHandle, EngineSettings, Output, RunEnd};
+use crate::actors::consumer::pump::{PumpError, Sink};
 use crate::actors::consumer::subscriptions::{self, Subscribed, SubscriptionError};
 use crate::client::AdminClient;
 use crate::config::{ConsumerCommand, ConsumerSettings, TailArgs};
@@ -28,8 +25,6 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit code of a command given wrong arguments.
 pub const EXIT_USAGE: u8 = 2;
 
-/// How long `tail` waits for the cluster to describe the topics.
-const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 /// Output buffer of `tail`: large enough that writes are rare syscalls.
 const OUTPUT_BUFFER: usize = 64 * 1024;
 
@@ -196,18 +191,14 @@ async fn tail(
         })?;
     }
 
-    let health = Arc::new(KafkaHealth::default());
-    let client_id = format!("topicgate-consumer-{}", settings.user);
-    let options = ConsumerOptions {
+    let engine_settings = EngineSettings {
         kafka: &settings.kafka,
         group: &settings.group,
-        client_id: &client_id,
+        user: &settings.user,
     };
-    let consumer =
-        Arc::new(kafka::create_consumer(&options, Arc::clone(&health)).map_err(Failure::failed)?);
-    check_topics_exist(&consumer, &topics, &settings.kafka.bootstrap_servers).await?;
-    let names: Vec<&str> = topics.iter().map(String::as_str).collect();
-    consumer.subscribe(&names).map_err(Failure::failed)?;
+    let engine =
+        Engine::open(&engine_settings, &topics, Arc::default()).map_err(Failure::failed)?;
+    check_topics_exist(&engine.handle(), &topics, &settings.kafka.bootstrap_servers).await?;
 
     let store = if args.no_store {
         None
@@ -216,34 +207,36 @@ async fn tail(
         Some(pool.get().map_err(Failure::failed)?)
     };
     let out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
+    // What was printed (and stored) is committed when the engine stops.
     let ended = if args.json {
-        pump(&consumer, store, JsonLines::new(out), health, &args).await
+        let sink = JsonLines::new(out).with_meta(args.meta);
+        run_until_signalled(engine, sink, store, &args).await
     } else {
-        pump(&consumer, store, Readable::new(out, style), health, &args).await
+        run_until_signalled(engine, Readable::new(out, style), store, &args).await
     };
-    // What was printed (and stored) is committed; a failure is logged.
-    kafka::commit_and_close(consumer).await;
     match ended {
-        Ok(()) => Ok(()),
+        Ok(end) => {
+            log::debug!("tail ended: {end:?}");
+            Ok(())
+        }
         // The reader went away (`| head`): what it read is committed.
         Err(PumpError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failure::failed(e)),
     }
 }
 
-async fn pump<S: Sink>(
-    consumer: &Arc<SessionConsumer>,
-    store: Option<store::StoreConn>,
+/// Runs `engine` into `sink` until its count or idle timeout is reached or
+/// the process is asked to stop (Ctrl-C, SIGTERM).
+async fn run_until_signalled<S: Sink>(
+    engine: Engine,
     sink: S,
-    health: Arc<KafkaHealth>,
+    store: Option<store::StoreConn>,
     args: &TailArgs,
-) -> Result<(), PumpError> {
-    let pump = Pump {
-        consumer: Arc::clone(consumer),
-        store,
+) -> RunEnd {
+    let output = Output {
         sink,
+        store,
         stats: Default::default(),
-        health,
         limit: args.count,
         idle_timeout: args.idle_timeout,
     };
@@ -253,37 +246,22 @@ async fn pump<S: Sink>(
         signalled.await;
         let _ = stop.send(());
     });
-    let end = pump.run(stopped).await;
+    let end = engine.run(output, stopped).await;
     signals.abort();
-    end.map(|end| log::debug!("tail ended: {end:?}"))
+    end
 }
 
 /// Fails with a clear message when a topic does not exist in Kafka, rather
 /// than waiting for it forever.
 async fn check_topics_exist(
-    consumer: &Arc<SessionConsumer>,
+    engine: &EngineHandle,
     topics: &[String],
     bootstrap: &str,
 ) -> Result<(), Failure> {
-    let consumer = Arc::clone(consumer);
-    let wanted = topics.to_vec();
-    let missing = tokio::task::spawn_blocking(move || -> Result<Vec<String>, KafkaError> {
-        let mut missing = Vec::new();
-        for topic in wanted {
-            let metadata = consumer.fetch_metadata(Some(&topic), METADATA_TIMEOUT)?;
-            let known = metadata
-                .topics()
-                .iter()
-                .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty());
-            if !known {
-                missing.push(topic);
-            }
-        }
-        Ok(missing)
-    })
-    .await
-    .map_err(Failure::failed)?
-    .map_err(|e| Failure::failed(format!("Kafka at {bootstrap} did not answer: {e}")))?;
+    let missing = engine
+        .missing_topics(topics)
+        .await
+        .map_err(|e| Failure::failed(format!("Kafka at {bootstrap} did not answer: {e}")))?;
     if missing.is_empty() {
         Ok(())
     } else {

@@ -1,13 +1,13 @@
-//! How failures become HTTP answers: always JSON `{"error": "..."}` on the
-//! API, and never an internal detail in a 500.
+//! How failures become HTTP answers: always JSON `{"error": "...", "code":
+//! "..."}` on the API, and never an internal detail in a 500.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::api::ErrorBody;
+use crate::api::{ErrorBody, ErrorCode};
 use crate::db::RegistryError;
-use crate::domain::FieldError;
+use crate::domain::{FieldError, TopicStatus};
 
 #[derive(thiserror::Error)]
 pub enum ApiError {
@@ -27,6 +27,21 @@ pub enum ApiError {
     RequestTimeout(String),
     #[error("{0}")]
     UriTooLong(String),
+    /// No topic has that name or id.
+    #[error("{0}")]
+    TopicNotFound(String),
+    /// The topic is not active; `status` is what it is.
+    #[error("{message}")]
+    TopicNotActive {
+        message: String,
+        status: TopicStatus,
+    },
+    /// The subscription exists already; nothing changed.
+    #[error("{0}")]
+    AlreadySubscribed(String),
+    /// The user has no such subscription.
+    #[error("{0}")]
+    NotSubscribed(String),
     #[error("internal error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -51,6 +66,10 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::TopicNotFound(_) | ApiError::NotSubscribed(_) => StatusCode::NOT_FOUND,
+            ApiError::TopicNotActive { .. } | ApiError::AlreadySubscribed(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,9 +78,11 @@ impl ResponseError for ApiError {
         if let ApiError::Unexpected(cause) = self {
             log::error!("request failed: {cause:?}");
         }
-        let mut response = HttpResponse::build(self.status_code()).json(ErrorBody {
-            error: self.to_string(),
-        });
+        let mut body = ErrorBody::new(self.to_string(), self.code());
+        if let ApiError::TopicNotActive { status, .. } = self {
+            body.topic_status = Some(*status);
+        }
+        let mut response = HttpResponse::build(self.status_code()).json(body);
         if matches!(self, ApiError::Unauthorized(_)) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -72,11 +93,29 @@ impl ResponseError for ApiError {
     }
 }
 
+impl ApiError {
+    /// The machine-readable reason sent beside the message.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::TopicNotFound(_) => ErrorCode::TopicNotFound,
+            ApiError::TopicNotActive { .. } => ErrorCode::TopicNotActive,
+            ApiError::AlreadySubscribed(_) => ErrorCode::AlreadySubscribed,
+            ApiError::NotSubscribed(_) => ErrorCode::NotSubscribed,
+            other => ErrorCode::for_status(other.status_code().as_u16()),
+        }
+    }
+}
+
 impl From<RegistryError> for ApiError {
     fn from(e: RegistryError) -> Self {
         match e {
             RegistryError::NotFound(what) => ApiError::NotFound(what),
             RegistryError::Conflict(why) => ApiError::Conflict(why),
+            RegistryError::TopicNotFound(what) => ApiError::TopicNotFound(what),
+            RegistryError::TopicNotActive { message, status } => {
+                ApiError::TopicNotActive { message, status }
+            }
+            RegistryError::NotSubscribed(what) => ApiError::NotSubscribed(what),
             RegistryError::Unexpected(cause) => ApiError::Unexpected(cause),
         }
     }

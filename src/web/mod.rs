@@ -200,8 +200,9 @@ fn json_error_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     let status = res.status();
     let message = status.canonical_reason().unwrap_or("error").to_owned();
     let (req, original) = res.into_parts();
-    let mut response: HttpResponse<BoxBody> =
-        HttpResponse::build(status).json(crate::api::ErrorBody { error: message });
+    let mut response: HttpResponse<BoxBody> = HttpResponse::build(status).json(
+        crate::api::ErrorBody::new(message, crate::api::ErrorCode::for_status(status.as_u16())),
+    );
     // Keep what the error said besides its body: `Allow`, CORS, `Retry-After`.
     for (name, value) in original.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

@@ -14,7 +14,7 @@ use actix_web::{HttpResponse, HttpResponseBuilder, web};
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::api::ErrorBody;
+use crate::api::{ErrorBody, ErrorCode};
 
 /// How often addresses whose quota is full again are forgotten.
 const FORGET_EVERY: Duration = Duration::from_secs(60);
@@ -65,12 +65,13 @@ impl KeyExtractor for ClientAddress {
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         response
             .insert_header((header::RETRY_AFTER, seconds.max(1)))
-            .json(ErrorBody {
-                error: format!(
+            .json(ErrorBody::new(
+                format!(
                     "too many requests from this address; retry in {}s",
                     seconds.max(1)
                 ),
-            })
+                ErrorCode::TooManyRequests,
+            ))
     }
 
     fn whitelisted_keys(&self) -> Vec<Client> {

@@ -51,13 +51,19 @@ fn checked(request: SubscriptionRequest) -> Result<(UserId, TopicName), ApiError
 
 async fn subscribe(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let (user_id, topic_name) = checked(json::parse(&body)?)?;
-    state
+    let created = state
         .ask(Subscribe {
             actor: Actor::anonymous_user(user_id.as_str()).to_string(),
             user_id: user_id.clone(),
             topic_name: topic_name.clone(),
         })
         .await?;
+    if !created {
+        // Old clients know a duplicate as this 409 and its sentence.
+        return Err(ApiError::AlreadySubscribed(format!(
+            "user '{user_id}' is already subscribed to '{topic_name}'"
+        )));
+    }
     Ok(HttpResponse::Created().json(Message {
         message: format!("User '{user_id}' subscribed to '{topic_name}'"),
     }))

@@ -699,6 +699,92 @@ async fn subscriptions_follow_the_original_rules() {
     );
 }
 
+/// Every error body carries a machine-readable `code` beside the
+/// unchanged `error` text; refusing a topic that is not active names its
+/// status.
+#[actix_rt::test]
+async fn error_bodies_carry_a_machine_readable_code() {
+    let admin = TestAdmin::spawn();
+    one_topic_per_state(&admin).await;
+    let subscribe = |topic: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post(
+                    "/api/subscriptions",
+                    &json!({"user_id": "u1", "topic_name": topic}),
+                    false,
+                )
+                .await
+        }
+    };
+
+    assert_eq!(subscribe("t-active").await.status, 201);
+    let duplicate = subscribe("t-active").await;
+    assert_eq!(duplicate.status, 409, "{duplicate:?}");
+    assert_eq!(
+        duplicate.body["code"], "already_subscribed",
+        "{duplicate:?}"
+    );
+    assert_eq!(
+        duplicate.body["error"],
+        "user 'u1' is already subscribed to 't-active'"
+    );
+
+    for (topic, status) in [
+        ("t-pending", "pending"),
+        ("t-approved", "approved"),
+        ("t-inactive", "inactive"),
+        ("t-rejected", "rejected"),
+    ] {
+        let answer = subscribe(topic).await;
+        assert_eq!(answer.status, 409, "{answer:?}");
+        assert_eq!(answer.body["code"], "topic_not_active", "{answer:?}");
+        assert_eq!(answer.body["topic_status"], status, "{answer:?}");
+        assert_eq!(
+            answer.body["error"],
+            format!("topic '{topic}' is {status}; only active topics can be subscribed to")
+        );
+    }
+
+    let unknown = subscribe("ghost").await;
+    assert_eq!(unknown.status, 404, "{unknown:?}");
+    assert_eq!(unknown.body["code"], "topic_not_found", "{unknown:?}");
+    assert!(unknown.body.get("topic_status").is_none(), "{unknown:?}");
+
+    let not_subscribed = TestAdminExt::send(
+        &admin,
+        "DELETE",
+        "/api/subscriptions?user_id=u2&topic_name=t-active",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(not_subscribed.status, 404, "{not_subscribed:?}");
+    assert_eq!(not_subscribed.body["code"], "not_subscribed");
+
+    // Generic refusals get the code of their status.
+    let malformed = TestAdminExt::send(
+        &admin,
+        "POST",
+        "/api/subscriptions",
+        &[("content-type", "application/json")],
+        "{",
+    )
+    .await;
+    assert_eq!(malformed.status, 400, "{malformed:?}");
+    assert_eq!(malformed.body["code"], "bad_request");
+    let no_token = admin.post("/api/topics/1/approve", &json!({}), false).await;
+    assert_eq!(no_token.status, 401, "{no_token:?}");
+    assert_eq!(no_token.body["code"], "unauthorized");
+    let nowhere = admin.get("/api/no-such-endpoint").await;
+    assert_eq!(nowhere.status, 404, "{nowhere:?}");
+    assert_eq!(nowhere.body["code"], "not_found");
+    let missing_topic = admin.get("/api/topics/99999").await;
+    assert_eq!(missing_topic.status, 404, "{missing_topic:?}");
+    assert_eq!(missing_topic.body["code"], "topic_not_found");
+}
+
 #[actix_rt::test]
 async fn stats_count_topics_by_state_and_subscriptions() {
     let admin = TestAdmin::spawn();

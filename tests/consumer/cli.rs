@@ -69,13 +69,24 @@ async fn one_shot_commands_list_subscribe_and_unsubscribe() {
         ("u1", topic.as_str())
     );
 
-    // A topic that is not active: a clear message naming the active ones.
+    // A topic that is not active, or not there: the precise reason, and
+    // the topics that can be subscribed to.
     let out = command(&["subscribe", &pending]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(out.stdout.is_empty());
     assert_eq!(
         text(&out.stderr).trim(),
-        format!("topicgate-consumer: topic '{pending}' is not active. Active topics: {topic}")
+        format!(
+            "topicgate-consumer: topic '{pending}' is still waiting for an admin's approval. \
+             Active topics: {topic}"
+        )
+    );
+    let unknown = kafka::unique_name("cli-unknown");
+    let out = command(&["subscribe", &unknown]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        text(&out.stderr).trim(),
+        format!("topicgate-consumer: there is no topic '{unknown}'. Active topics: {topic}")
     );
 
     let out = command(&["subscribe", "no spaces allowed"]);
@@ -255,6 +266,47 @@ async fn tail_and_history_print_hostile_records_only_as_text() {
     assert!(history.contains("(cut after 64 KB: "));
     let history = text(&command("text-user", &["history", &topic, "10", "--json"]));
     assert_eq!(history.lines().count(), records.len());
+}
+
+/// `tail --json --meta` adds each record's partition, offset and key to its
+/// line; keys are untrusted and come out JSON-escaped, free of controls.
+#[actix_rt::test]
+async fn tail_json_meta_adds_partition_offset_and_key() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let topic = active_topic(&admin, &bootstrap, "cli-meta", 1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let records = hostile::corpus(&topic);
+    hostile::produce(&bootstrap, &topic, &records).await;
+    let count = records.len().to_string();
+
+    let mut command = consumer(&admin.base_url, &bootstrap, "meta-user", dir.path());
+    command.args(["tail", &topic, "--count", &count, "--json", "--meta"]);
+    let out = run(command, LIMIT);
+    assert!(out.status.success(), "{out:?}");
+    hostile::assert_only_shown(&out.stdout, &[]);
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), records.len());
+    for (offset, (line, record)) in lines.iter().zip(&records).enumerate() {
+        assert_eq!(line["topic"], topic.as_str(), "{line}");
+        assert_eq!(line["partition"], 0, "{line}");
+        assert_eq!(line["offset"], offset as u64, "{line}");
+        let key = record
+            .key
+            .as_ref()
+            .map(|k| String::from_utf8_lossy(k).into_owned());
+        assert_eq!(line["key"], serde_json::json!(key), "{line}");
+        assert!(line.get("payload").is_some(), "{line}");
+    }
+
+    // --meta only makes sense with --json.
+    let mut command = consumer(&admin.base_url, &bootstrap, "meta-user", dir.path());
+    command.args(["tail", &topic, "--meta"]);
+    let out = run(command, LIMIT);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
 
 /// `--kafka-option client.id=...` reaches the broker: the running `tail`

@@ -41,8 +41,13 @@ async fn repl_lists_subscribes_receives_counts_unsubscribes_and_exits() {
     repl.expect("Unknown command 'frobnicate'. Type help");
     repl.expect(&prompt);
 
+    // Ctrl-C clears the line and says how to leave instead.
+    repl.send("\x03");
+    repl.expect("press Ctrl-D or type `exit` or 0 to leave");
+    repl.expect(&prompt);
+
     repl.line("subscribe no-such-topic");
-    repl.expect("topic 'no-such-topic' is not active. Active topics: ");
+    repl.expect("there is no topic 'no-such-topic'. Active topics: ");
     repl.expect(&prompt);
 
     // Menu entry 3 asks for the name; Tab completes it from a unique prefix.
@@ -63,8 +68,12 @@ async fn repl_lists_subscribes_receives_counts_unsubscribes_and_exits() {
     repl.expect(&format!("Subscriptions of {user} (2):"));
     repl.expect(&prompt);
 
+    // The group's first start says where it reads from.
     repl.line("5");
     repl.expect(&format!("Consumer started for {first}, {second}"));
+    repl.expect(&format!(
+        "has read nothing of {first}, {second} yet: it reads each from the beginning."
+    ));
     repl.expect(&prompt);
 
     publish(&bootstrap, &first, 0..10).await;
@@ -104,8 +113,19 @@ async fn repl_lists_subscribes_receives_counts_unsubscribes_and_exits() {
     repl.expect("Lag:");
     repl.expect(&prompt);
 
+    // History is framed so that it cannot pass for new messages.
     repl.line(&format!("history {first} 3"));
-    repl.expect(&format!("(3 stored message(s) of '{first}')"));
+    repl.expect(&format!(
+        "history of '{first}': the 3 newest stored message(s), oldest first"
+    ));
+    repl.expect(&format!("end of history of '{first}'"));
+    let screen = repl.transcript();
+    let header = screen
+        .rfind("newest stored message(s)")
+        .expect("the header");
+    let inside =
+        &screen[header..header + screen[header..].find("end of history").expect("the footer")];
+    assert_eq!(inside.matches("\"seq\": ").count(), 3, "{inside}");
     repl.expect(&prompt);
 
     // Unsubscribing takes effect at once: new messages of the topic no
@@ -125,6 +145,15 @@ async fn repl_lists_subscribes_receives_counts_unsubscribes_and_exits() {
     repl.line("6");
     repl.expect("Consumer stopped");
     repl.expect(&prompt);
+    // Once the group has committed, a start no longer says it.
+    repl.line("5");
+    repl.expect(&format!("Consumer started for {second}"));
+    repl.expect(&prompt);
+    repl.line("6");
+    repl.expect("Consumer stopped");
+    let restarted = repl.transcript();
+    let restarted = &restarted[restarted.rfind("Consumer started").expect("a start")..];
+    assert!(!restarted.contains("from the beginning"), "{restarted}");
     repl.line("0");
     repl.expect("Goodbye.");
     assert!(repl.wait_exit(), "the REPL failed:\n{}", repl.transcript());
@@ -335,7 +364,7 @@ async fn repl_shows_hostile_records_only_as_text_bounded_in_time_and_memory() {
     assert!(stored[1].data_type.ends_with(hostile::ATTACK));
     let from = repl.printed();
     repl.line(&format!("history {topic} 10"));
-    repl.expect(&format!("(6 stored message(s) of '{topic}')"));
+    repl.expect(&format!("end of history of '{topic}'"));
     repl.expect(&prompt);
     assert!(repl.transcript()[from..].contains("Type: hostile-1\\u001b]0;pwned-title"));
     hostile::assert_only_shown(repl.screen(from), EDITOR_CSI);

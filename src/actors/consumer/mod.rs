@@ -1,8 +1,9 @@
 //! The consumer's actors: one [`session::ConsumerSession`] per user, fed by
-//! the [`pump::Pump`] that reads Kafka, stores each batch through the
-//! [`store_writer`], shows it through a [`pump::Sink`] and then marks its
-//! offsets.
+//! the [`engine::Engine`] (which `tail` drives too): its pump reads Kafka,
+//! stores each batch through the [`store_writer`], shows it through a
+//! [`pump::Sink`] and then marks its offsets.
 
+pub mod engine;
 pub mod kafka;
 pub mod pump;
 pub mod record;

@@ -99,7 +99,8 @@ struct Pending {
 }
 
 /// Moves messages from one consumer to the store and a sink until stopped.
-pub struct Pump<S> {
+/// Front ends run it through [`super::engine::Engine`].
+pub(super) struct Pump<S> {
     pub consumer: Arc<SessionConsumer>,
     /// `None` runs without a message store.
     pub store: Option<StoreConn>,
@@ -115,7 +116,10 @@ pub struct Pump<S> {
 impl<S: Sink> Pump<S> {
     /// Runs until `stop` fires (or its sender is dropped), the limit is
     /// reached, the idle timeout passes, or storing or showing fails.
-    pub async fn run(mut self, mut stop: oneshot::Receiver<()>) -> Result<PumpEnd, PumpError> {
+    pub(super) async fn run(
+        mut self,
+        mut stop: oneshot::Receiver<()>,
+    ) -> Result<PumpEnd, PumpError> {
         let writer = match self.store.take() {
             Some(conn) => Some(StoreWriter::start(conn).map_err(PumpError::Output)?),
             None => None,

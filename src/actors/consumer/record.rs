@@ -29,7 +29,10 @@ pub struct Received<'a> {
     pub topic: &'a str,
     pub partition: i32,
     pub offset: i64,
+    /// The key when it is UTF-8.
     pub key: Option<&'a str>,
+    /// The key as it came.
+    pub raw_key: Option<&'a [u8]>,
     pub data_type: Cow<'a, str>,
     pub sent_at: Cow<'a, str>,
     /// The payload as JSON text.
@@ -42,7 +45,8 @@ impl<'a> Received<'a> {
     /// Reads `message`; never fails, see [`Received`].
     pub fn read<M: Message>(message: &'a M) -> Self {
         let value = message.payload().unwrap_or_default();
-        let key = message.key().and_then(|k| std::str::from_utf8(k).ok());
+        let raw_key = message.key();
+        let key = raw_key.and_then(|k| std::str::from_utf8(k).ok());
         let (topic, partition, offset) = (message.topic(), message.partition(), message.offset());
         if let Ok(envelope) = serde_json::from_slice::<EnvelopeRef<'a>>(value) {
             // from_slice succeeded, so the value is valid UTF-8.
@@ -52,6 +56,7 @@ impl<'a> Received<'a> {
                 partition,
                 offset,
                 key,
+                raw_key,
                 data_type: envelope.data_type,
                 sent_at: envelope.timestamp,
                 payload: Cow::Borrowed(envelope.payload.get()),
@@ -69,6 +74,7 @@ impl<'a> Received<'a> {
             partition,
             offset,
             key,
+            raw_key,
             data_type: Cow::Borrowed(DataType::Generic.as_str()),
             sent_at: Cow::Owned(sent_at),
             payload: Cow::Owned(foreign_payload(value)),

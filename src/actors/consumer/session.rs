@@ -2,8 +2,8 @@
 //! the sink that shows its messages.
 //!
 //! The REPL thread sends one message per command and waits for the
-//! [`Reply`]. Records flow one way, on the session's arbiter: Kafka ->
-//! [`super::pump::Pump`] -> message store -> sink -> offset store. The admin API is
+//! [`Reply`]. Records flow one way, on the session's arbiter, through the
+//! [`Engine`]: Kafka -> message store -> sink -> offset store. The admin API is
 //! asked through an `awc` client, so the session must be started on an
 //! arbiter (awc is not `Send`); blocking work (committing, measuring lag,
 //! reading history) runs on tokio's blocking pool.
@@ -16,12 +16,12 @@ use std::time::Instant;
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 use tokio::sync::oneshot;
 
-use super::kafka::{self, ConsumerOptions, KafkaHealth, SessionConsumer};
-use super::pump::{Pump, Sink};
+use super::engine::{Engine, EngineHandle, EngineSettings, Output};
+use super::kafka::KafkaHealth;
+use super::pump::Sink;
 use super::stats::{self, Counters, PartitionLag, Stats};
 use super::subscriptions::{self, Subscribed, SubscriptionError};
 use crate::api::{ActiveTopic, SubscriptionView};
@@ -82,13 +82,20 @@ pub struct ConsumerSession {
     health: Arc<KafkaHealth>,
 }
 
-/// A started consumer and its pump.
+/// A running engine.
 struct Live {
     generation: u64,
-    consumer: Arc<SessionConsumer>,
+    handle: EngineHandle,
     stop: oneshot::Sender<()>,
-    pump: tokio::task::JoinHandle<()>,
+    /// Ends once the engine has committed and closed its consumer.
+    task: tokio::task::JoinHandle<()>,
     since: DateTime<Utc>,
+}
+
+/// Drops a handle on the blocking pool: when it is the consumer's last,
+/// dropping closes the consumer, which waits for the broker.
+fn release(handle: EngineHandle) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || drop(handle))
 }
 
 impl ConsumerSession {
@@ -122,82 +129,81 @@ impl ConsumerSession {
         let Some(running) = &self.running else {
             return Ok(());
         };
-        if self.topics.is_empty() {
-            running.consumer.unsubscribe();
-            return Ok(());
-        }
-        let topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
-        running.consumer.subscribe(&topics)
+        let topics: Vec<String> = self.topics.iter().cloned().collect();
+        running.handle.subscribe(&topics)
     }
 
-    /// Stops the pump and returns a future that commits the stored offsets
-    /// and closes the consumer (leaving the group), off the event loop.
+    /// Stops the engine and returns a future that ends once it has
+    /// committed the stored offsets and closed the consumer (leaving the
+    /// group), off the event loop.
     fn stop_running(&mut self) -> Option<impl Future<Output = ()> + 'static> {
-        let running = self.running.take()?;
-        let _ = running.stop.send(());
-        let health = Arc::clone(&self.health);
+        let Live {
+            handle, stop, task, ..
+        } = self.running.take()?;
+        let _ = stop.send(());
         Some(async move {
-            // Once the pump task is done, this is the last consumer handle,
-            // so the close happens on the blocking pool below.
-            let _ = running.pump.await;
-            if let Some(e) = kafka::commit_and_close(running.consumer).await {
-                health.record_error(format!("final commit failed: {e}"));
-            }
+            // Without this handle the engine holds the last reference, so
+            // its own commit-and-close is the one that closes.
+            let _ = release(handle).await;
+            let _ = task.await;
         })
     }
 
-    /// Creates the consumer for `self.topics` and starts its pump.
-    fn launch(&mut self, ctx: &mut Context<Self>) -> Result<String, String> {
-        let settings = &self.settings;
-        let client_id = format!("topicgate-consumer-{}", settings.user);
-        let options = ConsumerOptions {
-            kafka: &settings.kafka,
-            group: &settings.group,
-            client_id: &client_id,
-        };
-        let consumer = kafka::create_consumer(&options, Arc::clone(&self.health))
-            .map_err(|e| format!("could not create the Kafka consumer: {e}"))?;
-        let topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
-        consumer
-            .subscribe(&topics)
-            .map_err(|e| format!("could not subscribe to {}: {e}", topics.join(", ")))?;
+    /// Opens an engine on `self.topics`, with the message store ready.
+    fn open_engine(&self) -> Result<(Engine, crate::store::StoreConn), String> {
         let store = self
             .store
             .get()
             .map_err(|e| format!("message store unavailable: {e}"))?;
-        let consumer = Arc::new(consumer);
+        let settings = EngineSettings {
+            kafka: &self.settings.kafka,
+            group: &self.settings.group,
+            user: &self.settings.user,
+        };
+        let topics: Vec<String> = self.topics.iter().cloned().collect();
+        let engine = Engine::open(&settings, &topics, Arc::clone(&self.health))?;
+        Ok((engine, store))
+    }
+
+    /// Runs `engine` into the session's sink and store until stopped.
+    fn launch(
+        &mut self,
+        engine: Engine,
+        store: crate::store::StoreConn,
+        ctx: &mut Context<Self>,
+    ) -> String {
         let (stop, stopped) = oneshot::channel();
         self.generation += 1;
         let generation = self.generation;
-        let pump = Pump {
-            consumer: Arc::clone(&consumer),
-            store: Some(store),
+        let handle = engine.handle();
+        let output = Output {
             sink: Rc::clone(&self.sink),
+            store: Some(store),
             stats: Rc::clone(&self.stats),
-            health: Arc::clone(&self.health),
             limit: None,
             idle_timeout: None,
         };
         let addr = ctx.address();
-        let pump = actix_rt::spawn(async move {
-            let end = pump.run(stopped).await;
-            addr.do_send(PumpEnded {
+        let task = actix_rt::spawn(async move {
+            let end = engine.run(output, stopped).await;
+            addr.do_send(EngineEnded {
                 generation,
                 error: end.err().map(|e| e.to_string()),
             });
         });
         self.running = Some(Live {
             generation,
-            consumer,
+            handle,
             stop,
-            pump,
+            task,
             since: Utc::now(),
         });
-        Ok(format!(
+        let topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
+        format!(
             "Consumer started for {} (group {}). Messages appear as they arrive.",
             topics.join(", "),
             self.settings.group
-        ))
+        )
     }
 
     fn admin_problem(&self, e: &dyn std::fmt::Display, unreachable: bool) -> String {
@@ -370,7 +376,7 @@ impl Handler<Start> for ConsumerSession {
                 subscriptions::subscribed_topics(&admin, &user).await
             }
             .into_actor(self)
-            .map(|subscribed, act, ctx| {
+            .map(|subscribed, act, _| {
                 let mut note = String::new();
                 match subscribed {
                     Ok(topics) => act.topics = topics.into_iter().collect(),
@@ -379,18 +385,55 @@ impl Handler<Start> for ConsumerSession {
                     Err(e) if e.is_unreachable() && !act.topics.is_empty() => {
                         note = format!(" ({e}; using the topics known to this session.)");
                     }
-                    Err(e) => return Reply::Problem(act.admin_problem(&e, e.is_unreachable())),
+                    Err(e) => {
+                        return Err(Reply::Problem(act.admin_problem(&e, e.is_unreachable())));
+                    }
                 }
                 if act.topics.is_empty() {
-                    return Reply::Problem(
+                    return Err(Reply::Problem(
                         "You have no subscriptions. Subscribe to a topic first (3 or `subscribe TOPIC`)."
                             .into(),
-                    );
+                    ));
                 }
-                match act.launch(ctx) {
-                    Ok(started) => Reply::Done(started + &note),
-                    Err(e) => Reply::Problem(e),
+                let (engine, store) = act.open_engine().map_err(Reply::Problem)?;
+                Ok((engine, store, note))
+            })
+            .then(|opened, act, _| {
+                // Asked before the engine runs, so its own commits cannot
+                // hide a first start.
+                let check = opened.as_ref().ok().map(|(engine, _, _)| {
+                    let topics: Vec<String> = act.topics.iter().cloned().collect();
+                    (engine.handle(), topics)
+                });
+                async move {
+                    let unread = match check {
+                        Some((handle, topics)) => {
+                            let unread = handle.unread_topics(&topics).await;
+                            let _ = release(handle).await;
+                            unread.ok()
+                        }
+                        None => None,
+                    };
+                    (opened, unread)
                 }
+                .into_actor(act)
+            })
+            .map(|(opened, unread), act, ctx| {
+                let (engine, store, note) = match opened {
+                    Ok(opened) => opened,
+                    Err(reply) => return reply,
+                };
+                let started = act.launch(engine, store, ctx);
+                let first = match unread {
+                    Some(unread) if !unread.is_empty() => format!(
+                        " Group {} has read nothing of {} yet: it reads {} from the beginning.",
+                        act.settings.group,
+                        unread.join(", "),
+                        if unread.len() == 1 { "it" } else { "each" },
+                    ),
+                    _ => String::new(),
+                };
+                Reply::Done(started + &first + &note)
             }),
         )
     }
@@ -450,7 +493,7 @@ impl Handler<GetStats> for ConsumerSession {
         // pool, never on the message path.
         let lag_inputs = self.running.as_ref().map(|running| {
             (
-                Arc::clone(&running.consumer),
+                Arc::clone(running.handle.consumer()),
                 self.health.assignment(),
                 self.stats.borrow().next_offsets(),
             )
@@ -525,19 +568,19 @@ impl Handler<Shutdown> for ConsumerSession {
     }
 }
 
-/// Sent by a pump's task when it ends.
+/// Sent by an engine's task when it has ended, committed and closed.
 #[derive(Message)]
 #[rtype(result = "()")]
-struct PumpEnded {
+struct EngineEnded {
     generation: u64,
     error: Option<String>,
 }
 
-impl Handler<PumpEnded> for ConsumerSession {
+impl Handler<EngineEnded> for ConsumerSession {
     type Result = ();
 
-    fn handle(&mut self, ended: PumpEnded, _: &mut Self::Context) {
-        // A pump stopped on request was already taken out of `running`.
+    fn handle(&mut self, ended: EngineEnded, _: &mut Self::Context) {
+        // An engine stopped on request was already taken out of `running`.
         if self.running.as_ref().map(|r| r.generation) != Some(ended.generation) {
             return;
         }
@@ -547,8 +590,8 @@ impl Handler<PumpEnded> for ConsumerSession {
         self.sink.borrow_mut().notice(&format!(
             "Consumer stopped: {problem}. Start it again with 5 or `start`."
         ));
-        if let Some(stop) = self.stop_running() {
-            actix_rt::spawn(stop);
+        if let Some(live) = self.running.take() {
+            release(live.handle);
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Recording subscriptions through the admin API, with the checks and
 //! messages a user needs. The session and the one-shot commands share it.
 
+use crate::api::ErrorCode;
 use crate::client::{AdminClient, ClientError};
-use crate::domain::{TopicName, TopicNameError};
+use crate::domain::{TopicName, TopicNameError, TopicStatus};
 
 /// What subscribing did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,8 +21,19 @@ pub enum SubscriptionError {
         topic: String,
         reason: TopicNameError,
     },
-    #[error("topic '{topic}' is not active. {}", active_list(.active))]
-    NotActive { topic: String, active: Vec<String> },
+    #[error("there is no topic '{topic}'. {}", active_list(.active))]
+    NoSuchTopic {
+        topic: String,
+        /// `None` when the active topics could not be listed.
+        active: Option<Vec<String>>,
+    },
+    #[error("topic '{topic}' {}. {}", not_active_reason(*.status), active_list(.active))]
+    NotActive {
+        topic: String,
+        /// `None` when the admin service did not say (an older one).
+        status: Option<TopicStatus>,
+        active: Option<Vec<String>>,
+    },
     #[error("you are not subscribed to '{topic}'")]
     NotSubscribed { topic: String },
     #[error("{0}")]
@@ -35,50 +47,85 @@ impl SubscriptionError {
     }
 }
 
-fn active_list(active: &[String]) -> String {
-    if active.is_empty() {
-        "There are no active topics yet.".into()
-    } else {
-        format!("Active topics: {}", active.join(", "))
+/// Why a topic cannot be subscribed to, from its status.
+fn not_active_reason(status: Option<TopicStatus>) -> &'static str {
+    match status {
+        Some(TopicStatus::Pending) => "is still waiting for an admin's approval",
+        Some(TopicStatus::Approved) => {
+            "is approved and being created in Kafka; try again in a moment"
+        }
+        Some(TopicStatus::Rejected) => "was rejected by an admin",
+        Some(TopicStatus::Inactive) => "has been deactivated by an admin",
+        Some(TopicStatus::Active) | None => "is not active",
     }
 }
 
-/// Subscribes `user` to `topic` when the topic is active.
+fn active_list(active: &Option<Vec<String>>) -> String {
+    match active.as_deref() {
+        None => String::new(),
+        Some([]) => "There are no active topics yet.".into(),
+        Some(active) => format!("Active topics: {}", active.join(", ")),
+    }
+}
+
+/// Subscribes `user` to `topic` when the topic is active. A refusal is told
+/// apart by its HTTP status and the API's error code, and names the topics
+/// that can be subscribed to.
 pub async fn subscribe(
     admin: &AdminClient,
     user: &str,
     topic: &str,
 ) -> Result<Subscribed, SubscriptionError> {
     check_name(topic)?;
-    // Asking for the active topics first turns "not active" into a message
-    // that says which topics can be subscribed to.
-    let active: Vec<String> = admin
-        .active_topics()
-        .await?
-        .into_iter()
-        .map(|t| t.topic_name)
-        .collect();
-    if !active.iter().any(|t| t == topic) {
-        return Err(SubscriptionError::NotActive {
+    let refusal = match admin.subscribe(user, topic).await {
+        Ok(_) => return Ok(Subscribed::New),
+        Err(e) => e,
+    };
+    let ClientError::Api {
+        status,
+        code,
+        topic_status,
+        ..
+    } = &refusal
+    else {
+        return Err(refusal.into());
+    };
+    let (status, code, topic_status) = (*status, *code, *topic_status);
+    match (status, code) {
+        (409, Some(ErrorCode::AlreadySubscribed)) => Ok(Subscribed::Already),
+        (404, Some(ErrorCode::TopicNotFound)) => Err(SubscriptionError::NoSuchTopic {
             topic: topic.to_owned(),
-            active,
-        });
-    }
-    match admin.subscribe(user, topic).await {
-        Ok(_) => Ok(Subscribed::New),
-        Err(ClientError::Api {
-            status: 409,
-            message,
-        }) if message.contains("already subscribed") => Ok(Subscribed::Already),
-        // The topic stopped being active between the two requests.
-        Err(ClientError::Api {
-            status: 404 | 409, ..
-        }) => Err(SubscriptionError::NotActive {
-            topic: topic.to_owned(),
-            active: active.into_iter().filter(|t| t != topic).collect(),
+            active: active_topics(admin).await,
         }),
-        Err(e) => Err(e.into()),
+        (409, Some(ErrorCode::TopicNotActive)) => Err(SubscriptionError::NotActive {
+            topic: topic.to_owned(),
+            status: topic_status,
+            active: active_topics(admin).await,
+        }),
+        // A service older than error codes refuses a duplicate and an
+        // inactive topic alike with 409: the topic's state tells them apart.
+        (404 | 409, None) => {
+            let active = active_topics(admin).await;
+            match &active {
+                Some(names) if status == 409 && names.iter().any(|t| t == topic) => {
+                    Ok(Subscribed::Already)
+                }
+                _ => Err(SubscriptionError::NotActive {
+                    topic: topic.to_owned(),
+                    status: None,
+                    active,
+                }),
+            }
+        }
+        _ => Err(refusal.into()),
     }
+}
+
+/// The names of the active topics; `None` when they cannot be listed, as
+/// that only spoils the hint, not the answer.
+async fn active_topics(admin: &AdminClient) -> Option<Vec<String>> {
+    let topics = admin.active_topics().await.ok()?;
+    Some(topics.into_iter().map(|t| t.topic_name).collect())
 }
 
 /// Removes `user`'s subscription to `topic`.

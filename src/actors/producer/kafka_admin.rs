@@ -139,6 +139,7 @@ impl KafkaAdmin {
                 Err(ClientError::Api {
                     status: 404 | 409,
                     message,
+                    ..
                 }) => Ok(Outcome::Superseded(message)),
                 Err(error) => Err(Failure::Api(error)),
             }
