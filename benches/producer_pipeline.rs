@@ -122,7 +122,7 @@ fn baseline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
     let stats = ProducerStats::default();
     let counters = stats.counters(topic, DATA_TYPE);
     let mut rng = SmallRng::from_rng(&mut rand::rng());
-    let mut maker = PayloadMaker::new(DATA_TYPE, &mut rng);
+    let mut maker = PayloadMaker::new(DATA_TYPE, &mut rng).expect("valid payload tables");
     let started = Instant::now();
     for seq in 0..messages {
         let payload = maker.make(&mut rng, seq);
@@ -164,7 +164,8 @@ async fn pipeline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
         Arc::new(AtomicU64::new(0)),
         Pace::Unthrottled,
         publisher.clone().recipient(),
-    );
+    )
+    .expect("valid payload tables");
     while counters.snapshot().delivered < messages {
         actix_rt::time::sleep(Duration::from_millis(1)).await;
     }

@@ -15,7 +15,8 @@ use anyhow::{Context, bail};
 
 use crate::client::AdminClient;
 use crate::config::{
-    AdminSettings, HttpEdgeSettings, ProducerSettings, Secret, UpConfig, read_secret_file,
+    AdminSettings, AdminTokenHint, HttpEdgeSettings, ProducerSettings, Secret, UpConfig,
+    read_secret_file,
 };
 use crate::private_fs::{check_private, create_private_dir};
 use crate::producer::Running;
@@ -37,11 +38,20 @@ const ADMIN_READY_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     create_private_dir(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let kept_token = config.data_dir.join("admin-token");
     let admin_token = secret(
         "TOPICGATE_ADMIN_TOKEN",
         config.admin_token_file.as_deref(),
-        &config.data_dir.join("admin-token"),
+        &kept_token,
     )?;
+    // The login page names the file the banner names, as an absolute path:
+    // the browser may be far from the directory `up` was started in.
+    let admin_token_hint = if std::env::var_os("TOPICGATE_ADMIN_TOKEN").is_some() {
+        AdminTokenHint::Given
+    } else {
+        let file = config.admin_token_file.as_deref().unwrap_or(&kept_token);
+        AdminTokenHint::File(std::path::absolute(file).unwrap_or_else(|_| file.to_owned()))
+    };
     let producer_key = secret(
         "TOPICGATE_PRODUCER_KEY",
         config.producer_key_file.as_deref(),
@@ -60,6 +70,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         database_url: config.data_dir.join("topicgate.db"),
         producer_key: producer_key.clone(),
         admin_token,
+        admin_token_hint,
         max_replication_factor: 3,
         workers: Some(2),
         topic_names: Default::default(),

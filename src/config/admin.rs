@@ -13,12 +13,27 @@ pub struct AdminSettings {
     pub database_url: PathBuf,
     pub producer_key: Secret,
     pub admin_token: Secret,
+    /// Where the login page says the admin token is.
+    pub admin_token_hint: AdminTokenHint,
     pub max_replication_factor: i32,
     pub workers: Option<usize>,
     /// Which topic names requests may use.
     pub topic_names: TopicNamePolicy,
     /// Sessions, CORS, rate limits and body timeouts.
     pub http: HttpEdgeSettings,
+}
+
+/// Where an admin finds the token, as the dashboard's login page says it;
+/// a path or the ways to set one, never the token itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AdminTokenHint {
+    /// Kept in this file: `--admin-token-file`, or the one `topicgate up`
+    /// keeps under its data directory.
+    File(PathBuf),
+    /// Given to the service as a value (`--admin-token`,
+    /// `TOPICGATE_ADMIN_TOKEN`).
+    #[default]
+    Given,
 }
 
 /// `topicgate-admin`: the topic registry's REST API and dashboard.
@@ -70,6 +85,10 @@ impl AdminConfig {
     pub fn into_settings(self) -> Result<AdminSettings, String> {
         let producer_key =
             PRODUCER_KEY.resolve(self.producer_key, self.producer_key_file.as_deref())?;
+        let admin_token_hint = match &self.admin_token_file {
+            Some(file) => AdminTokenHint::File(file.clone()),
+            None => AdminTokenHint::Given,
+        };
         let admin_token =
             ADMIN_TOKEN.resolve(self.admin_token, self.admin_token_file.as_deref())?;
         Ok(AdminSettings {
@@ -77,6 +96,7 @@ impl AdminConfig {
             database_url: self.database_url,
             producer_key,
             admin_token,
+            admin_token_hint,
             max_replication_factor: self.max_replication_factor,
             workers: self.workers,
             topic_names: self.topic_names.policy(),

@@ -39,7 +39,8 @@ pub struct ConsumerConfig {
     #[arg(long, env = "TOPICGATE_HISTORY", global = true)]
     pub history_file: Option<PathBuf>,
 
-    /// Colour output: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    /// Colour output: auto (when stdout is a colour terminal; honours NO_COLOR,
+    /// CLICOLOR and CLICOLOR_FORCE), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 

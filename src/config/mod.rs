@@ -11,7 +11,7 @@ mod secret;
 mod secret_file;
 mod topic_names;
 
-pub use admin::{AdminConfig, AdminSettings};
+pub use admin::{AdminConfig, AdminSettings, AdminTokenHint};
 pub use consumer::{
     ColorChoice, ConsumerCommand, ConsumerConfig, ConsumerSettings, TailArgs, file_safe,
 };

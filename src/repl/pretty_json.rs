@@ -4,6 +4,11 @@
 //! the text cut after [`MAX_SHOWN`] bytes, so the work and the output stay
 //! linear in the payload's size whatever its shape. Text that serde_json
 //! cannot read (nested deeper than its limit of 128, say) is shown as text.
+//!
+//! `serde_json::to_string_pretty` alone cannot replace the formatter below:
+//! it writes DEL and the C1 controls (U+0080–U+009F, CSI among them) raw,
+//! as JSON allows, and has no bound on depth or length. The formatter
+//! wraps its `PrettyFormatter` to add exactly those three things.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};

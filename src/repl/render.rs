@@ -1,11 +1,13 @@
 //! How the consumer shows things: messages, tables, statistics, replies.
-//! Colour (ANSI) only when asked for, which by default means stdout is a
-//! terminal. Every field that comes from Kafka, the store or the admin API
-//! is shown through [`sanitize`], so it cannot drive the terminal.
+//! Colour (ANSI, as `anstyle` styles) only when asked for; by default
+//! `anstream` decides from stdout and the environment (a terminal,
+//! `NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`, `TERM`). Every field that comes
+//! from Kafka, the store or the admin API is shown through [`sanitize`]
+//! before a style wraps it, so only our own styles reach the terminal.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 
+use anstyle::{AnsiColor, Effects, Style as Look};
 use chrono::{DateTime, Utc};
 
 use super::pretty_json;
@@ -22,44 +24,47 @@ pub struct Style {
     colour: bool,
 }
 
-const BOLD: &str = "1";
-const DIM: &str = "2";
-const RED: &str = "31";
-const GREEN: &str = "32";
-const YELLOW: &str = "33";
-const CYAN: &str = "36";
+const BOLD: Look = Look::new().effects(Effects::BOLD);
+const DIM: Look = Look::new().effects(Effects::DIMMED);
+const RED: Look = AnsiColor::Red.on_default();
+const GREEN: Look = AnsiColor::Green.on_default();
+const YELLOW: Look = AnsiColor::Yellow.on_default();
+const CYAN: Look = AnsiColor::Cyan.on_default();
+const TOPIC: Look = AnsiColor::Cyan.on_default().effects(Effects::BOLD);
 
 impl Style {
     pub const PLAIN: Style = Style { colour: false };
     pub const COLOUR: Style = Style { colour: true };
 
-    /// Colour when `choice` says so; `auto` means stdout is a terminal and
-    /// `NO_COLOR` is unset.
+    /// Colour when `choice` says so; `auto` asks `anstream` about stdout:
+    /// a terminal that takes colour, unless `NO_COLOR` or `CLICOLOR=0` say
+    /// otherwise, or any stream when `CLICOLOR_FORCE` is set.
     pub fn for_stdout(choice: ColorChoice) -> Style {
         let colour = match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
             }
         };
         Style { colour }
     }
 
-    /// Appends `text`, made visible, in colour `code` when colouring.
-    fn paint(self, out: &mut String, code: &str, text: &str) {
+    /// Appends `text`, made visible, in `look` when colouring. The text is
+    /// sanitized first, so the only escapes written are the style's own.
+    fn paint(self, out: &mut String, look: Look, text: &str) {
         if self.colour {
-            let _ = write!(out, "\x1b[{code}m");
+            let _ = write!(out, "{look}");
             sanitize::push_visible(out, text);
-            out.push_str("\x1b[0m");
+            let _ = write!(out, "{look:#}");
         } else {
             sanitize::push_visible(out, text);
         }
     }
 
-    fn painted(self, code: &str, text: &str) -> String {
+    fn painted(self, look: Look, text: &str) -> String {
         let mut out = String::new();
-        self.paint(&mut out, code, text);
+        self.paint(&mut out, look, text);
         out
     }
 
@@ -131,7 +136,7 @@ pub fn message(out: &mut String, style: Style, m: Shown<'_>) {
     style.paint(out, DIM, RULE);
     out.push('\n');
     out.push_str("Topic: ");
-    style.paint(out, &format!("{BOLD};{CYAN}"), &field(m.topic));
+    style.paint(out, TOPIC, &field(m.topic));
     out.push_str("  Type: ");
     style.paint(out, YELLOW, &field(m.data_type));
     out.push_str("\nTime: ");
@@ -418,5 +423,13 @@ mod tests {
     fn colour_wraps_in_ansi_codes() {
         assert_eq!(Style::COLOUR.done("ok"), "\x1b[32mok\x1b[0m\n");
         assert_eq!(Style::PLAIN.done("ok"), "ok\n");
+    }
+
+    #[test]
+    fn colour_wraps_escapes_from_data_only_as_visible_text() {
+        assert_eq!(
+            Style::COLOUR.problem("\x1b[2Jbad\u{9b}31m"),
+            "\x1b[31m\\u001b[2Jbad\\u009b31m\x1b[0m\n"
+        );
     }
 }

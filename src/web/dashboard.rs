@@ -5,11 +5,12 @@
 use actix_session::Session;
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::form_draft::{TopicDraft, keep_draft, take_draft};
 use super::form_limits::refuse_oversized;
 use super::rate_limit::WriteLimits;
 use super::session::{
@@ -20,6 +21,7 @@ use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
 use super::topics::{change, request_topic};
 use crate::actors::registry::{GetStats, ListSubscriptions, PageTopics, RecentEvents};
 use crate::api::{Stats, SubscriptionView, TopicView};
+use crate::config::AdminTokenHint;
 use crate::db::models::utc;
 use crate::domain::{DataType, RawTopicRequest, TopicId, TopicStatus, Transition};
 use strum::IntoEnumIterator;
@@ -72,8 +74,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: &Sessions, limits: &WriteL
             .route("/dashboard/live", web::get().to(live))
             .service(
                 web::resource("/dashboard/topics")
-                    // The API's topic requests and this form share one quota.
-                    .wrap(limits.middleware())
+                    // The API's topic requests and this form share one
+                    // quota; the handler checks it, so that a refusal
+                    // comes back as the form with what was typed in it.
+                    .app_data(web::Data::new(limits.clone()))
                     .route(web::post().to(create_topic)),
             )
             .route(
@@ -147,12 +151,21 @@ struct LiveView {
     version: u64,
 }
 
+/// One choice of the form's data type list.
+#[derive(Serialize)]
+struct DataTypeOption {
+    value: &'static str,
+    selected: bool,
+}
+
 #[derive(Serialize)]
 struct PageView {
     #[serde(flatten)]
     live: LiveView,
     flash: Option<Flash>,
-    data_types: Vec<&'static str>,
+    /// The Create Topic form's values: what a refused request carried.
+    form: TopicDraft,
+    data_types: Vec<DataTypeOption>,
     max_replication_factor: i32,
 }
 
@@ -290,12 +303,20 @@ async fn index(
     query: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let live = live_view(&state, &session, &query.into_inner().checked()?).await?;
+    let form = take_draft(&session);
+    let data_types = DataType::iter()
+        .map(|d| DataTypeOption {
+            value: d.as_str(),
+            selected: d.as_str() == form.data_type,
+        })
+        .collect();
     dashboard.render(
         "page",
         &PageView {
             live,
             flash: take_flash(&session),
-            data_types: DataType::iter().map(DataType::as_str).collect(),
+            form,
+            data_types,
             max_replication_factor: state.max_replication_factor,
         },
     )
@@ -338,8 +359,30 @@ fn form_number(field: &str, raw: &str) -> Result<Option<i64>, String> {
         .map_err(|_| format!("invalid {field}: must be a whole number, got {raw:?}"))
 }
 
+impl CreateForm {
+    fn draft(&self) -> TopicDraft {
+        TopicDraft {
+            name: self.name.clone(),
+            created_by: self.created_by.clone(),
+            partitions: self.partitions.clone(),
+            replication_factor: self.replication_factor.clone(),
+            description: self.description.clone(),
+            data_type: self.data_type.clone(),
+        }
+    }
+}
+
+/// Shows `message` with the form filled in as it was sent.
+fn refuse_form(session: &Session, form: &CreateForm, message: impl Into<String>) -> HttpResponse {
+    flash(session, "error", message);
+    keep_draft(session, form.draft());
+    redirect("/")
+}
+
 async fn create_topic(
+    req: HttpRequest,
     state: web::Data<AppState>,
+    limits: web::Data<WriteLimits>,
     session: Session,
     form: web::Form<CreateForm>,
 ) -> HttpResponse {
@@ -354,8 +397,12 @@ async fn create_topic(
         return refusal;
     }
     if !csrf_ok(&session, &form.csrf_token) {
+        // Not kept: a form this session did not show fills in nothing.
         flash(&session, "error", "The form expired; please try again.");
         return redirect("/");
+    }
+    if let Err(refusal) = limits.check(req.peer_addr().map(|peer| peer.ip())) {
+        return refuse_form(&session, &form, refusal);
     }
     let numbers = form_number("partitions", &form.partitions).and_then(|p| {
         Ok((
@@ -365,10 +412,7 @@ async fn create_topic(
     });
     let (partitions, replication_factor) = match numbers {
         Ok(numbers) => numbers,
-        Err(message) => {
-            flash(&session, "error", message);
-            return redirect("/");
-        }
+        Err(message) => return refuse_form(&session, &form, message),
     };
     let raw = RawTopicRequest {
         name: &form.name,
@@ -379,10 +423,12 @@ async fn create_topic(
         description: Some(form.description.as_str()),
     };
     match request_topic(&state, raw, is_admin(&session)).await {
-        Ok(created) => flash(&session, "success", created.message),
-        Err(e) => flash(&session, "error", e.to_string()),
+        Ok(created) => {
+            flash(&session, "success", created.message);
+            redirect("/")
+        }
+        Err(e) => refuse_form(&session, &form, e.to_string()),
     }
-    redirect("/")
 }
 
 #[derive(Deserialize)]
@@ -433,18 +479,26 @@ struct LoginView {
     csrf: String,
     flash: Option<Flash>,
     is_admin: bool,
+    /// The file holding the admin token, when it is kept in one.
+    token_file: Option<String>,
 }
 
 async fn login_page(
+    state: web::Data<AppState>,
     dashboard: web::Data<Dashboard>,
     session: Session,
 ) -> Result<HttpResponse, ApiError> {
+    let token_file = match &state.admin_token_hint {
+        AdminTokenHint::File(path) => Some(path.display().to_string()),
+        AdminTokenHint::Given => None,
+    };
     dashboard.render(
         "login",
         &LoginView {
             csrf: csrf_token(&session),
             flash: take_flash(&session),
             is_admin: is_admin(&session),
+            token_file,
         },
     )
 }

@@ -6,6 +6,7 @@ mod body_timeout;
 mod cors;
 mod dashboard;
 mod error;
+mod form_draft;
 mod form_limits;
 mod json;
 mod json_only;
@@ -94,6 +95,7 @@ impl Application {
             active_topics: ActiveTopicsCache::default(),
             producer_key: settings.producer_key,
             admin_token: settings.admin_token,
+            admin_token_hint: settings.admin_token_hint,
             max_replication_factor: settings.max_replication_factor,
             topic_names: settings.topic_names,
             max_pending_per_requester: i64::from(http.max_pending_per_requester),

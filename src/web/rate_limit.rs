@@ -43,16 +43,7 @@ impl KeyExtractor for ClientAddress {
         if carries_admin_token(req) {
             return Ok(Client::Admin);
         }
-        match req.peer_addr().map(|peer| peer.ip()) {
-            Some(IpAddr::V4(v4)) => Ok(Client::V4(v4.into())),
-            Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-                Some(v4) => Ok(Client::V4(v4.into())),
-                None => Ok(Client::V6((u128::from(v6) >> 64) as u64)),
-            },
-            None => Err(ApiError::Unexpected(anyhow::anyhow!(
-                "the client's address is unknown"
-            ))),
-        }
+        client_at(req.peer_addr().map(|peer| peer.ip()))
     }
 
     fn exceed_rate_limit_response(
@@ -60,16 +51,11 @@ impl KeyExtractor for ClientAddress {
         negative: &NotUntil<QuantaInstant>,
         mut response: HttpResponseBuilder,
     ) -> HttpResponse {
-        let wait = negative.wait_time_from(DefaultClock::default().now());
-        // Whole seconds, rounded up: "0" would invite an immediate retry.
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let seconds = retry_after(negative);
         response
-            .insert_header((header::RETRY_AFTER, seconds.max(1)))
+            .insert_header((header::RETRY_AFTER, seconds))
             .json(ErrorBody::new(
-                format!(
-                    "too many requests from this address; retry in {}s",
-                    seconds.max(1)
-                ),
+                too_many(seconds),
                 ErrorCode::TooManyRequests,
             ))
     }
@@ -77,6 +63,31 @@ impl KeyExtractor for ClientAddress {
     fn whitelisted_keys(&self) -> Vec<Client> {
         vec![Client::Admin]
     }
+}
+
+/// Who a request from `peer` counts against.
+fn client_at(peer: Option<IpAddr>) -> Result<Client, ApiError> {
+    match peer {
+        Some(IpAddr::V4(v4)) => Ok(Client::V4(v4.into())),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => Ok(Client::V4(v4.into())),
+            None => Ok(Client::V6((u128::from(v6) >> 64) as u64)),
+        },
+        None => Err(ApiError::Unexpected(anyhow::anyhow!(
+            "the client's address is unknown"
+        ))),
+    }
+}
+
+/// Seconds until the quota has room again, in whole seconds rounded up and
+/// at least 1: "0" would invite an immediate retry.
+fn retry_after(negative: &NotUntil<QuantaInstant>) -> u64 {
+    let wait = negative.wait_time_from(DefaultClock::default().now());
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+fn too_many(seconds: u64) -> String {
+    format!("too many requests from this address; retry in {seconds}s")
 }
 
 fn carries_admin_token(req: &ServiceRequest) -> bool {
@@ -125,6 +136,17 @@ impl WriteLimits {
             }
         });
         Ok(Self { config })
+    }
+
+    /// Counts one write from `peer` against its quota, for a handler that
+    /// answers a refusal itself (the dashboard's form) instead of through
+    /// the middleware; the refusal says when to retry.
+    pub fn check(&self, peer: Option<IpAddr>) -> Result<(), String> {
+        let client = client_at(peer).map_err(|e| e.to_string())?;
+        self.config
+            .limiter()
+            .check_key(&client)
+            .map_err(|negative| too_many(retry_after(&negative)))
     }
 
     /// The middleware for one route (only its writes count).

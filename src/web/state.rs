@@ -7,7 +7,7 @@ use actix_web::web::Bytes;
 
 use super::error::ApiError;
 use crate::actors::registry::TopicRegistry;
-use crate::config::Secret;
+use crate::config::{AdminTokenHint, Secret};
 use crate::db::RegistryError;
 use crate::db::topics_version::TopicsVersion;
 use crate::domain::TopicNamePolicy;
@@ -19,6 +19,8 @@ pub struct AppState {
     pub active_topics: ActiveTopicsCache,
     pub producer_key: Secret,
     pub admin_token: Secret,
+    /// Where the login page says the admin token is.
+    pub admin_token_hint: AdminTokenHint,
     pub max_replication_factor: i32,
     pub topic_names: TopicNamePolicy,
     /// Pending topic requests one `created_by` may have at a time.

@@ -4,6 +4,10 @@
 // (every 2 while a topic waits for the producer, should the feed be away).
 // It fetches the data-refresh URL, which the server sets to the page and
 // search on screen: only that page of the topic table travels.
+// A rejection reason being typed is never lost: while a field of the live
+// part has focus the refresh waits, and a reason typed but left (the admin
+// clicked elsewhere) is carried into the refreshed table, keyed by the
+// form it belongs to.
 // Everything works without this script: forms post and redirect; this only
 // saves the reload.
 (function () {
@@ -22,6 +26,26 @@
     // Never swap the table under someone typing a rejection reason.
     var active = document.activeElement;
     return active && active !== document.body && live.contains(active);
+  }
+
+  // The reasons typed so far, by the action URL of their form.
+  function typedReasons() {
+    var typed = {};
+    live.querySelectorAll("input.reason").forEach(function (input) {
+      if (input.value && input.form) {
+        typed[input.form.getAttribute("action")] = input.value;
+      }
+    });
+    return typed;
+  }
+
+  function restoreReasons(typed) {
+    live.querySelectorAll("input.reason").forEach(function (input) {
+      var action = input.form && input.form.getAttribute("action");
+      if (action && Object.prototype.hasOwnProperty.call(typed, action)) {
+        input.value = typed[action];
+      }
+    });
   }
 
   function nextDelay() {
@@ -57,7 +81,9 @@
       })
       .then(function (html) {
         if (!busy()) {
+          var typed = typedReasons();
           live.innerHTML = html;
+          restoreReasons(typed);
           live.classList.remove("stale");
           var stamp = document.getElementById("live-updated");
           var footer = document.getElementById("updated");

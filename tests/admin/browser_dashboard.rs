@@ -545,3 +545,164 @@ fn summary(times: &mut [Duration]) -> String {
         times[n - 1].as_secs_f64()
     )
 }
+
+/// Waits until the live part has been swapped for a fresh copy at least
+/// once after now (the table element is replaced by each refresh).
+async fn wait_for_refresh(browser: &mut Browser) {
+    browser
+        .execute("window.__tableBefore = document.getElementById('topics'); return true")
+        .await;
+    let deadline = Instant::now() + LIVE;
+    loop {
+        let swapped = browser
+            .execute("return document.getElementById('topics') !== window.__tableBefore")
+            .await;
+        if swapped == Value::Bool(true) {
+            return;
+        }
+        if Instant::now() >= deadline {
+            let shot = browser.screenshot("no-refresh").await;
+            panic!(
+                "the live part did not refresh in {LIVE:?}; {}",
+                shot.display()
+            );
+        }
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[actix_rt::test]
+async fn a_rejection_reason_being_typed_survives_the_refresh() {
+    let admin = TestAdmin::spawn();
+    let name = unique_name("reason");
+    admin.create_topic(&name, 1, 1).await;
+    // An approved topic waiting for a producer (none runs here) makes the
+    // page refresh every 2 seconds.
+    let waiting = admin.create_topic(&unique_name("waiting"), 1, 1).await;
+    admin.approve(waiting).await;
+    let mut browser = Browser::start("reject-reason").await;
+    browser.goto(&admin.url("/")).await;
+    browser.expect("#stats", PAGE).await;
+    log_in(&mut browser, &admin).await;
+
+    let reason_field = format!("{} input.reason", row(&name));
+    let reason = "duplicate of sensor_data";
+    browser.fill(&reason_field, reason).await;
+    // Typed, then left: the admin clicked elsewhere before rejecting.
+    browser
+        .execute("document.activeElement.blur(); return true")
+        .await;
+    wait_for_refresh(&mut browser).await;
+    wait_for_refresh(&mut browser).await;
+    let kept = browser
+        .execute_with(
+            "return document.querySelector(arguments[0]).value",
+            vec![Value::from(reason_field.as_str())],
+        )
+        .await;
+    browser.screenshot("after-refresh").await;
+    assert_eq!(kept, Value::from(reason), "the refresh lost the reason");
+
+    browser
+        .click(&format!("{} button[data-action=reject]", row(&name)))
+        .await;
+    browser
+        .expect(&row_with(&name, TopicStatus::Rejected), PAGE)
+        .await;
+    let activity = browser.text("#activity").await;
+    assert!(activity.contains(&format!("({reason})")), "{activity}");
+    browser.close().await;
+}
+
+/// Where the description of `row` lays out: the words of ordinary length
+/// that are split over two lines, the cell's width, and how far right the
+/// row, its table and the table's panel reach, against the viewport's width.
+const DESCRIPTION_LAYOUT: &str = r#"
+    var row = document.querySelector(arguments[0]);
+    var cell = row.querySelector('td.description');
+    var text = cell.firstChild;
+    var split = [];
+    var word = /\S+/g, found;
+    while ((found = word.exec(text.textContent))) {
+      if (found[0].length > 40) { continue; }
+      var range = document.createRange();
+      range.setStart(text, found.index);
+      range.setEnd(text, found.index + found[0].length);
+      var tops = {};
+      Array.prototype.forEach.call(range.getClientRects(), function (r) {
+        tops[Math.round(r.top)] = true;
+      });
+      if (Object.keys(tops).length > 1) { split.push(found[0]); }
+    }
+    var table = row.closest('table');
+    var panel = table.parentElement;
+    return {
+      split: split,
+      description: cell.getBoundingClientRect().width,
+      row: row.getBoundingClientRect().right,
+      table: table.getBoundingClientRect().right,
+      panel: panel.getBoundingClientRect().right,
+      scroll: panel.scrollWidth - panel.clientWidth,
+      viewport: document.documentElement.clientWidth
+    };
+"#;
+
+#[actix_rt::test]
+async fn long_descriptions_wrap_between_words_inside_the_table() {
+    let admin = TestAdmin::spawn();
+    let name = unique_name("wrap");
+    let words = "Readings from every rooftop weather station in the northern \
+                 region, averaged over ten minutes and published for the \
+                 forecasting, irrigation and insurance teams; ";
+    let description = format!("{}{}", words.repeat(4), "z".repeat(180));
+    let created = admin
+        .post(
+            "/api/topics",
+            &serde_json::json!({"name": name, "description": description}),
+            true,
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let mut browser = Browser::start("description-wrap").await;
+    browser.goto(&admin.url("/")).await;
+    browser.expect("#stats", PAGE).await;
+    // The admin's view, whose Approve and Reject forms widen the table.
+    log_in(&mut browser, &admin).await;
+    // (width, whether the whole table fits): on narrower screens the panel
+    // scrolls sideways, but the description still wraps between words.
+    for (width, fits) in [(1400, true), (1280, true), (900, false)] {
+        browser.resize(width, 1200).await;
+        browser.goto(&admin.url("/")).await;
+        browser.expect(&row(&name), PAGE).await;
+        let layout = browser
+            .execute_with(DESCRIPTION_LAYOUT, vec![Value::from(row(&name))])
+            .await;
+        browser.screenshot(&format!("width-{width}")).await;
+        let at = |key: &str| layout[key].as_f64().unwrap_or(f64::MAX);
+        assert_eq!(
+            layout["split"],
+            Value::Array(vec![]),
+            "words split across lines at {width}px: {layout}"
+        );
+        assert!(
+            at("row") <= at("table") + 0.5,
+            "the row overflows its table at {width}px: {layout}"
+        );
+        assert!(
+            at("panel") <= at("viewport"),
+            "the table's panel overflows the page at {width}px: {layout}"
+        );
+        // At least 12rem of 15px: a column of a few words per line.
+        assert!(
+            at("description") >= 180.0,
+            "the description is squeezed at {width}px: {layout}"
+        );
+        if fits {
+            assert!(
+                at("table") <= at("panel") + 0.5 && at("scroll") <= 0.0,
+                "the table overflows its panel at {width}px: {layout}"
+            );
+        }
+    }
+    browser.close().await;
+}

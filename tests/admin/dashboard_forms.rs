@@ -6,6 +6,7 @@ use crate::support;
 use std::time::Duration;
 
 use support::admin::TestAdmin;
+use topicgate::config::AdminTokenHint;
 
 /// A cookie-keeping HTTP client that does not follow redirects.
 struct Visitor<'a> {
@@ -597,4 +598,169 @@ async fn an_oversized_form_field_is_a_400_with_a_message() {
             .len(),
         0
     );
+}
+
+/// The value of the form input `id` on `page`, as written in the HTML.
+fn input_value(page: &Page, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    let start = page
+        .body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no #{id} on the page"));
+    let tag = &page.body[start..];
+    let tag = &tag[..tag.find('>').expect("the input's tag ends")];
+    let value = tag
+        .split("value=\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("#{id} has no value: {tag}"));
+    value.split('"').next().unwrap_or_default().to_owned()
+}
+
+/// The text inside the description's textarea on `page`.
+fn description_text(page: &Page) -> String {
+    let start = page.body.find("id=\"description\"").expect("a description");
+    let inner = &page.body[start..];
+    let inner = &inner[inner.find('>').expect("the textarea's tag ends") + 1..];
+    inner[..inner.find("</textarea>").expect("the textarea ends")].to_owned()
+}
+
+#[actix_rt::test]
+async fn a_refused_request_brings_the_form_back_with_what_was_typed() {
+    let admin = TestAdmin::spawn();
+    admin.create_topic("weather_eu", 1, 1).await;
+    let mut visitor = Visitor::new(&admin);
+    let csrf = Visitor::csrf(&visitor.get("/").await);
+    let description = "Hourly <script>alert(1)</script> & \"readings\"";
+    let refused = visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Weather.EU"),
+                ("created_by", "team-<b>meteo</b>"),
+                ("partitions", "7"),
+                ("replication_factor", "1"),
+                ("description", description),
+                ("data_type", "stock"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 303);
+    let page = visitor.get("/").await;
+    assert!(
+        page.body.contains("class=\"flash error\""),
+        "no error shown"
+    );
+    assert!(
+        page.body.contains("weather_eu"),
+        "the collision is not named"
+    );
+    assert_eq!(input_value(&page, "topic-name"), "Weather.EU");
+    let created_by = input_value(&page, "created-by");
+    assert!(
+        created_by.starts_with("team-&lt;b&gt;meteo&lt;"),
+        "{created_by}"
+    );
+    assert!(!created_by.contains('<'), "{created_by}");
+    assert_eq!(input_value(&page, "partitions"), "7");
+    assert_eq!(input_value(&page, "replication-factor"), "1");
+    assert!(page.body.contains("<option value=\"stock\" selected>"));
+    let shown = description_text(&page);
+    assert!(!shown.contains('<'), "unescaped description: {shown}");
+    assert!(shown.contains("&lt;script&gt;alert(1)"), "{shown}");
+    assert!(shown.contains("&amp; &quot;readings&quot;"), "{shown}");
+
+    // Shown once: the next page has the empty form again.
+    let page = visitor.get("/").await;
+    assert_eq!(input_value(&page, "topic-name"), "");
+    assert_eq!(input_value(&page, "partitions"), "3");
+    assert_eq!(description_text(&page), "");
+
+    // A field that is not a number comes back as typed too.
+    visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "rainfall"),
+                ("partitions", "many"),
+            ],
+        )
+        .await;
+    let page = visitor.get("/").await;
+    assert!(page.body.contains("invalid partitions"));
+    assert_eq!(input_value(&page, "topic-name"), "rainfall");
+    assert_eq!(input_value(&page, "partitions"), "many");
+    assert_eq!(admin.topics().await.len(), 1, "a refused request wrote");
+}
+
+#[actix_rt::test]
+async fn a_rate_limited_form_comes_back_filled_in_with_the_wait() {
+    let admin = TestAdmin::spawn_with(|settings| {
+        settings.http.rate_limit_per_second = 1;
+        settings.http.rate_limit_burst = 1;
+    });
+    let mut visitor = Visitor::new(&admin);
+    let csrf = Visitor::csrf(&visitor.get("/").await);
+    // The quota allows one request a second: within a few quick ones, one
+    // is refused.
+    let mut refused = None;
+    for n in 0..12 {
+        let name = format!("quota_{n}");
+        let answer = visitor
+            .post(
+                "/dashboard/topics",
+                &[
+                    ("csrf_token", &csrf),
+                    ("name", &name),
+                    ("description", "kept when refused"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        let page = visitor.get("/").await;
+        if page.body.contains("too many requests") {
+            refused = Some((name, page));
+            break;
+        }
+    }
+    let (name, page) = refused.expect("never limited");
+    assert!(page.body.contains("class=\"flash error\""));
+    assert_eq!(input_value(&page, "topic-name"), name);
+    assert_eq!(description_text(&page), "kept when refused");
+    let names: Vec<String> = admin
+        .topics()
+        .await
+        .into_iter()
+        .map(|t| t.topic_name)
+        .collect();
+    assert!(!names.contains(&name), "a limited request created {name}");
+}
+
+#[actix_rt::test]
+async fn the_login_page_says_where_the_admin_token_is_never_what_it_is() {
+    let file = "/srv/topicgate/.topicgate/admin-token";
+    let admin = TestAdmin::spawn_with(|settings| {
+        settings.admin_token_hint = AdminTokenHint::File(file.into());
+    });
+    let mut visitor = Visitor::new(&admin);
+    let page = visitor.get("/login").await;
+    assert!(
+        page.body.contains(&format!("<code>{file}</code>")),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&admin.admin_token));
+
+    // Given as a value, the page says how, not which.
+    let admin = TestAdmin::spawn();
+    let page = Visitor::new(&admin).get("/login").await;
+    for how in [
+        "--admin-token",
+        "TOPICGATE_ADMIN_TOKEN",
+        "--admin-token-file",
+    ] {
+        assert!(page.body.contains(how), "{how} missing: {}", page.body);
+    }
+    assert!(!page.body.contains(&admin.admin_token));
 }

@@ -309,6 +309,41 @@ async fn tail_json_meta_adds_partition_offset_and_key() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
 
+/// `CLICOLOR_FORCE` colours even a pipe, and only our own styles reach it:
+/// what the records carry still shows as text.
+#[actix_rt::test]
+async fn clicolor_force_colours_a_pipe_with_only_our_styles() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let topic = active_topic(&admin, &bootstrap, "cli-colour", 1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let records = hostile::corpus(&topic);
+    hostile::produce(&bootstrap, &topic, &records).await;
+    let mut command = consumer(&admin.base_url, &bootstrap, "colour-user", dir.path());
+    command
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["tail", &topic, "--count", &records.len().to_string()]);
+    let out = run(command, LIMIT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("\x1b[1m\x1b[36m"), "no colour: {shown:?}");
+    hostile::assert_only_shown(&out.stdout, &["0m", "1m", "2m", "33m", "36m"]);
+    assert!(shown.contains(r"\u001b]0;pwned-title\u0007"));
+
+    // NO_COLOR wins over CLICOLOR_FORCE.
+    let mut command = consumer(&admin.base_url, &bootstrap, "plain-user", dir.path());
+    command.env("CLICOLOR_FORCE", "1").args([
+        "tail",
+        &topic,
+        "--count",
+        &records.len().to_string(),
+    ]);
+    let out = run(command, LIMIT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!out.stdout.contains(&0x1b), "{}", text(&out.stdout));
+}
+
 /// `--kafka-option client.id=...` reaches the broker: the running `tail`
 /// shows up in its group with that client id.
 #[actix_rt::test]

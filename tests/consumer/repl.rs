@@ -210,7 +210,9 @@ async fn colour_only_when_stdout_is_a_terminal() {
     let dir = tempfile::tempdir().expect("temp dir");
 
     let mut command = consumer(&admin.base_url, &bootstrap, "colour-user", dir.path());
-    command.env_remove("NO_COLOR");
+    // A terminal names its type; without TERM a terminal is not assumed to
+    // take colour.
+    command.env_remove("NO_COLOR").env("TERM", "xterm-256color");
     let mut repl = Pty::spawn(command);
     repl.expect("\x1b[1m=== topicgate consumer: colour-user ===\x1b[0m");
     repl.expect("colour-user> ");

@@ -81,7 +81,8 @@ pub fn seq_of(payload: &serde_json::Value) -> u64 {
 }
 
 /// A consumer command for `user`, against this admin and Kafka, with its
-/// store and history in `dir`. Colour is off unless a test turns it on.
+/// store and history in `dir`. Colour is off unless a test turns it on
+/// (`NO_COLOR` set, `CLICOLOR_FORCE` and `CLICOLOR` removed).
 pub fn consumer(admin_url: &str, bootstrap: &str, user: &str, dir: &Path) -> Command {
     let mut command = Command::new(BIN);
     command
@@ -91,6 +92,8 @@ pub fn consumer(admin_url: &str, bootstrap: &str, user: &str, dir: &Path) -> Com
         .env("TOPICGATE_STORE", store_path(dir, user))
         .env("TOPICGATE_HISTORY", dir.join(format!("{user}.history")))
         .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
         .env_remove("TOPICGATE_GROUP")
         .env_remove("RUST_LOG");
     command

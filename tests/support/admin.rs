@@ -50,6 +50,7 @@ impl TestAdmin {
             database_url: database.clone(),
             producer_key: producer_key.clone(),
             admin_token: admin_token.clone(),
+            admin_token_hint: Default::default(),
             max_replication_factor: 3,
             workers: Some(1),
             topic_names: Default::default(),

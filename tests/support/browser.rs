@@ -257,6 +257,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("running {script:?}: {e}"))
     }
 
+    /// Resizes the browser window, e.g. to lay the page out for a
+    /// narrower screen.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("resizing the window to {width}x{height}: {e}"));
+    }
+
     pub async fn url(&self) -> String {
         self.client
             .current_url()

@@ -140,6 +140,25 @@ async fn up_runs_the_workflow_and_stops_cleanly() {
     let http = awc::Client::builder()
         .timeout(Duration::from_secs(10))
         .finish();
+    // The login page names the token's file (absolute), never the token.
+    let login = http
+        .get(format!("{url}/login"))
+        .send()
+        .await
+        .unwrap()
+        .body()
+        .await
+        .unwrap();
+    let login = String::from_utf8_lossy(&login);
+    let absolute = std::path::absolute(&token_file).unwrap();
+    assert!(
+        login.contains(&format!("<code>{}</code>", absolute.display())),
+        "the login page does not say where the token is:\n{login}"
+    );
+    assert!(
+        !login.contains(token),
+        "the login page shows the admin token"
+    );
     let name = unique_name("weather");
     let mut created = http
         .post(format!("{url}/api/topics"))

@@ -18,7 +18,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
 use super::pacer::Pacer;
-use super::payloads::PayloadMaker;
+use super::payloads::{PayloadError, PayloadMaker};
 use super::publisher::{PublishBatch, Record};
 use super::stats::TopicCounters;
 use crate::config::Pace;
@@ -59,27 +59,26 @@ pub struct Retire;
 pub struct InjectFault;
 
 impl Generator {
-    /// Starts a supervised generator for the topic `counters` belong to.
+    /// Starts a supervised generator for the topic `counters` belong to;
+    /// fails only if the payload tables of its data type are invalid.
     pub fn start(
         counters: Arc<TopicCounters>,
         seq: Arc<AtomicU64>,
         pace: Pace,
         publisher: Recipient<PublishBatch>,
-    ) -> Addr<Self> {
-        Supervisor::start(move |_| {
-            let mut rng = SmallRng::from_rng(&mut rand::rng());
-            let maker = PayloadMaker::new(counters.data_type(), &mut rng);
-            Self {
-                counters,
-                publisher,
-                seq,
-                maker,
-                pacer: Pacer::new(pace, Instant::now()),
-                rng,
-                retired: false,
-                fault_injected: false,
-            }
-        })
+    ) -> Result<Addr<Self>, PayloadError> {
+        let mut rng = SmallRng::from_rng(&mut rand::rng());
+        let maker = PayloadMaker::new(counters.data_type(), &mut rng)?;
+        Ok(Supervisor::start(move |_| Self {
+            counters,
+            publisher,
+            seq,
+            maker,
+            pacer: Pacer::new(pace, Instant::now()),
+            rng,
+            retired: false,
+            fault_injected: false,
+        }))
     }
 
     fn step(&mut self, ctx: &mut Context<Self>) {
@@ -101,7 +100,11 @@ impl Generator {
                     "generator for {} panicked while making records",
                     self.counters.topic()
                 );
-                self.maker = PayloadMaker::new(self.counters.data_type(), &mut self.rng);
+                // A maker was built for this type once, so building one
+                // again succeeds; if not, the old one is kept.
+                if let Ok(maker) = PayloadMaker::new(self.counters.data_type(), &mut self.rng) {
+                    self.maker = maker;
+                }
                 ctx.stop();
                 return;
             }

@@ -89,8 +89,12 @@ impl GeneratorPool {
             }
             let counters = self.stats.counters(&name, data_type);
             let seq = Arc::clone(self.sequences.entry(name.clone()).or_default());
-            let generator = Generator::start(counters, seq, self.pace, self.publisher.clone());
-            self.running.insert(name, generator);
+            match Generator::start(counters, seq, self.pace, self.publisher.clone()) {
+                Ok(generator) => {
+                    self.running.insert(name, generator);
+                }
+                Err(e) => log::error!("cannot generate records for {name}: {e}"),
+            }
         }
     }
 }

@@ -7,7 +7,9 @@
 //! stay in a plausible range however long the daemon runs.
 
 use rand::Rng;
+use rand::distr::weighted::{Error as WeightError, WeightedIndex};
 use rand::seq::IndexedRandom;
+use rand_distr::{Distribution, LogNormal, Normal, NormalError};
 use serde_json::{Value, json};
 
 use crate::domain::DataType;
@@ -20,61 +22,60 @@ pub struct Payload {
 }
 
 /// Makes the payloads of one topic, remembering each entity's last values.
+/// Every distribution it samples is built once, here, not per record.
 #[derive(Debug, Clone)]
 pub struct PayloadMaker {
     kind: Kind,
+}
+
+/// A distribution of the payload tables could not be built. The tables are
+/// constants, so only a mistake in them causes this (the unit tests build
+/// a maker of every type).
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadError {
+    #[error("invalid weights in a payload table: {0}")]
+    Weights(#[from] WeightError),
+    #[error("invalid spread in a payload table: {0}")]
+    Spread(#[from] NormalError),
 }
 
 #[derive(Debug, Clone)]
 enum Kind {
     Sensor(Vec<Sensor>),
     Weather(Vec<City>),
-    Payments(Vec<Walk>),
-    UserActivity(Vec<User>),
-    Logs(Vec<Service>),
-    Stock(Vec<Symbol>),
+    Payments(Payments),
+    UserActivity(Visitors),
+    Logs(Logs),
+    Stock(Market),
     Generic(Vec<Walk>),
 }
 
 impl PayloadMaker {
     /// A maker whose entities start at random but plausible levels.
-    pub fn new(data_type: DataType, rng: &mut impl Rng) -> Self {
+    pub fn new(data_type: DataType, rng: &mut impl Rng) -> Result<Self, PayloadError> {
         let kind = match data_type {
-            DataType::Sensor => Kind::Sensor((1..=50).map(|_| Sensor::new(rng)).collect()),
+            DataType::Sensor => Kind::Sensor(
+                (1..=50)
+                    .map(|_| Sensor::new(rng))
+                    .collect::<Result<_, _>>()?,
+            ),
             DataType::Weather => Kind::Weather(
                 CITIES
                     .iter()
                     .map(|&(name, climate)| City::new(name, climate, rng))
-                    .collect(),
+                    .collect::<Result<_, _>>()?,
             ),
-            // A customer's spending level, so their amounts look alike.
-            DataType::Payments => Kind::Payments(
-                (0..200)
-                    .map(|_| Walk::new(rng.random_range(15.0..250.0), 2.0, 5_000.0, 0.05, 0.02))
-                    .collect(),
-            ),
-            DataType::UserActivity => {
-                Kind::UserActivity((0..300).map(|_| User::new(rng)).collect())
-            }
-            DataType::Logs => Kind::Logs(
-                SERVICES
-                    .iter()
-                    .map(|&name| Service::new(name, rng))
-                    .collect(),
-            ),
-            DataType::Stock => Kind::Stock(
-                SYMBOLS
-                    .iter()
-                    .map(|&(name, open)| Symbol::new(name, open))
-                    .collect(),
-            ),
+            DataType::Payments => Kind::Payments(Payments::new(rng)?),
+            DataType::UserActivity => Kind::UserActivity(Visitors::new(rng)?),
+            DataType::Logs => Kind::Logs(Logs::new(rng)?),
+            DataType::Stock => Kind::Stock(Market::new()?),
             DataType::Generic => Kind::Generic(
                 (0..20)
                     .map(|_| Walk::new(rng.random_range(10.0..90.0), 0.0, 100.0, 0.8, 0.03))
-                    .collect(),
+                    .collect::<Result<_, _>>()?,
             ),
         };
-        Self { kind }
+        Ok(Self { kind })
     }
 
     /// The next record, with `seq` in its payload.
@@ -82,10 +83,10 @@ impl PayloadMaker {
         match &mut self.kind {
             Kind::Sensor(sensors) => sensor(sensors, rng, seq),
             Kind::Weather(cities) => weather(cities, rng, seq),
-            Kind::Payments(customers) => payment(customers, rng, seq),
-            Kind::UserActivity(users) => user_activity(users, rng, seq),
-            Kind::Logs(services) => log_line(services, rng, seq),
-            Kind::Stock(symbols) => stock(symbols, rng, seq),
+            Kind::Payments(payments) => payment(payments, rng, seq),
+            Kind::UserActivity(visitors) => user_activity(visitors, rng, seq),
+            Kind::Logs(logs) => log_line(logs, rng, seq),
+            Kind::Stock(market) => stock(market, rng, seq),
             Kind::Generic(sources) => generic(sources, rng, seq),
         }
     }
@@ -99,34 +100,34 @@ struct Walk {
     home: f64,
     min: f64,
     max: f64,
-    step: f64,
+    step: Normal<f64>,
     pull: f64,
 }
 
 impl Walk {
-    fn new(home: f64, min: f64, max: f64, step: f64, pull: f64) -> Self {
-        Self {
+    /// A walk from `home` whose steps are normal with deviation `step`.
+    fn new(home: f64, min: f64, max: f64, step: f64, pull: f64) -> Result<Self, NormalError> {
+        Ok(Self {
             value: home,
             home,
             min,
             max,
-            step,
+            step: Normal::new(0.0, step)?,
             pull,
-        }
+        })
     }
 
     fn advance(&mut self, rng: &mut impl Rng) -> f64 {
-        let next = self.value + gauss(rng) * self.step + (self.home - self.value) * self.pull;
+        let next = self.value + self.step.sample(rng) + (self.home - self.value) * self.pull;
         self.value = next.clamp(self.min, self.max);
         self.value
     }
 }
 
-/// A standard normal sample (Box-Muller), enough for plausible noise.
-fn gauss(rng: &mut impl Rng) -> f64 {
-    let u1: f64 = 1.0 - rng.random::<f64>(); // in (0, 1], so ln is finite
-    let u2: f64 = rng.random();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+/// A factor around 1 that scatters values multiplicatively: `exp` of a
+/// normal sample with deviation `sigma`.
+fn scatter(sigma: f64) -> Result<LogNormal<f64>, NormalError> {
+    LogNormal::new(0.0, sigma)
 }
 
 fn round(value: f64, decimals: i32) -> f64 {
@@ -134,17 +135,25 @@ fn round(value: f64, decimals: i32) -> f64 {
     (value * scale).round() / scale
 }
 
-/// Picks from `(item, weight)` pairs; weights need not add up to anything.
-fn weighted<'a, T>(rng: &mut impl Rng, items: &'a [(T, u32)]) -> &'a T {
-    let total: u32 = items.iter().map(|(_, w)| w).sum();
-    let mut roll = rng.random_range(0..total.max(1));
-    for (item, weight) in items {
-        if roll < *weight {
-            return item;
-        }
-        roll -= weight;
+/// A weighted choice among the items of a constant `(item, weight)` table;
+/// weights need not add up to anything.
+#[derive(Debug, Clone)]
+struct Weighted<T: 'static> {
+    items: &'static [(T, u32)],
+    index: WeightedIndex<u32>,
+}
+
+impl<T> Weighted<T> {
+    fn new(items: &'static [(T, u32)]) -> Result<Self, WeightError> {
+        Ok(Self {
+            index: WeightedIndex::new(items.iter().map(|(_, weight)| *weight))?,
+            items,
+        })
     }
-    &items[items.len() - 1].0
+
+    fn pick(&self, rng: &mut impl Rng) -> &T {
+        &self.items[self.index.sample(rng)].0
+    }
 }
 
 fn pick<'a, T>(rng: &mut impl Rng, items: &'a [T]) -> &'a T {
@@ -166,12 +175,12 @@ struct Sensor {
 }
 
 impl Sensor {
-    fn new(rng: &mut impl Rng) -> Self {
-        Self {
-            temperature: Walk::new(rng.random_range(18.0..28.0), -30.0, 60.0, 0.15, 0.02),
-            humidity: Walk::new(rng.random_range(35.0..70.0), 0.0, 100.0, 0.6, 0.02),
-            pressure: Walk::new(rng.random_range(1005.0..1020.0), 950.0, 1060.0, 0.2, 0.01),
-        }
+    fn new(rng: &mut impl Rng) -> Result<Self, NormalError> {
+        Ok(Self {
+            temperature: Walk::new(rng.random_range(18.0..28.0), -30.0, 60.0, 0.15, 0.02)?,
+            humidity: Walk::new(rng.random_range(35.0..70.0), 0.0, 100.0, 0.6, 0.02)?,
+            pressure: Walk::new(rng.random_range(1005.0..1020.0), 950.0, 1060.0, 0.2, 0.01)?,
+        })
     }
 }
 
@@ -223,8 +232,8 @@ struct City {
 }
 
 impl City {
-    fn new(name: &'static str, climate: f64, rng: &mut impl Rng) -> Self {
-        Self {
+    fn new(name: &'static str, climate: f64, rng: &mut impl Rng) -> Result<Self, NormalError> {
+        Ok(Self {
             name,
             temperature: Walk::new(
                 climate + rng.random_range(-3.0..3.0),
@@ -232,10 +241,10 @@ impl City {
                 55.0,
                 0.2,
                 0.02,
-            ),
-            wind: Walk::new(rng.random_range(5.0..20.0), 0.0, 150.0, 0.8, 0.05),
+            )?,
+            wind: Walk::new(rng.random_range(5.0..20.0), 0.0, 150.0, 0.8, 0.05)?,
             condition: *pick(rng, &CONDITIONS),
-        }
+        })
     }
 }
 
@@ -287,19 +296,44 @@ const METHODS: [(&str, u32); 6] = [
 ];
 const PAYMENT_STATUSES: [(&str, u32); 3] = [("completed", 92), ("pending", 5), ("failed", 3)];
 
-fn payment(customers: &mut [Walk], rng: &mut impl Rng, seq: u64) -> Payload {
-    let index = rng.random_range(0..customers.len());
-    let level = customers[index].advance(rng);
+#[derive(Debug, Clone)]
+struct Payments {
+    /// Each customer's spending level, so their amounts look alike.
+    customers: Vec<Walk>,
+    /// How far one amount strays from its customer's level.
+    spread: LogNormal<f64>,
+    currencies: Weighted<&'static str>,
+    methods: Weighted<&'static str>,
+    statuses: Weighted<&'static str>,
+}
+
+impl Payments {
+    fn new(rng: &mut impl Rng) -> Result<Self, PayloadError> {
+        Ok(Self {
+            customers: (0..200)
+                .map(|_| Walk::new(rng.random_range(15.0..250.0), 2.0, 5_000.0, 0.05, 0.02))
+                .collect::<Result<_, _>>()?,
+            spread: scatter(0.35)?,
+            currencies: Weighted::new(&CURRENCIES)?,
+            methods: Weighted::new(&METHODS)?,
+            statuses: Weighted::new(&PAYMENT_STATUSES)?,
+        })
+    }
+}
+
+fn payment(payments: &mut Payments, rng: &mut impl Rng, seq: u64) -> Payload {
+    let index = rng.random_range(0..payments.customers.len());
+    let level = payments.customers[index].advance(rng);
     // Amounts scatter around the customer's usual spending.
-    let amount = (level * (0.35 * gauss(rng)).exp()).clamp(0.5, 20_000.0);
+    let amount = (level * payments.spread.sample(rng)).clamp(0.5, 20_000.0);
     let id = hex_id(rng, "txn_");
     let value = json!({
         "transaction_id": id,
         "customer_id": format!("cust_{}", index + 1),
         "amount": round(amount, 2),
-        "currency": weighted(rng, &CURRENCIES),
-        "method": weighted(rng, &METHODS),
-        "status": weighted(rng, &PAYMENT_STATUSES),
+        "currency": payments.currencies.pick(rng),
+        "method": payments.methods.pick(rng),
+        "status": payments.statuses.pick(rng),
         "seq": seq,
     });
     Payload { key: id, value }
@@ -317,19 +351,16 @@ const PAGES: [&str; 7] = [
     "/account",
 ];
 
-/// Where a visitor on page `from` goes next (indices into `PAGES`).
-fn next_page(from: usize, rng: &mut impl Rng) -> usize {
-    let choices: &[(usize, u32)] = match PAGES[from] {
-        "/home" => &[(1, 40), (3, 30), (6, 10), (0, 20)],
-        "/products" => &[(2, 60), (3, 20), (0, 20)],
-        "/product/detail" => &[(4, 30), (1, 40), (2, 20), (3, 10)],
-        "/search" => &[(2, 50), (1, 30), (3, 20)],
-        "/cart" => &[(5, 50), (1, 30), (4, 20)],
-        "/checkout" => &[(0, 70), (6, 30)],
-        _ => &[(0, 60), (1, 40)],
-    };
-    *weighted(rng, choices)
-}
+/// Where a visitor on each page of `PAGES` goes next (indices into `PAGES`).
+const MOVES: [&[(usize, u32)]; 7] = [
+    &[(1, 40), (3, 30), (6, 10), (0, 20)], // /home
+    &[(2, 60), (3, 20), (0, 20)],          // /products
+    &[(4, 30), (1, 40), (2, 20), (3, 10)], // /product/detail
+    &[(2, 50), (1, 30), (3, 20)],          // /search
+    &[(5, 50), (1, 30), (4, 20)],          // /cart
+    &[(0, 70), (6, 30)],                   // /checkout
+    &[(0, 60), (1, 40)],                   // /account
+];
 
 fn action_for(page: &str) -> &'static str {
     match page {
@@ -350,18 +381,40 @@ struct User {
 }
 
 impl User {
-    fn new(rng: &mut impl Rng) -> Self {
-        Self {
+    fn new(rng: &mut impl Rng) -> Result<Self, NormalError> {
+        Ok(Self {
             page: 0,
             logged_in: false,
-            attention: Walk::new(rng.random_range(8.0..60.0), 1.0, 600.0, 1.0, 0.05),
-        }
+            attention: Walk::new(rng.random_range(8.0..60.0), 1.0, 600.0, 1.0, 0.05)?,
+        })
     }
 }
 
-fn user_activity(users: &mut [User], rng: &mut impl Rng, seq: u64) -> Payload {
-    let index = rng.random_range(0..users.len());
-    let user = &mut users[index];
+#[derive(Debug, Clone)]
+struct Visitors {
+    users: Vec<User>,
+    /// Where a visitor goes next, one choice per page of `PAGES`.
+    moves: Vec<Weighted<usize>>,
+    /// How far one visit's duration strays from the user's habit.
+    spread: LogNormal<f64>,
+}
+
+impl Visitors {
+    fn new(rng: &mut impl Rng) -> Result<Self, PayloadError> {
+        Ok(Self {
+            users: (0..300).map(|_| User::new(rng)).collect::<Result<_, _>>()?,
+            moves: MOVES
+                .iter()
+                .map(|moves| Weighted::new(moves))
+                .collect::<Result<_, _>>()?,
+            spread: scatter(0.5)?,
+        })
+    }
+}
+
+fn user_activity(visitors: &mut Visitors, rng: &mut impl Rng, seq: u64) -> Payload {
+    let index = rng.random_range(0..visitors.users.len());
+    let user = &mut visitors.users[index];
     let action = if !user.logged_in {
         user.logged_in = true;
         user.page = 0;
@@ -370,10 +423,10 @@ fn user_activity(users: &mut [User], rng: &mut impl Rng, seq: u64) -> Payload {
         user.logged_in = false;
         "logout"
     } else {
-        user.page = next_page(user.page, rng);
+        user.page = *visitors.moves[user.page].pick(rng);
         action_for(PAGES[user.page])
     };
-    let duration = user.attention.advance(rng) * (0.5 * gauss(rng)).exp();
+    let duration = user.attention.advance(rng) * visitors.spread.sample(rng);
     let id = format!("user_{}", index + 1);
     let value = json!({
         "user_id": id,
@@ -428,33 +481,65 @@ struct Service {
 }
 
 impl Service {
-    fn new(name: &'static str, rng: &mut impl Rng) -> Self {
-        Self {
+    fn new(name: &'static str, rng: &mut impl Rng) -> Result<Self, NormalError> {
+        Ok(Self {
             name,
-            latency: Walk::new(rng.random_range(15.0..150.0), 1.0, 5_000.0, 4.0, 0.05),
-        }
+            latency: Walk::new(rng.random_range(15.0..150.0), 1.0, 5_000.0, 4.0, 0.05)?,
+        })
     }
 }
 
-fn log_line(services: &mut [Service], rng: &mut impl Rng, seq: u64) -> Payload {
-    let service = &mut services[rng.random_range(0..services.len())];
+/// Log levels and their weights for a service at its usual latency; the
+/// weights of WARN and ERROR grow with its strain.
+const LEVELS: [&str; 4] = ["INFO", "DEBUG", "WARN", "ERROR"];
+const LEVEL_WEIGHTS: [u32; 4] = [75, 10, 10, 5];
+const WARN: usize = 2;
+const ERROR: usize = 3;
+
+#[derive(Debug, Clone)]
+struct Logs {
+    services: Vec<Service>,
+    /// Reweighted before each line by the service's strain: updating two
+    /// weights in place costs less than building a table per line.
+    levels: WeightedIndex<u32>,
+    /// How far one response time strays from the service's latency.
+    jitter: LogNormal<f64>,
+}
+
+impl Logs {
+    fn new(rng: &mut impl Rng) -> Result<Self, PayloadError> {
+        Ok(Self {
+            services: SERVICES
+                .iter()
+                .map(|&name| Service::new(name, rng))
+                .collect::<Result<_, _>>()?,
+            levels: WeightedIndex::new(LEVEL_WEIGHTS)?,
+            jitter: scatter(0.2)?,
+        })
+    }
+}
+
+fn log_line(logs: &mut Logs, rng: &mut impl Rng, seq: u64) -> Payload {
+    let index = rng.random_range(0..logs.services.len());
+    let service = &mut logs.services[index];
     let latency = service.latency.advance(rng);
     // A service slower than usual also logs more warnings and errors.
     let strain = (latency / service.latency.home).clamp(0.5, 4.0);
-    let levels = [
-        ("INFO", 75),
-        ("DEBUG", 10),
-        ("WARN", (10.0 * strain) as u32),
-        ("ERROR", (5.0 * strain) as u32),
-    ];
-    let level = *weighted(rng, &levels);
+    let warn = (LEVEL_WEIGHTS[WARN] as f64 * strain) as u32;
+    let error = (LEVEL_WEIGHTS[ERROR] as f64 * strain) as u32;
+    // Cannot fail (INFO keeps the total positive); if it did, the last
+    // weights would simply stay.
+    let _ = logs
+        .levels
+        .update_weights(&[(WARN, &warn), (ERROR, &error)]);
+    let level = LEVELS[logs.levels.sample(rng)];
     let (message, slowdown) = match level {
         "ERROR" => (*pick(rng, &ERROR_MESSAGES), rng.random_range(2.0..6.0)),
         "WARN" => (*pick(rng, &WARN_MESSAGES), rng.random_range(1.5..3.0)),
         "DEBUG" => (*pick(rng, &DEBUG_MESSAGES), 1.0),
         _ => (*pick(rng, &INFO_MESSAGES), 1.0),
     };
-    let response_time = (latency * slowdown * (0.2 * gauss(rng)).exp()).max(1.0);
+    let response_time = (latency * slowdown * logs.jitter.sample(rng)).max(1.0);
     let value = json!({
         "service": service.name,
         "level": level,
@@ -498,18 +583,40 @@ impl Symbol {
         }
     }
 
-    /// A geometric random walk (prices move by percentages) with a faint
-    /// pull towards the opening price so a long run stays believable.
-    fn tick(&mut self, rng: &mut impl Rng) -> f64 {
-        let log_step = 0.0015 * gauss(rng) + 0.001 * (self.open / self.price).ln();
+    /// A geometric random walk (prices move by percentages, `step` drawn
+    /// from a normal) with a faint pull towards the opening price so a long
+    /// run stays believable.
+    fn tick(&mut self, step: f64) -> f64 {
+        let log_step = step + 0.001 * (self.open / self.price).ln();
         self.price = (self.price * log_step.exp()).max(0.01);
         self.price
     }
 }
 
-fn stock(symbols: &mut [Symbol], rng: &mut impl Rng, seq: u64) -> Payload {
-    let symbol = &mut symbols[rng.random_range(0..symbols.len())];
-    let price = symbol.tick(rng);
+#[derive(Debug, Clone)]
+struct Market {
+    symbols: Vec<Symbol>,
+    /// One tick's move in log-price, before the pull towards the open.
+    step: Normal<f64>,
+}
+
+impl Market {
+    fn new() -> Result<Self, PayloadError> {
+        Ok(Self {
+            symbols: SYMBOLS
+                .iter()
+                .map(|&(name, open)| Symbol::new(name, open))
+                .collect(),
+            step: Normal::new(0.0, 0.0015)?,
+        })
+    }
+}
+
+fn stock(market: &mut Market, rng: &mut impl Rng, seq: u64) -> Payload {
+    let index = rng.random_range(0..market.symbols.len());
+    let step = market.step.sample(rng);
+    let symbol = &mut market.symbols[index];
+    let price = symbol.tick(step);
     let volume = rng.random_range(1..=50u64) * 100;
     let value = json!({
         "symbol": symbol.name,
@@ -556,7 +663,7 @@ mod tests {
 
     fn records(data_type: DataType, n: u64) -> Vec<Payload> {
         let mut rng = SmallRng::seed_from_u64(42);
-        let mut maker = PayloadMaker::new(data_type, &mut rng);
+        let mut maker = PayloadMaker::new(data_type, &mut rng).unwrap();
         (0..n).map(|seq| maker.make(&mut rng, seq)).collect()
     }
 
