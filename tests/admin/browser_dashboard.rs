@@ -132,7 +132,12 @@ async fn approve_and_watch(browser: &mut Browser, admin: &TestAdmin, name: &str)
     } else {
         browser.execute("window.__marker = 1; return true").await;
         browser.screenshot("approved").await;
-        let loaded_at = browser.text("#updated").await;
+        // Marks the live part as loaded: the refresh replaces it.
+        browser
+            .execute(
+                "document.querySelector('#live > *').setAttribute('data-loaded', ''); return true",
+            )
+            .await;
         let page = browser.url().await;
         let shown = wait_in_place(browser, admin, id, name, clicked).await;
         assert_eq!(
@@ -143,9 +148,15 @@ async fn approve_and_watch(browser: &mut Browser, admin: &TestAdmin, name: &str)
             "the page was reloaded instead of refreshed in place"
         );
         assert_eq!(browser.url().await, page, "the page navigated away");
-        assert_ne!(
-            browser.text("#updated").await,
-            loaded_at,
+        assert!(
+            browser.find("#live [data-loaded]").await.is_none(),
+            "ACTIVE showed without the live part being refreshed"
+        );
+        assert_eq!(
+            browser
+                .execute("return document.getElementById('live-updated').textContent")
+                .await,
+            Value::from(browser.text("#updated").await),
             "the footer's time stamp did not follow the live refresh"
         );
         shown
