@@ -127,17 +127,19 @@ async fn approve_and_watch(browser: &mut Browser, admin: &TestAdmin, name: &str)
     let approved = row_with(name, TopicStatus::Approved);
     let active = row_with(name, TopicStatus::Active);
     browser.expect(&format!("{approved}, {active}"), PAGE).await;
-    let dashboard = if browser.find(&active).await.is_some() {
+    // One script checks the row and, while it is still APPROVED, marks the
+    // page and its live part (which a refresh replaces), so no refresh can
+    // slip in between the check and the marks.
+    let mark = format!(
+        "if (document.querySelector({active:?})) {{ return 'active'; }} \
+         window.__marker = 1; \
+         document.querySelector('#live > *').setAttribute('data-loaded', ''); \
+         return 'marked';"
+    );
+    let dashboard = if browser.execute(&mark).await == Value::from("active") {
         clicked.elapsed()
     } else {
-        browser.execute("window.__marker = 1; return true").await;
         browser.screenshot("approved").await;
-        // Marks the live part as loaded: the refresh replaces it.
-        browser
-            .execute(
-                "document.querySelector('#live > *').setAttribute('data-loaded', ''); return true",
-            )
-            .await;
         let page = browser.url().await;
         let shown = wait_in_place(browser, admin, id, name, clicked).await;
         assert_eq!(
