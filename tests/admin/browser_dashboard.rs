@@ -136,7 +136,7 @@ async fn approve_and_watch(browser: &mut Browser, admin: &TestAdmin, name: &str)
          document.querySelector('#live > *').setAttribute('data-loaded', ''); \
          return 'marked';"
     );
-    let dashboard = if browser.execute(&mark).await == Value::from("active") {
+    let dashboard = if browser.execute(&mark).await == "active" {
         clicked.elapsed()
     } else {
         browser.screenshot("approved").await;
