@@ -69,6 +69,7 @@ fn main() {
             messages,
             Some(&store),
         ));
+        settle_writes(&store);
         tail_unstored.push(tail(&bootstrap, &topic, &group("nostore"), messages, None));
         eprintln!(
             "round {round}: plain {:.0}/s, tail --json {:.0}/s, tail --json --no-store {:.0}/s",
@@ -104,6 +105,18 @@ fn main() {
         "({messages} messages of ~{size} bytes, {PARTITIONS} partitions, median of {rounds} rounds)"
     );
     runtime.block_on(delete(&bootstrap, &topic));
+}
+
+/// Writes the stored run's files to disk before the next side starts, so
+/// the kernel's write-back of them is not timed as part of the next run.
+fn settle_writes(store: &std::path::Path) {
+    for suffix in ["", "-wal"] {
+        let mut path = store.as_os_str().to_owned();
+        path.push(suffix);
+        if let Ok(file) = std::fs::File::open(&path) {
+            file.sync_all().expect("syncing the message store");
+        }
+    }
 }
 
 /// Removes the benchmark's topic so repeated runs do not fill the broker.
@@ -202,6 +215,9 @@ async fn plain_loop(bootstrap: &str, topic: &str, group: &str, messages: usize) 
         .set("group.id", group)
         .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", "false")
+        // As `tail` sets it: with librdkafka's default of 1 s, a run longer
+        // than the prefetch queue idles whenever that queue fills.
+        .set("fetch.queue.backoff.ms", "10")
         .create()
         .expect("a Kafka consumer");
     consumer.subscribe(&[topic]).expect("subscribing");

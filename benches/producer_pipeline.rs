@@ -158,8 +158,11 @@ async fn pipeline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
     let stats = ProducerStats::default();
     let publisher = Publisher::start(settings(bootstrap), stats.clone()).expect("a publisher");
     let counters = stats.counters(topic, DATA_TYPE);
+    // As in the daemon, the generator runs on a thread of its own.
+    let thread = actix::Arbiter::new();
     let started = Instant::now();
     let generator = Generator::start(
+        &thread.handle(),
         Arc::clone(&counters),
         Arc::new(AtomicU64::new(0)),
         Pace::Unthrottled,
@@ -172,6 +175,7 @@ async fn pipeline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
     let elapsed = started.elapsed();
     let _ = generator.send(Retire).await;
     drop(generator);
+    thread.stop();
     let report = publisher
         .send(Flush {
             timeout: Duration::from_secs(60),

@@ -48,9 +48,12 @@ impl<'a> Received<'a> {
         let raw_key = message.key();
         let key = raw_key.and_then(|k| std::str::from_utf8(k).ok());
         let (topic, partition, offset) = (message.topic(), message.partition(), message.offset());
-        if let Ok(envelope) = serde_json::from_slice::<EnvelopeRef<'a>>(value) {
-            // from_slice succeeded, so the value is valid UTF-8.
-            let text = std::str::from_utf8(value).ok();
+        // Checked as UTF-8 once, as a whole; parsing a `str` then skips the
+        // check for each string in it.
+        let envelope = std::str::from_utf8(value)
+            .ok()
+            .and_then(|text| Some((text, serde_json::from_str::<EnvelopeRef<'a>>(text).ok()?)));
+        if let Some((text, envelope)) = envelope {
             return Received {
                 topic,
                 partition,
@@ -60,7 +63,7 @@ impl<'a> Received<'a> {
                 data_type: envelope.data_type,
                 sent_at: envelope.timestamp,
                 payload: Cow::Borrowed(envelope.payload.get()),
-                envelope: text,
+                envelope: Some(text),
             };
         }
         let sent_at = message

@@ -61,7 +61,10 @@ pub struct InjectFault;
 impl Generator {
     /// Starts a supervised generator for the topic `counters` belong to;
     /// fails only if the payload tables of its data type are invalid.
+    /// It runs on `thread`, an arbiter of its own in the daemon, so making
+    /// and serialising records does not take turns with the publisher.
     pub fn start(
+        thread: &ArbiterHandle,
         counters: Arc<TopicCounters>,
         seq: Arc<AtomicU64>,
         pace: Pace,
@@ -69,7 +72,7 @@ impl Generator {
     ) -> Result<Addr<Self>, PayloadError> {
         let mut rng = SmallRng::from_rng(&mut rand::rng());
         let maker = PayloadMaker::new(counters.data_type(), &mut rng)?;
-        Ok(Supervisor::start(move |_| Self {
+        Ok(Supervisor::start_in_arbiter(thread, move |_| Self {
             counters,
             publisher,
             seq,
@@ -143,16 +146,25 @@ impl Generator {
         }
         let topic = self.counters.topic();
         let data_type = self.counters.data_type();
-        (0..count)
-            .map(|_| {
-                let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-                let payload = self.maker.make(&mut self.rng, seq);
-                Record {
+        let mut records = Vec::with_capacity(count);
+        for _ in 0..count {
+            let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+            let payload = self.maker.make(&mut self.rng, seq);
+            let envelope = Envelope::new(topic, data_type, payload.value);
+            match serde_json::to_vec(&envelope) {
+                Ok(value) => records.push(Record {
                     key: payload.key,
-                    envelope: Envelope::new(topic, data_type, payload.value),
+                    value,
+                }),
+                // A JSON value always serialises; should that ever change,
+                // the record is counted as lost rather than sent broken.
+                Err(error) => {
+                    self.counters.add_failed();
+                    log::warn!("cannot serialise a record for {topic}: {error}");
                 }
-            })
-            .collect()
+            }
+        }
+        records
     }
 }
 

@@ -42,6 +42,9 @@ pub struct StopAll;
 
 /// Owns the generators; restarted by its supervisor should it fail.
 pub struct GeneratorPool {
+    /// The thread every generator runs on, apart from the publisher's, so
+    /// making records and handing them to librdkafka overlap.
+    thread: Arbiter,
     publisher: Recipient<PublishBatch>,
     stats: ProducerStats,
     pace: Pace,
@@ -56,7 +59,9 @@ impl GeneratorPool {
         stats: ProducerStats,
         pace: Pace,
     ) -> Addr<Self> {
+        let thread = Arbiter::new();
         Supervisor::start(move |_| Self {
+            thread,
             publisher,
             stats,
             pace,
@@ -89,7 +94,13 @@ impl GeneratorPool {
             }
             let counters = self.stats.counters(&name, data_type);
             let seq = Arc::clone(self.sequences.entry(name.clone()).or_default());
-            match Generator::start(counters, seq, self.pace, self.publisher.clone()) {
+            match Generator::start(
+                &self.thread.handle(),
+                counters,
+                seq,
+                self.pace,
+                self.publisher.clone(),
+            ) {
                 Ok(generator) => {
                     self.running.insert(name, generator);
                 }
@@ -142,8 +153,10 @@ impl Handler<StopAll> for GeneratorPool {
     fn handle(&mut self, _: StopAll, _: &mut Self::Context) -> Self::Result {
         self.closed = true;
         let retired: Vec<_> = self.running.drain().map(|(_, g)| g.send(Retire)).collect();
+        let thread = self.thread.handle();
         Box::pin(async move {
             join_all(retired).await;
+            thread.stop();
         })
     }
 }

@@ -28,7 +28,6 @@ use super::delivery::note_failure;
 pub use super::delivery::{DeliveryContext, KafkaProducer};
 use super::stats::{ProducerStats, TopicCounters};
 use crate::config::KafkaSettings;
-use crate::domain::Envelope;
 use crate::kafka_config::{KafkaRole, client_config, explain};
 
 /// How often the buffer is offered to librdkafka again while it is full.
@@ -59,11 +58,12 @@ pub struct PublisherSettings {
     pub summary_interval: Duration,
 }
 
-/// One record for the publisher: its key and its envelope.
+/// One record for the publisher: its key and its envelope, serialised by
+/// the generator (on the generators' thread, not the publisher's).
 #[derive(Debug, Clone)]
 pub struct Record {
     pub key: String,
-    pub envelope: Envelope,
+    pub value: Vec<u8>,
 }
 
 /// Records of one topic to publish. The answer comes once they are
@@ -158,21 +158,10 @@ impl Publisher {
         let counters = batch.counters;
         counters.add_accepted(batch.records.len() as u64);
         for record in batch.records {
-            let value = match serde_json::to_vec(&record.envelope) {
-                Ok(value) => value,
-                Err(error) => {
-                    counters.add_failed();
-                    log::warn!(
-                        "cannot serialise a record for {}: {error}",
-                        counters.topic()
-                    );
-                    continue;
-                }
-            };
             let pending = Pending {
                 counters: Arc::clone(&counters),
                 key: record.key,
-                value,
+                value: record.value,
             };
             // Behind a non-empty buffer, to keep each key's records in order.
             if !self.backlog.is_empty() {

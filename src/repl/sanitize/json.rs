@@ -21,7 +21,8 @@ pub fn write_terminal_safe<W: Write + ?Sized>(out: &mut W, json: &str) -> io::Re
     let bytes = json.as_bytes();
     let mut plain_from = 0;
     let mut at = 0;
-    while at < bytes.len() {
+    while let Some(found) = next_suspect(bytes, at) {
+        at = found;
         let byte = bytes[at];
         let (replacement, width): (&[u8], usize) = match byte {
             0x00..=0x1f => (b" ", 1),
@@ -34,6 +35,7 @@ pub fn write_terminal_safe<W: Write + ?Sized>(out: &mut W, json: &str) -> io::Re
                 plain_from = at;
                 continue;
             }
+            // Another character starting with 0xc2 (U+00A0..=U+00BF).
             _ => {
                 at += 1;
                 continue;
@@ -45,6 +47,34 @@ pub fn write_terminal_safe<W: Write + ?Sized>(out: &mut W, json: &str) -> io::Re
         plain_from = at;
     }
     out.write_all(&bytes[plain_from..])
+}
+
+/// A byte that may start something to rewrite: a C0 control, DEL, or 0xc2
+/// (the first byte of every C1 control).
+fn suspect(byte: u8) -> bool {
+    byte < 0x20 || byte == 0x7f || byte == 0xc2
+}
+
+/// Where the next suspect byte at or after `from` is. Records are almost
+/// always free of them, so whole chunks are tested at once with a test that
+/// has no branch per byte (the compiler turns it into vector instructions),
+/// and only a chunk that holds one is searched byte by byte.
+fn next_suspect(bytes: &[u8], from: usize) -> Option<usize> {
+    const CHUNK: usize = 32;
+    let rest = bytes.get(from..)?;
+    let mut chunks = rest.chunks_exact(CHUNK);
+    let mut offset = from;
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |any, &b| any | suspect(b)) {
+            return chunk.iter().position(|&b| suspect(b)).map(|i| offset + i);
+        }
+        offset += CHUNK;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| suspect(b))
+        .map(|i| offset + i)
 }
 
 /// Writes a piece of a JSON string that serde_json leaves unescaped, with
@@ -108,6 +138,30 @@ mod tests {
         let before: serde_json::Value = serde_json::from_str(json).unwrap();
         let after: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn every_place_in_and_between_chunks_is_checked() {
+        // The byte-at-a-time rewrite the chunked search must agree with.
+        fn reference(json: &str) -> String {
+            let mut out = String::new();
+            for c in json.chars() {
+                match c {
+                    '\x00'..='\x1f' => out.push(' '),
+                    '\x7f' | '\u{80}'..='\u{9f}' => {
+                        out.push_str(&format!("\\u{:04x}", u32::from(c)))
+                    }
+                    c => out.push(c),
+                }
+            }
+            out
+        }
+        for hostile in ["\n", "\x7f", "\u{9b}", "\u{a0}"] {
+            for at in 0..100 {
+                let json = format!("{}{hostile}{}", "a".repeat(at), "b".repeat(100 - at));
+                assert_eq!(safe(&json), reference(&json), "{hostile:?} at {at}");
+            }
+        }
     }
 
     #[test]
