@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{DataType, SubscriptionStatus, TopicId, TopicStatus, UserId};
+use crate::domain::{DataType, KafkaState, SubscriptionStatus, TopicId, TopicStatus, UserId};
 
 /// One topic as `GET /api/topics` and `GET /api/topics/{id}` return it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +21,60 @@ pub struct TopicView {
     pub activated_at: Option<DateTime<Utc>>,
     pub created_by: String,
     pub description: String,
+    /// The topic's side in Kafka. A field the original service did not
+    /// have: its clients ignore it, and an answer without it reads as
+    /// `not_created`.
+    #[serde(default)]
+    pub kafka: KafkaSide,
+}
+
+/// The `kafka` field of a topic: what the producer's reconciler last found
+/// in Kafka for it, and when.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KafkaSide {
+    pub state: KafkaState,
+    /// Why Kafka refused it (`failed`), whose topic is in the way
+    /// (`conflict`), or how it differs (`drifted`).
+    pub error: Option<String>,
+    /// As found in Kafka; `null` until it exists there.
+    pub partitions: Option<i32>,
+    pub replication_factor: Option<i32>,
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+/// Body of `POST /api/topics/{id}/kafka` (producer key): what the
+/// reconciler found or did. The registry stamps `checked_at`, and records
+/// an audit event only when the state or the error changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KafkaReport {
+    pub state: KafkaState,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub partitions: Option<i32>,
+    #[serde(default)]
+    pub replication_factor: Option<i32>,
+}
+
+/// Body of `POST /api/cluster` (producer key): the Kafka cluster as the
+/// producer daemon sees it, sent on each of its polls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterReport {
+    pub brokers: i32,
+    #[serde(default)]
+    pub controller: Option<i32>,
+    #[serde(default)]
+    pub kafka_version: Option<String>,
+}
+
+/// `GET /api/cluster`: the last [`ClusterReport`] and when the producer
+/// was last heard from; all `null` before the first report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClusterView {
+    pub brokers: Option<i32>,
+    pub controller: Option<i32>,
+    pub kafka_version: Option<String>,
+    pub producer_seen_at: Option<DateTime<Utc>>,
 }
 
 /// One entry of `GET /api/topics/active`.
@@ -222,10 +276,19 @@ mod tests {
             activated_at: Some(at("2026-11-27T10:05:00Z")),
             created_by: "ops".into(),
             description: String::new(),
+            kafka: KafkaSide::default(),
         };
-        let json = r#"{"topic_id":7,"topic_name":"sensor_data","status":"active","partitions":3,"replication_factor":1,"data_type":"user_activity","created_at":"2026-11-27T10:00:00Z","approved_at":null,"activated_at":"2026-11-27T10:05:00Z","created_by":"ops","description":""}"#;
+        // The original service's fields, as it wrote them...
+        let original = r#"{"topic_id":7,"topic_name":"sensor_data","status":"active","partitions":3,"replication_factor":1,"data_type":"user_activity","created_at":"2026-11-27T10:00:00Z","approved_at":null,"activated_at":"2026-11-27T10:05:00Z","created_by":"ops","description":""}"#;
+        // ...then the Kafka side, a field of its own at the end.
+        let json = format!(
+            r#"{},"kafka":{{"state":"not_created","error":null,"partitions":null,"replication_factor":null,"checked_at":null}}}}"#,
+            original.strip_suffix('}').unwrap()
+        );
         assert_eq!(serde_json::to_string(&topic).unwrap(), json);
-        assert_eq!(serde_json::from_str::<TopicView>(json).unwrap(), topic);
+        assert_eq!(serde_json::from_str::<TopicView>(&json).unwrap(), topic);
+        // An answer without it (an older admin service) still reads.
+        assert_eq!(serde_json::from_str::<TopicView>(original).unwrap(), topic);
 
         let subscription = SubscriptionView {
             subscription_id: 2,

@@ -10,10 +10,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    ActivateByName, ActiveTopic, ErrorBody, ErrorCode, Health, Message, PRODUCER_KEY_HEADER, Stats,
-    SubscriptionRequest, SubscriptionView, TopicChanges, TopicView,
+    ActivateByName, ActiveTopic, ClusterReport, ClusterView, ErrorBody, ErrorCode, Health,
+    KafkaReport, Message, PRODUCER_KEY_HEADER, Stats, SubscriptionRequest, SubscriptionView,
+    TopicChanges, TopicView,
 };
-use crate::domain::TopicStatus;
+use crate::domain::{TopicId, TopicStatus};
 
 /// Largest answer the client reads; the registry's full topic list fits
 /// many times over.
@@ -136,6 +137,41 @@ impl AdminClient {
             topic_name: topic_name.to_owned(),
         };
         Self::read(&url, request.send_json(&body).await).await
+    }
+
+    /// Tells the registry where `topic` stands in Kafka. Answers the topic
+    /// as the registry now has it.
+    pub async fn report_kafka_state(
+        &self,
+        topic: TopicId,
+        report: &KafkaReport,
+        producer_key: &str,
+    ) -> Result<TopicView, ClientError> {
+        let url = self.url(&format!("/api/topics/{topic}/kafka"));
+        let request = self
+            .http
+            .post(&url)
+            .insert_header((PRODUCER_KEY_HEADER, producer_key));
+        Self::read(&url, request.send_json(report).await).await
+    }
+
+    /// Tells the registry what the producer sees of the Kafka cluster (and
+    /// that the producer is alive).
+    pub async fn report_cluster(
+        &self,
+        report: &ClusterReport,
+        producer_key: &str,
+    ) -> Result<ClusterView, ClientError> {
+        let url = self.url("/api/cluster");
+        let request = self
+            .http
+            .post(&url)
+            .insert_header((PRODUCER_KEY_HEADER, producer_key));
+        Self::read(&url, request.send_json(report).await).await
+    }
+
+    pub async fn cluster(&self) -> Result<ClusterView, ClientError> {
+        self.get("/api/cluster").await
     }
 
     pub async fn subscriptions(&self, user_id: &str) -> Result<Vec<SubscriptionView>, ClientError> {

@@ -43,6 +43,8 @@ impl Topic {
             activated_at: self.activated_at.map(utc),
             created_by: self.created_by.clone(),
             description: self.description.clone(),
+            // Filled from the registry's Kafka columns once they exist.
+            kafka: Default::default(),
         }
     }
 }

@@ -7,7 +7,8 @@ use diesel::sql_types::{Integer, Text};
 use diesel::sqlite::Sqlite;
 
 use crate::domain::{
-    DataType, SubscriptionStatus, TopicId, TopicName, TopicStatus, UserId, parse_user_id,
+    DataType, KafkaState, SubscriptionStatus, TopicId, TopicName, TopicStatus, UserId,
+    parse_user_id,
 };
 
 /// Reads the column as text and parses it with `$parse`.
@@ -35,6 +36,8 @@ macro_rules! text_to_sql {
 }
 
 text_to_sql!(TopicStatus);
+text_to_sql!(KafkaState);
+text_from_sql!(KafkaState, |t: &str| t.parse::<KafkaState>());
 text_from_sql!(TopicStatus, |t: &str| t.parse::<TopicStatus>());
 text_to_sql!(DataType);
 text_from_sql!(DataType, |t: &str| t.parse::<DataType>());

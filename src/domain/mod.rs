@@ -3,6 +3,7 @@
 mod actor;
 mod data_type;
 mod envelope;
+mod kafka_state;
 mod status;
 mod subscription_status;
 mod text;
@@ -15,6 +16,7 @@ mod user_id;
 pub use actor::Actor;
 pub use data_type::DataType;
 pub use envelope::Envelope;
+pub use kafka_state::KafkaState;
 pub use status::{IllegalTransition, TopicStatus, Transition};
 pub use subscription_status::SubscriptionStatus;
 pub use topic_id::TopicId;

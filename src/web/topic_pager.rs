@@ -127,6 +127,7 @@ mod tests {
                     activated_at: None,
                     created_by: "x".into(),
                     description: String::new(),
+                    kafka: Default::default(),
                 };
                 rows
             ],
