@@ -85,33 +85,53 @@ pub(super) fn rejectable_when_approved(kafka: &KafkaSide) -> bool {
     matches!(kafka.state, KafkaState::Failed | KafkaState::Conflict)
 }
 
-/// The cluster line: "Kafka: 3 brokers · producer seen 2 s ago".
+/// The cluster line: "Kafka: 3 brokers · producer seen 2 s ago". The
+/// page's script keeps the age (and the colour) ticking between refreshes
+/// from `age_secs`, counted on the server's clock.
 #[derive(Debug, Serialize)]
 pub(super) struct ClusterLine {
-    text: String,
+    /// "3 brokers", or "unknown" before the first report.
+    brokers: String,
+    /// Whether the producer was ever heard from.
+    seen: bool,
+    age_secs: i64,
+    /// `age_secs` for people: "2 s", "4 min".
+    age: String,
     /// Red: the producer was never heard from, or not for a while.
     silent: bool,
 }
 
+impl ClusterLine {
+    /// The line as text, as a reader sees it.
+    #[cfg(test)]
+    fn text(&self) -> String {
+        if self.seen {
+            format!("Kafka: {} · producer seen {} ago", self.brokers, self.age)
+        } else {
+            format!("Kafka: {} · producer never seen", self.brokers)
+        }
+    }
+}
+
 pub(super) fn cluster_line(cluster: &ClusterView, now: DateTime<Utc>) -> ClusterLine {
-    let Some(seen) = cluster.producer_seen_at else {
-        return ClusterLine {
-            text: "Kafka: unknown · producer never seen".to_owned(),
-            silent: true,
-        };
-    };
-    let ago = (now - seen).num_seconds().max(0);
     let brokers = match cluster.brokers {
         Some(1) => "1 broker".to_owned(),
         Some(n) => format!("{n} brokers"),
         None => "unknown".to_owned(),
     };
+    let age_secs = cluster
+        .producer_seen_at
+        .map(|seen| (now - seen).num_seconds().max(0));
     ClusterLine {
-        text: format!("Kafka: {brokers} · producer seen {} ago", age(ago)),
-        silent: ago >= PRODUCER_SILENT_AFTER_SECS,
+        brokers,
+        seen: age_secs.is_some(),
+        age_secs: age_secs.unwrap_or(0),
+        age: age(age_secs.unwrap_or(0)),
+        silent: age_secs.is_none_or(|secs| secs >= PRODUCER_SILENT_AFTER_SECS),
     }
 }
 
+/// Kept in step with `formatAge` in `static/app.js`.
 fn age(secs: i64) -> String {
     match secs {
         0..=119 => format!("{secs} s"),
@@ -164,9 +184,13 @@ mod tests {
             producer_seen_at: Some(now - chrono::Duration::seconds(secs)),
         };
         let fresh = cluster_line(&seen(2), now);
-        assert_eq!(fresh.text, "Kafka: 3 brokers · producer seen 2 s ago");
+        assert_eq!(fresh.text(), "Kafka: 3 brokers · producer seen 2 s ago");
         assert!(!fresh.silent);
+        assert!(!cluster_line(&seen(14), now).silent);
         assert!(cluster_line(&seen(15), now).silent);
-        assert!(cluster_line(&ClusterView::default(), now).silent);
+        assert_eq!(cluster_line(&seen(300), now).age, "5 min");
+        let never = cluster_line(&ClusterView::default(), now);
+        assert!(never.silent);
+        assert_eq!(never.text(), "Kafka: unknown · producer never seen");
     }
 }

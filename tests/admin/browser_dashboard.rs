@@ -784,6 +784,11 @@ async fn a_topic_kafka_refused_shows_why_and_is_rejected_from_its_row() {
         .expect(&row_with(&name, TopicStatus::Rejected), PAGE)
         .await;
     browser.screenshot("rejected").await;
+    // No further word from the producer: within three of its polls and a
+    // refresh the line turns red again, without a reload.
+    browser.expect("#kafka-cluster.silent", LIVE).await;
+    let cluster = browser.text("#kafka-cluster").await;
+    assert!(cluster.contains("producer seen"), "{cluster}");
     assert_eq!(admin.topic(id).await.status, TopicStatus::Rejected);
     assert_eq!(
         crate::kafka_state::status_events_of(&admin, id).last(),

@@ -701,7 +701,7 @@ async fn the_cluster_size_bounds_the_forms_replication_factor() {
     let page = visitor.get("/").await;
     assert!(
         page.body.contains(
-            "class=\"cluster silent\" id=\"kafka-cluster\">Kafka: unknown · producer never seen"
+            "class=\"cluster silent\" id=\"kafka-cluster\">Kafka: unknown &middot; producer never seen"
         ),
         "no red cluster line before the producer reports"
     );
@@ -716,10 +716,19 @@ async fn the_cluster_size_bounds_the_forms_replication_factor() {
     assert_eq!(reported.status, 200, "{reported:?}");
 
     let page = visitor.get("/").await;
+    let line = &page.body[page
+        .body
+        .find("id=\"kafka-cluster\"")
+        .expect("a cluster line")..];
+    let line = &line[..line.find("</p>").expect("the line ends")];
     assert!(
         page.body
-            .contains("class=\"cluster\" id=\"kafka-cluster\">Kafka: 1 broker · producer seen"),
-        "no cluster line once the producer reported"
+            .contains("class=\"cluster\" id=\"kafka-cluster\" data-age=\""),
+        "the line is red, or has no age for the script: {line}"
+    );
+    assert!(
+        line.contains("Kafka: 1 broker &middot; producer seen <span class=\"age\">"),
+        "{line}"
     );
     let input = &page.body[page
         .body
