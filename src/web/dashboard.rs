@@ -9,9 +9,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 
+use super::activity::{EventRow, recent_activity};
 use super::error::ApiError;
 use super::form_draft::{TopicDraft, keep_draft, take_draft};
 use super::form_limits::refuse_oversized;
+use super::kafka_view::{
+    ClusterLine, KafkaNote, cluster_line, kafka_note, on_its_way, rejectable_when_approved,
+};
 use super::rate_limit::WriteLimits;
 use super::session::{
     Flash, Sessions, csrf_ok, csrf_token, flash, is_admin, log_in, log_out, take_flash,
@@ -19,10 +23,11 @@ use super::session::{
 use super::state::AppState;
 use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
 use super::topics::{change, request_topic};
-use crate::actors::registry::{GetStats, ListSubscriptions, PageTopics, RecentEvents};
+use crate::actors::registry::{
+    GetStats, ListSubscriptions, PageTopics, RecentEvents, RecentKafkaEvents,
+};
 use crate::api::{Stats, SubscriptionView, TopicView};
 use crate::config::AdminTokenHint;
-use crate::db::models::utc;
 use crate::domain::{DataType, RawTopicRequest, TopicId, TopicStatus, Transition};
 use strum::IntoEnumIterator;
 
@@ -116,7 +121,10 @@ struct TopicRow {
     topic: TopicView,
     created: String,
     actions: Vec<ActionButton>,
-    waiting_for_producer: bool,
+    /// Where it stands in Kafka, when the row should say.
+    kafka_note: Option<KafkaNote>,
+    /// On its way to Kafka: the page's script refreshes more often.
+    on_its_way: bool,
 }
 
 #[derive(Serialize)]
@@ -127,18 +135,9 @@ struct SubscriptionRow {
 }
 
 #[derive(Serialize)]
-struct EventRow {
-    at: String,
-    topic_name: String,
-    from_status: Option<TopicStatus>,
-    to_status: TopicStatus,
-    actor: String,
-    reason: Option<String>,
-}
-
-#[derive(Serialize)]
 struct LiveView {
     cards: Vec<Card>,
+    cluster: ClusterLine,
     topics: Vec<TopicRow>,
     pager: Pager,
     subscriptions: Vec<SubscriptionRow>,
@@ -166,6 +165,8 @@ struct PageView {
     /// The Create Topic form's values: what a refused request carried.
     form: TopicDraft,
     data_types: Vec<DataTypeOption>,
+    /// The form's limit: the configured one, or the cluster's broker
+    /// count once the producer reported it, whichever is lower.
     max_replication_factor: i32,
 }
 
@@ -213,9 +214,11 @@ fn cards(stats: &Stats) -> Vec<Card> {
     ]
 }
 
-/// The buttons a topic in `status` offers an admin: exactly its legal
-/// admin transitions (activation belongs to the producer).
-fn actions(status: TopicStatus) -> Vec<ActionButton> {
+/// The buttons a topic offers an admin: its legal admin transitions
+/// (activation belongs to the producer), but Reject on an approved topic
+/// only once Kafka refused it or a foreign topic holds its name.
+fn actions(topic: &TopicView) -> Vec<ActionButton> {
+    let status = topic.status;
     [
         Transition::Approve,
         Transition::Reject,
@@ -224,6 +227,10 @@ fn actions(status: TopicStatus) -> Vec<ActionButton> {
     ]
     .into_iter()
     .filter(|t| t.apply(status).is_ok())
+    .filter(|t| {
+        !(*t == Transition::Reject && status == TopicStatus::Approved)
+            || rejectable_when_approved(&topic.kafka)
+    })
     .map(|t| ActionButton {
         action: t.as_str(),
         label: match t {
@@ -252,22 +259,25 @@ async fn live_view(
         page: listing.page,
         per_page: TOPICS_PER_PAGE,
     };
-    let (stats, shown, subscriptions, events) = futures_util::try_join!(
+    let (stats, shown, subscriptions, events, kafka_events) = futures_util::try_join!(
         state.ask(GetStats),
         state.ask(page),
         state.ask(ListSubscriptions(None)),
         state.ask(RecentEvents(RECENT_EVENTS)),
+        state.ask(RecentKafkaEvents(RECENT_EVENTS)),
     )?;
     Ok(LiveView {
         cards: cards(&stats),
+        cluster: cluster_line(&state.cluster.view(), stats.timestamp),
         pager: Pager::new(listing, &shown),
         topics: shown
             .topics
             .into_iter()
             .map(|topic| TopicRow {
                 created: short_time(topic.created_at),
-                actions: actions(topic.status),
-                waiting_for_producer: topic.status == TopicStatus::Approved,
+                actions: actions(&topic),
+                kafka_note: kafka_note(topic.status, &topic.kafka, short_time),
+                on_its_way: on_its_way(topic.status, &topic.kafka),
                 topic,
             })
             .collect(),
@@ -278,17 +288,7 @@ async fn live_view(
                 subscription,
             })
             .collect(),
-        events: events
-            .into_iter()
-            .map(|(event, topic_name)| EventRow {
-                at: short_time(utc(event.at)),
-                topic_name,
-                from_status: event.from_status,
-                to_status: event.to_status,
-                actor: event.actor,
-                reason: event.reason,
-            })
-            .collect(),
+        events: recent_activity(events, kafka_events, RECENT_EVENTS as usize, short_time),
         is_admin: is_admin(session),
         csrf: csrf_token(session),
         updated: short_time(stats.timestamp),
@@ -317,7 +317,13 @@ async fn index(
             flash: take_flash(&session),
             form,
             data_types,
-            max_replication_factor: state.max_replication_factor,
+            max_replication_factor: state
+                .cluster
+                .view()
+                .brokers
+                .map_or(state.max_replication_factor, |brokers| {
+                    brokers.min(state.max_replication_factor)
+                }),
         },
     )
 }

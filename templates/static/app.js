@@ -1,7 +1,7 @@
 // Refreshes the dashboard's live part (cards, tables, activity) in place as
 // soon as the registry's topics change (it follows the change feed, a long
 // poll on data-changes, from data-version), and every 10 seconds besides
-// (every 2 while a topic waits for the producer, should the feed be away).
+// (every 2 while a topic is on its way to Kafka, should the feed be away).
 // It fetches the data-refresh URL, which the server sets to the page and
 // search on screen: only that page of the topic table travels.
 // A rejection reason being typed is never lost: while a field of the live
@@ -17,6 +17,8 @@
   var FLASH_MS = 8000;
   var FEED_WAIT_S = 25;
   var FEED_RETRY_MS = 5000;
+  // Three of the producer's polls (5 s each) without a word: it is away.
+  var PRODUCER_SILENT_S = 15;
   var live = document.getElementById("live");
   if (!live || !window.fetch) {
     return;
@@ -49,7 +51,7 @@
   }
 
   function nextDelay() {
-    return live.querySelector('tr[data-status="approved"]') ? WAITING_INTERVAL_MS : INTERVAL_MS;
+    return live.querySelector("tr[data-on-its-way]") ? WAITING_INTERVAL_MS : INTERVAL_MS;
   }
 
   var timer = null;
@@ -139,6 +141,36 @@
       flash.classList.add("gone");
     }, FLASH_MS);
   }
+
+  // Same steps as the server's (src/web/kafka_view.rs).
+  function formatAge(secs) {
+    if (secs < 120) {
+      return secs + " s";
+    }
+    if (secs < 7200) {
+      return Math.floor(secs / 60) + " min";
+    }
+    return Math.floor(secs / 3600) + " h";
+  }
+
+  // The cluster line's age keeps counting between refreshes, from the age
+  // the server wrote (its own clock, so a skewed client clock cannot
+  // matter); each refresh brings a new line and starts the count again.
+  function tickCluster() {
+    var line = document.getElementById("kafka-cluster");
+    var age = line && line.querySelector(".age");
+    if (!age || !line.hasAttribute("data-age")) {
+      return;
+    }
+    if (!line.shownAt) {
+      line.shownAt = Date.now();
+    }
+    var secs = Number(line.getAttribute("data-age")) +
+      Math.floor((Date.now() - line.shownAt) / 1000);
+    age.textContent = formatAge(secs);
+    line.classList.toggle("silent", secs >= PRODUCER_SILENT_S);
+  }
+  window.setInterval(tickCluster, 1000);
 
   schedule();
   if (live.getAttribute("data-changes") && live.getAttribute("data-version")) {
