@@ -18,10 +18,11 @@ use std::time::{Duration, Instant};
 use futures_util::{FutureExt, StreamExt};
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
-use rdkafka::message::BorrowedMessage;
+use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::oneshot;
 
+use super::follow::PausedTopics;
 use super::kafka::{KafkaHealth, SessionConsumer};
 use super::record::Received;
 use super::stats::Stats;
@@ -111,6 +112,8 @@ pub(super) struct Pump<S> {
     pub limit: Option<u64>,
     /// Stop when no message arrives for this long.
     pub idle_timeout: Option<Duration>,
+    /// Topics whose records are dropped (see [`super::follow`]).
+    pub paused: PausedTopics,
 }
 
 impl<S: Sink> Pump<S> {
@@ -185,8 +188,7 @@ impl<S: Sink> Pump<S> {
                 }
             }
             drop(stream);
-            self.process(&batch, writer, pending).await?;
-            processed += batch.len() as u64;
+            processed += self.process(&batch, writer, pending).await? as u64;
             batches += 1;
         };
         log::debug!("pump ended ({end:?}): {processed} messages in {batches} batches");
@@ -210,17 +212,29 @@ impl<S: Sink> Pump<S> {
 
     /// Shows the batch and hands it to the store; marks offsets for commit
     /// as batches finish storing. A crash at any point before a batch's
-    /// offsets are marked means Kafka delivers it again.
+    /// offsets are marked means Kafka delivers it again. Returns how many
+    /// messages it showed.
     async fn process(
         &mut self,
         messages: &[BorrowedMessage<'_>],
         writer: Option<&StoreWriter>,
         pending: &mut VecDeque<Pending>,
-    ) -> Result<(), PumpError> {
-        if messages.is_empty() {
-            return Ok(());
+    ) -> Result<usize, PumpError> {
+        let batch: Vec<Received<'_>> = if self.paused.is_empty() {
+            messages.iter().map(Received::read).collect()
+        } else {
+            // Fetched before Kafka took a paused topic's partitions away:
+            // dropped with their offsets unmarked, so they are read again
+            // when the topic is resumed.
+            messages
+                .iter()
+                .filter(|m| !self.paused.contains(m.topic()))
+                .map(Received::read)
+                .collect()
+        };
+        if batch.is_empty() {
+            return Ok(0);
         }
-        let batch: Vec<Received<'_>> = messages.iter().map(Received::read).collect();
         let stored = writer.map(|writer| {
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             writer.submit(OwnedBatch::copy(&batch, now))
@@ -231,13 +245,11 @@ impl<S: Sink> Pump<S> {
         match stored {
             Some(stored) => {
                 pending.push_back(Pending { stored, offsets });
-                self.settle(pending, STORE_DEPTH).await
+                self.settle(pending, STORE_DEPTH).await?;
             }
-            None => {
-                self.store_offsets(&offsets);
-                Ok(())
-            }
+            None => self.store_offsets(&offsets),
         }
+        Ok(batch.len())
     }
 
     /// Marks the offsets of stored batches for commit, oldest first, until
