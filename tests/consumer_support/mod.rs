@@ -21,6 +21,7 @@ use crate::support::admin::TestAdmin;
 use crate::support::kafka;
 
 pub mod hostile;
+pub mod live;
 pub mod steady;
 
 /// The consumer binary under test.

@@ -220,18 +220,7 @@ impl<S: Sink> Pump<S> {
         writer: Option<&StoreWriter>,
         pending: &mut VecDeque<Pending>,
     ) -> Result<usize, PumpError> {
-        let batch: Vec<Received<'_>> = if self.paused.is_empty() {
-            messages.iter().map(Received::read).collect()
-        } else {
-            // Fetched before Kafka took a paused topic's partitions away:
-            // dropped with their offsets unmarked, so they are read again
-            // when the topic is resumed.
-            messages
-                .iter()
-                .filter(|m| !self.paused.contains(m.topic()))
-                .map(Received::read)
-                .collect()
-        };
+        let batch = readable(messages, &self.paused);
         if batch.is_empty() {
             return Ok(0);
         }
@@ -317,6 +306,21 @@ impl<S: Sink> Pump<S> {
     }
 }
 
+/// The records of `messages` to show, store and mark. Those of a paused
+/// topic, fetched before Kafka took its partitions away, are left out, so
+/// their offsets stay unmarked and they are read again on resumption.
+fn readable<'a, M: Message>(messages: &'a [M], paused: &PausedTopics) -> Vec<Received<'a>> {
+    if paused.is_empty() {
+        messages.iter().map(Received::read).collect()
+    } else {
+        messages
+            .iter()
+            .filter(|m| !paused.contains(m.topic()))
+            .map(Received::read)
+            .collect()
+    }
+}
+
 /// The next offset to commit for each partition in `batch`.
 fn next_offsets(batch: &[Received<'_>]) -> Vec<(String, i32, i64)> {
     // A batch spans few partitions; a linear scan beats hashing here.
@@ -335,4 +339,35 @@ fn next_offsets(batch: &[Received<'_>]) -> Vec<(String, i32, i64)> {
         }
     }
     next
+}
+
+#[cfg(test)]
+mod tests {
+    use rdkafka::Timestamp;
+    use rdkafka::message::OwnedMessage;
+
+    use super::*;
+
+    fn record(topic: &str, offset: i64) -> OwnedMessage {
+        OwnedMessage::new(
+            Some(br#"{"seq": 1}"#.to_vec()),
+            None,
+            topic.into(),
+            Timestamp::NotAvailable,
+            0,
+            offset,
+            None,
+        )
+    }
+
+    #[test]
+    fn records_of_a_paused_topic_are_neither_shown_nor_marked() {
+        let batch = [record("kept", 4), record("left", 7), record("kept", 5)];
+        let paused = PausedTopics::default();
+        assert_eq!(readable(&batch, &paused).len(), 3);
+        paused.set("left", true);
+        let shown = readable(&batch, &paused);
+        assert!(shown.iter().all(|r| r.topic == "kept"), "{shown:?}");
+        assert_eq!(next_offsets(&shown), [("kept".to_owned(), 0, 6)]);
+    }
 }
