@@ -21,3 +21,14 @@ DROP INDEX subscription_events_by_topic;
 DROP TABLE subscription_events;
 ALTER TABLE subscription_events_new RENAME TO subscription_events;
 CREATE INDEX subscription_events_by_topic ON subscription_events (topic_id);
+
+-- Registries from before this change may hold active subscriptions of
+-- deactivated topics: they become inactive too, each change audited.
+INSERT INTO subscription_events (topic_id, user_id, action, actor, at)
+    SELECT s.topic_id, s.user_id, 'deactivated', 'migration', CURRENT_TIMESTAMP
+    FROM user_subscriptions s JOIN topics t ON t.id = s.topic_id
+    WHERE t.status = 'inactive' AND s.status = 'active';
+
+UPDATE user_subscriptions SET status = 'inactive'
+    WHERE status = 'active'
+      AND topic_id IN (SELECT id FROM topics WHERE status = 'inactive');

@@ -1424,6 +1424,111 @@ async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() 
 }
 
 #[actix_rt::test]
+async fn an_older_registry_keeps_its_subscription_events_and_stops_subscriptions_of_inactive_topics()
+ {
+    use diesel_migrations::MigrationHarness;
+    use topicgate::db::schema::{
+        subscription_events as events, topics, user_subscriptions as subs,
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("older-registry.db");
+    {
+        // The registry as the previous release left it: three migrations.
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        for _ in 0..3 {
+            conn.run_next_migration(db::MIGRATIONS).unwrap();
+        }
+        let now = chrono::Utc::now().naive_utc();
+        for (id, name, status) in [(1, "still_on", "active"), (2, "long_off", "inactive")] {
+            diesel::insert_into(topics::table)
+                .values((
+                    topics::id.eq(id),
+                    topics::name.eq(name),
+                    topics::status.eq(status),
+                    topics::partitions.eq(1),
+                    topics::replication_factor.eq(1),
+                    topics::data_type.eq("sensor"),
+                    topics::created_by.eq("tests"),
+                    topics::description.eq(""),
+                    topics::created_at.eq(now),
+                    topics::updated_at.eq(now),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+            diesel::insert_into(subs::table)
+                .values((
+                    subs::user_id.eq("alice"),
+                    subs::topic_id.eq(id),
+                    subs::subscribed_at.eq(now),
+                    subs::status.eq("active"),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+            diesel::insert_into(events::table)
+                .values((
+                    events::topic_id.eq(id),
+                    events::user_id.eq("alice"),
+                    events::action.eq("subscribed"),
+                    events::actor.eq("anonymous (user_id: alice)"),
+                    events::at.eq(now),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+        }
+    }
+    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone());
+    let statuses: Vec<(String, String)> = subscription_statuses(&admin)
+        .await
+        .into_iter()
+        .map(|(topic, _, status)| (topic, status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("long_off".to_owned(), "inactive".to_owned()),
+            ("still_on".to_owned(), "active".to_owned()),
+        ]
+    );
+    let trail = || -> Vec<(i32, i32, String, String)> {
+        let pool = db::open(&path, 1).expect("open registry");
+        let mut conn = pool.get().expect("connection");
+        events::table
+            .order(events::id.asc())
+            .select((events::id, events::topic_id, events::action, events::actor))
+            .load(&mut conn)
+            .expect("subscription events")
+    };
+    let subscribed = |id: i32| {
+        (
+            id,
+            id,
+            "subscribed".to_owned(),
+            "anonymous (user_id: alice)".to_owned(),
+        )
+    };
+    assert_eq!(
+        trail(),
+        [
+            subscribed(1),
+            subscribed(2),
+            (3, 2, "deactivated".to_owned(), "migration".to_owned()),
+        ]
+    );
+    admin.reactivate(2).await;
+    assert_eq!(
+        trail()[3..],
+        [(4, 2, "reactivated".to_owned(), "admin".to_owned())]
+    );
+    assert!(
+        subscription_statuses(&admin)
+            .await
+            .iter()
+            .all(|(_, _, status)| status == "active")
+    );
+}
+
+#[actix_rt::test]
 async fn a_registered_name_the_policy_refuses_cannot_be_approved() {
     use topicgate::domain::TopicStatus;
     let admin = TestAdmin::spawn();
