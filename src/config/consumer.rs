@@ -44,6 +44,19 @@ pub struct ConsumerConfig {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 
+    /// Seconds between checks of the user's subscriptions while consuming:
+    /// a topic an admin deactivated stops being read, and is read again
+    /// once reactivated.
+    #[arg(
+        long,
+        env = "TOPICGATE_SUBSCRIPTION_CHECK_INTERVAL",
+        value_name = "SECONDS",
+        default_value = "5",
+        value_parser = parse_interval,
+        global = true
+    )]
+    pub subscription_check_interval: std::time::Duration,
+
     #[command(subcommand)]
     pub command: Option<ConsumerCommand>,
 }
@@ -119,6 +132,14 @@ fn parse_seconds(raw: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("'{raw}' is not a number of seconds"))
 }
 
+/// A positive number of seconds: a check every zero seconds would never rest.
+fn parse_interval(raw: &str) -> Result<std::time::Duration, String> {
+    match parse_seconds(raw)? {
+        zero if zero.is_zero() => Err(format!("'{raw}' is not a positive number of seconds")),
+        interval => Ok(interval),
+    }
+}
+
 /// The consumer's settings with every default resolved.
 #[derive(Debug, Clone)]
 pub struct ConsumerSettings {
@@ -129,6 +150,8 @@ pub struct ConsumerSettings {
     pub store: PathBuf,
     pub history_file: Option<PathBuf>,
     pub color: ColorChoice,
+    /// How often a running consumer checks the user's subscriptions.
+    pub subscription_check_interval: std::time::Duration,
 }
 
 impl ConsumerConfig {
@@ -163,6 +186,7 @@ impl ConsumerConfig {
             store,
             user,
             color: self.color,
+            subscription_check_interval: self.subscription_check_interval,
         })
     }
 }
@@ -230,6 +254,24 @@ mod tests {
                 assert!(tail.json);
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_subscription_check_interval_is_positive_seconds() {
+        let settings = parse(&["--user", "u1"]).settings().unwrap();
+        assert_eq!(
+            settings.subscription_check_interval,
+            std::time::Duration::from_secs(5)
+        );
+        let quick = parse(&["--user", "u1", "--subscription-check-interval", "0.25"]);
+        assert_eq!(
+            quick.subscription_check_interval,
+            std::time::Duration::from_millis(250)
+        );
+        for bad in ["0", "-1", "soon"] {
+            let args = ["topicgate-consumer", "--subscription-check-interval", bad];
+            assert!(ConsumerConfig::try_parse_from(args).is_err(), "{bad}");
         }
     }
 

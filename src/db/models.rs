@@ -165,7 +165,8 @@ pub struct NewSubscription<'a> {
 pub struct NewSubscriptionEvent<'a> {
     pub topic_id: TopicId,
     pub user_id: &'a UserId,
-    /// `subscribed` or `unsubscribed` (the table checks it).
+    /// `subscribed`, `unsubscribed`, or `deactivated` / `reactivated` when
+    /// its topic was (the table checks it).
     pub action: &'a str,
     pub actor: &'a str,
     pub at: NaiveDateTime,

@@ -8,7 +8,7 @@ use super::RegistryError;
 use super::models::{NewSubscription, NewSubscriptionEvent, Subscription};
 use super::schema::{subscription_events, user_subscriptions};
 use super::topics::{TopicRef, find};
-use crate::domain::{SubscriptionStatus, TopicId, TopicName, TopicStatus, UserId};
+use crate::domain::{SubscriptionStatus, TopicId, TopicName, TopicStatus, Transition, UserId};
 
 /// Subscribes `user_id` to an ACTIVE topic and audits it as done by
 /// `actor`. Returns whether it created the subscription: `Ok(false)` when
@@ -80,6 +80,40 @@ pub fn unsubscribe(
         }
         record(conn, topic.id, user_id, "unsubscribed", actor, now)
     })
+}
+
+/// Makes the subscriptions of topic `topic_id` follow its `transition`:
+/// deactivating the topic sets every active subscription of it to
+/// `inactive`, reactivating sets every inactive one back to `active`; each
+/// change is audited as done by `actor`. Other transitions change nothing.
+///
+/// Runs inside the caller's transaction (the topic's own change), so the
+/// topic and its subscriptions never disagree. Returns how many changed.
+pub fn follow_topic(
+    conn: &mut SqliteConnection,
+    topic_id: TopicId,
+    transition: Transition,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<usize, RegistryError> {
+    let (from, to) = match transition {
+        Transition::Deactivate => (SubscriptionStatus::Active, SubscriptionStatus::Inactive),
+        Transition::Reactivate => (SubscriptionStatus::Inactive, SubscriptionStatus::Active),
+        Transition::Approve | Transition::Activate | Transition::Reject => return Ok(0),
+    };
+    let changed: Vec<UserId> = diesel::update(
+        user_subscriptions::table
+            .filter(user_subscriptions::topic_id.eq(topic_id))
+            .filter(user_subscriptions::status.eq(from)),
+    )
+    .set(user_subscriptions::status.eq(to))
+    .returning(user_subscriptions::user_id)
+    .get_results(conn)?;
+    let action = transition.past_tense();
+    for user_id in &changed {
+        record(conn, topic_id, user_id, action, actor, now)?;
+    }
+    Ok(changed.len())
 }
 
 fn record(

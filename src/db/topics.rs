@@ -247,6 +247,9 @@ pub fn find(conn: &mut SqliteConnection, topic: &TopicRef) -> Result<Topic, Regi
 /// Applies `transition` to a topic, checked against the domain's table, and
 /// writes the change to the audit trail in the same transaction.
 ///
+/// Deactivating or reactivating a topic sets its subscriptions' status in
+/// the same transaction (see `subscriptions::follow_topic`).
+///
 /// Activation is idempotent: the producer may activate a topic it already
 /// activated (say, after a restart) and gets `AlreadyThere`.
 pub fn transition(
@@ -292,6 +295,7 @@ pub fn transition(
                 .get_result(conn)?,
         };
         record_event(conn, &changed, Some(current.status), actor, reason, now)?;
+        super::subscriptions::follow_topic(conn, changed.id, transition, actor, now)?;
         Ok(Changed::Moved(changed))
     })
 }

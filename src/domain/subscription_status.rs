@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
-/// Whether a subscription is read. The registry writes only `active` (the
-/// column's default); `inactive` is the original system's other word.
+/// Whether a subscription is read. The registry writes `active` (the
+/// column's default) and `inactive` while the topic is deactivated.
 ///
 /// Parsing never fails and ignores ASCII case: a client keeps working
 /// against a server that sends a spelling or a status this build does not

@@ -110,6 +110,7 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
                 user: settings.user.clone(),
                 group: settings.group.clone(),
                 kafka: settings.kafka.clone(),
+                subscription_check_interval: settings.subscription_check_interval,
             },
             AdminClient::new(settings.admin_url.clone()),
             pool,

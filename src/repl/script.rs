@@ -2,10 +2,12 @@
 //! `unsubscribe`, `history` and `tail`. Results go to stdout, messages
 //! about them to stderr; the exit code says how it went.
 
+use std::convert::Infallible;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use futures_util::future::Either;
 use tokio::sync::oneshot;
 
 use super::output::{JsonLines, Readable, write_envelope_line};
@@ -13,6 +15,7 @@ use super::render::{self, Style};
 use super::sanitize::json::write_value;
 use super::sanitize::visible;
 use crate::actors::consumer::engine::{Engine, EngineHandle, EngineSettings, Output, RunEnd};
+use crate::actors::consumer::follow::{self, PausedTopics};
 use crate::actors::consumer::pump::{PumpError, Sink};
 use crate::actors::consumer::subscriptions::{self, Subscribed, SubscriptionError};
 use crate::client::AdminClient;
@@ -199,6 +202,22 @@ async fn tail(
     let engine =
         Engine::open(&engine_settings, &topics, Arc::default()).map_err(Failure::failed)?;
     check_topics_exist(&engine.handle(), &topics, &settings.kafka.bootstrap_servers).await?;
+    let paused = PausedTopics::default();
+    let following = follow::keep_following(
+        admin.clone(),
+        settings.user.clone(),
+        topics.iter().cloned().collect(),
+        paused.clone(),
+        engine.handle().downgrade(),
+        settings.subscription_check_interval,
+        // On stderr, so stdout stays the messages alone.
+        |notice| eprintln!("topicgate-consumer: {}", visible(notice)),
+    );
+    let running = Running {
+        engine,
+        paused,
+        following,
+    };
 
     let store = if args.no_store {
         None
@@ -210,9 +229,9 @@ async fn tail(
     // What was printed (and stored) is committed when the engine stops.
     let ended = if args.json {
         let sink = JsonLines::new(out).with_meta(args.meta);
-        run_until_signalled(engine, sink, store, &args).await
+        run_until_signalled(running, sink, store, &args).await
     } else {
-        run_until_signalled(engine, Readable::new(out, style), store, &args).await
+        run_until_signalled(running, Readable::new(out, style), store, &args).await
     };
     match ended {
         Ok(end) => {
@@ -225,20 +244,38 @@ async fn tail(
     }
 }
 
-/// Runs `engine` into `sink` until its count or idle timeout is reached or
-/// the process is asked to stop (Ctrl-C, SIGTERM).
-async fn run_until_signalled<S: Sink>(
+/// An engine ready to run, with what keeps its topics following the
+/// user's subscriptions.
+struct Running<F> {
     engine: Engine,
+    paused: PausedTopics,
+    following: F,
+}
+
+/// Runs the engine into `sink`, following the subscriptions beside it,
+/// until its count or idle timeout is reached or the process is asked to
+/// stop (Ctrl-C, SIGTERM).
+async fn run_until_signalled<S: Sink, F>(
+    running: Running<F>,
     sink: S,
     store: Option<store::StoreConn>,
     args: &TailArgs,
-) -> RunEnd {
+) -> RunEnd
+where
+    F: Future<Output = Infallible>,
+{
+    let Running {
+        engine,
+        paused,
+        following,
+    } = running;
     let output = Output {
         sink,
         store,
         stats: Default::default(),
         limit: args.count,
         idle_timeout: args.idle_timeout,
+        paused,
     };
     let (stop, stopped) = oneshot::channel();
     let signalled = crate::shutdown::signal();
@@ -246,7 +283,12 @@ async fn run_until_signalled<S: Sink>(
         signalled.await;
         let _ = stop.send(());
     });
-    let end = engine.run(output, stopped).await;
+    let run = std::pin::pin!(engine.run(output, stopped));
+    let following = std::pin::pin!(following);
+    let end = match futures_util::future::select(run, following).await {
+        Either::Left((end, _)) => end,
+        Either::Right((never, _)) => match never {},
+    };
     signals.abort();
     end
 }

@@ -1127,6 +1127,124 @@ async fn subscriptions_and_unsubscriptions_are_audited() {
     assert_eq!(events_of(&admin, id).len(), 3);
 }
 
+/// `(topic_name, user_id, status)` of every subscription, sorted.
+async fn subscription_statuses(admin: &TestAdmin) -> Vec<(String, String, String)> {
+    let answer = admin.get("/api/subscriptions").await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let mut rows: Vec<(String, String, String)> = answer
+        .body
+        .as_array()
+        .expect("a list of subscriptions")
+        .iter()
+        .map(|s| {
+            let field = |name: &str| s[name].as_str().expect(name).to_owned();
+            (field("topic_name"), field("user_id"), field("status"))
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// `(topic_id, user_id, action, actor)` of the status changes in
+/// `subscription_events`, oldest first.
+fn subscription_status_events(admin: &TestAdmin) -> Vec<(i32, String, String, String)> {
+    use topicgate::db::schema::subscription_events::dsl::*;
+    let pool = db::open(&admin.database, 1).expect("open registry");
+    let mut conn = pool.get().expect("connection");
+    subscription_events
+        .filter(action.ne_all(["subscribed", "unsubscribed"]))
+        .order(id.asc())
+        .select((topic_id, user_id, action, actor))
+        .load(&mut conn)
+        .expect("subscription events")
+}
+
+#[actix_rt::test]
+async fn subscriptions_follow_their_topic_through_deactivation_and_reactivation() {
+    let admin = TestAdmin::spawn();
+    let followed = admin.create_topic("followed", 1, 1).await;
+    admin.approve(followed).await;
+    admin.activate("followed").await;
+    let other = admin.create_topic("other", 1, 1).await;
+    admin.approve(other).await;
+    admin.activate("other").await;
+    for (user, topic) in [
+        ("alice", "followed"),
+        ("bob", "followed"),
+        ("alice", "other"),
+    ] {
+        let body = json!({"user_id": user, "topic_name": topic});
+        let answer = admin.post("/api/subscriptions", &body, false).await;
+        assert_eq!(answer.status, 201, "{answer:?}");
+    }
+    let row = |topic: &str, user: &str, status: &str| {
+        (topic.to_owned(), user.to_owned(), status.to_owned())
+    };
+
+    admin.deactivate(followed).await;
+    assert_eq!(
+        subscription_statuses(&admin).await,
+        [
+            row("followed", "alice", "inactive"),
+            row("followed", "bob", "inactive"),
+            row("other", "alice", "active"),
+        ]
+    );
+    let event = |user: &str, action: &str| {
+        (
+            followed,
+            user.to_owned(),
+            action.to_owned(),
+            "admin".to_owned(),
+        )
+    };
+    let mut events = subscription_status_events(&admin);
+    events.sort();
+    assert_eq!(
+        events,
+        [event("alice", "deactivated"), event("bob", "deactivated")]
+    );
+    let alices = admin.get("/api/subscriptions?user_id=alice").await;
+    assert_eq!(alices.body[0]["status"], "active", "{alices:?}");
+    assert_eq!(alices.body[1]["status"], "inactive", "{alices:?}");
+
+    // Subscribing to the inactive topic is refused and changes nothing.
+    let carol = json!({"user_id": "carol", "topic_name": "followed"});
+    let refused = admin.post("/api/subscriptions", &carol, false).await;
+    assert_eq!(refused.status, 409, "{refused:?}");
+    assert_eq!(refused.body["code"], "topic_not_active", "{refused:?}");
+    assert_eq!(subscription_statuses(&admin).await.len(), 3);
+    let active = admin.get("/api/topics/active").await;
+    let names: Vec<&str> = active
+        .body
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| t["topic_name"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(names, ["other"]);
+
+    admin.reactivate(followed).await;
+    assert_eq!(
+        subscription_statuses(&admin).await,
+        [
+            row("followed", "alice", "active"),
+            row("followed", "bob", "active"),
+            row("other", "alice", "active"),
+        ]
+    );
+    // The producer's activation that follows changes no subscription.
+    admin.activate("followed").await;
+    let events = subscription_status_events(&admin);
+    assert_eq!(events.len(), 4, "{events:?}");
+    let mut reactivated = events[2..].to_vec();
+    reactivated.sort();
+    assert_eq!(
+        reactivated,
+        [event("alice", "reactivated"), event("bob", "reactivated")]
+    );
+}
+
 /// POSTs a topic request by name and returns the answer.
 async fn request(admin: &TestAdmin, name: &str) -> support::admin::Answer {
     admin
@@ -1304,6 +1422,111 @@ async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() 
     let another = request(&admin, "Old_Pair").await;
     assert_eq!(another.status, 409, "{another:?}");
     assert_eq!(registered_names(&admin).await.len(), 3);
+}
+
+#[actix_rt::test]
+async fn an_older_registry_keeps_its_subscription_events_and_stops_subscriptions_of_inactive_topics()
+ {
+    use diesel_migrations::MigrationHarness;
+    use topicgate::db::schema::{
+        subscription_events as events, topics, user_subscriptions as subs,
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("older-registry.db");
+    {
+        // The registry as the previous release left it: three migrations.
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        for _ in 0..3 {
+            conn.run_next_migration(db::MIGRATIONS).unwrap();
+        }
+        let now = chrono::Utc::now().naive_utc();
+        for (id, name, status) in [(1, "still_on", "active"), (2, "long_off", "inactive")] {
+            diesel::insert_into(topics::table)
+                .values((
+                    topics::id.eq(id),
+                    topics::name.eq(name),
+                    topics::status.eq(status),
+                    topics::partitions.eq(1),
+                    topics::replication_factor.eq(1),
+                    topics::data_type.eq("sensor"),
+                    topics::created_by.eq("tests"),
+                    topics::description.eq(""),
+                    topics::created_at.eq(now),
+                    topics::updated_at.eq(now),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+            diesel::insert_into(subs::table)
+                .values((
+                    subs::user_id.eq("alice"),
+                    subs::topic_id.eq(id),
+                    subs::subscribed_at.eq(now),
+                    subs::status.eq("active"),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+            diesel::insert_into(events::table)
+                .values((
+                    events::topic_id.eq(id),
+                    events::user_id.eq("alice"),
+                    events::action.eq("subscribed"),
+                    events::actor.eq("anonymous (user_id: alice)"),
+                    events::at.eq(now),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+        }
+    }
+    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone());
+    let statuses: Vec<(String, String)> = subscription_statuses(&admin)
+        .await
+        .into_iter()
+        .map(|(topic, _, status)| (topic, status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("long_off".to_owned(), "inactive".to_owned()),
+            ("still_on".to_owned(), "active".to_owned()),
+        ]
+    );
+    let trail = || -> Vec<(i32, i32, String, String)> {
+        let pool = db::open(&path, 1).expect("open registry");
+        let mut conn = pool.get().expect("connection");
+        events::table
+            .order(events::id.asc())
+            .select((events::id, events::topic_id, events::action, events::actor))
+            .load(&mut conn)
+            .expect("subscription events")
+    };
+    let subscribed = |id: i32| {
+        (
+            id,
+            id,
+            "subscribed".to_owned(),
+            "anonymous (user_id: alice)".to_owned(),
+        )
+    };
+    assert_eq!(
+        trail(),
+        [
+            subscribed(1),
+            subscribed(2),
+            (3, 2, "deactivated".to_owned(), "migration".to_owned()),
+        ]
+    );
+    admin.reactivate(2).await;
+    assert_eq!(
+        trail()[3..],
+        [(4, 2, "reactivated".to_owned(), "admin".to_owned())]
+    );
+    assert!(
+        subscription_statuses(&admin)
+            .await
+            .iter()
+            .all(|(_, _, status)| status == "active")
+    );
 }
 
 #[actix_rt::test]

@@ -8,6 +8,8 @@ use std::collections::BTreeSet;
 use std::process::Stdio;
 use std::time::Duration;
 
+use consumer_support::live::Live;
+use consumer_support::steady::SteadyProducer;
 use consumer_support::{
     Running, active_topic, assert_stored_once, consumer, envelopes, hostile, publish, run, seq_of,
     signal, store_path,
@@ -117,6 +119,82 @@ async fn one_shot_commands_list_subscribe_and_unsubscribe() {
         text(&out.stdout).contains("u1 has no subscriptions"),
         "{out:?}"
     );
+}
+
+/// The seqs of `topic`'s envelopes in `stdout`, a line each.
+fn seqs_in(stdout: &str, topic: &str) -> Vec<u64> {
+    // The last line may still be half written.
+    let complete = &stdout[..stdout.rfind('\n').map_or(0, |end| end + 1)];
+    envelopes(complete.as_bytes())
+        .iter()
+        .filter(|e| e.topic == topic)
+        .map(|e| seq_of(&e.payload))
+        .collect()
+}
+
+#[actix_rt::test]
+async fn tail_leaves_a_deactivated_topic_and_reads_it_again_once_reactivated() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    // One partition each, so reading on from the committed offset means
+    // every seq comes.
+    let followed = active_topic(&admin, &bootstrap, "tail-follow-a", 1).await;
+    let kept = active_topic(&admin, &bootstrap, "tail-follow-b", 1).await;
+    let followed_id = admin
+        .topics()
+        .await
+        .into_iter()
+        .find(|t| t.topic_name == followed)
+        .expect("the followed topic")
+        .topic_id
+        .0;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let user = kafka::unique_name("tail-follower");
+    for topic in [&followed, &kept] {
+        let body = serde_json::json!({"user_id": user, "topic_name": topic});
+        let answer = admin.post("/api/subscriptions", &body, false).await;
+        assert_eq!(answer.status, 201, "{answer:?}");
+    }
+    let producer = SteadyProducer::start(&bootstrap, &[followed.clone(), kept.clone()]);
+    let mut command = consumer(&admin.base_url, &bootstrap, &user, dir.path());
+    command.args(["tail", "--json", "--subscription-check-interval", "0.2"]);
+    let mut tail = Live::spawn(command);
+    tail.wait_until("records of both topics", |out, _| {
+        !seqs_in(out, &followed).is_empty() && !seqs_in(out, &kept).is_empty()
+    });
+
+    admin.deactivate(followed_id).await;
+    let stopped = format!("Stopped reading {followed}: the topic was deactivated.");
+    tail.wait_until("the notice", |_, err| err.contains(&stopped));
+    // Whatever of it was shown was shown before the notice, so written
+    // before it: Kafka had acknowledged each record's round before.
+    let written_at_notice = producer.published();
+    tail.wait_until(
+        "the kept topic read on, the other one written on",
+        |out, _| {
+            seqs_in(out, &kept)
+                .iter()
+                .any(|&seq| seq >= written_at_notice + 20)
+                && producer.published() >= written_at_notice + 20
+        },
+    );
+    let shown = seqs_in(&tail.stdout(), &followed);
+    assert!(
+        shown.iter().all(|&seq| seq <= written_at_notice),
+        "records of {followed} written after the notice were shown: {shown:?}"
+    );
+    assert_eq!(tail.stderr().matches("Stopped reading").count(), 1);
+
+    admin.reactivate(followed_id).await;
+    let resumed = format!("Reading {followed} again: the topic was reactivated.");
+    tail.wait_until("the notice of resumption", |_, err| err.contains(&resumed));
+    tail.wait_until("every record written meanwhile", |out, _| {
+        let shown: BTreeSet<u64> = seqs_in(out, &followed).into_iter().collect();
+        (0..written_at_notice + 20).all(|seq| shown.contains(&seq))
+    });
+    drop(producer);
+    signal(tail.pid(), "TERM");
+    assert!(tail.wait_exit(), "tail failed:\n{}", tail.stderr());
 }
 
 #[actix_rt::test]

@@ -6,7 +6,10 @@ use crate::support;
 
 use std::time::{Duration, Instant};
 
-use consumer_support::{Pty, active_topic, consumer, hostile, publish, seqs_shown, store_path};
+use consumer_support::steady::SteadyProducer;
+use consumer_support::{
+    Pty, active_topic, consumer, hostile, publish, seqs_of_topic, seqs_shown, store_path,
+};
 use support::admin::TestAdmin;
 use support::kafka;
 
@@ -198,6 +201,86 @@ async fn repl_keeps_consuming_when_the_admin_service_goes_away() {
     repl.line("stats");
     repl.expect("Messages:      6 processed");
     repl.expect(&prompt);
+    repl.line("exit");
+    repl.expect("Goodbye.");
+    assert!(repl.wait_exit(), "the REPL failed:\n{}", repl.transcript());
+}
+
+#[actix_rt::test]
+async fn a_deactivated_topic_is_left_while_the_others_are_read_and_resumed_when_reactivated() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    // One partition each, so "shown up to N" means "shown 0..=N".
+    let followed = active_topic(&admin, &bootstrap, "follow-a", 1).await;
+    let kept = active_topic(&admin, &bootstrap, "follow-b", 1).await;
+    let followed_id = admin
+        .topics()
+        .await
+        .into_iter()
+        .find(|t| t.topic_name == followed)
+        .expect("the followed topic")
+        .topic_id
+        .0;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let user = kafka::unique_name("follow-user");
+    let prompt = format!("{user}> ");
+    let mut command = consumer(&admin.base_url, &bootstrap, &user, dir.path());
+    // Checked often, so the test does not wait for the default 5 s.
+    command.env("TOPICGATE_SUBSCRIPTION_CHECK_INTERVAL", "0.2");
+    let mut repl = Pty::spawn(command);
+    repl.expect(&prompt);
+    for topic in [&followed, &kept] {
+        repl.line(&format!("subscribe {topic}"));
+        repl.expect(&format!("Subscribed to '{topic}'"));
+        repl.expect(&prompt);
+    }
+    repl.line("start");
+    repl.expect("Consumer started");
+    let producer = SteadyProducer::start(&bootstrap, &[followed.clone(), kept.clone()]);
+    repl.wait_until("records of both topics", |t| {
+        seqs_of_topic(t, &followed).len() >= 3 && !seqs_of_topic(t, &kept).is_empty()
+    });
+
+    admin.deactivate(followed_id).await;
+    repl.expect(&format!(
+        "Stopped reading {followed}: the topic was deactivated."
+    ));
+    let notice_at = repl.transcript().len() - repl.unread().len();
+    let shown_before = seqs_of_topic(&repl.transcript()[..notice_at], &followed);
+    let last_shown = *shown_before.iter().max().expect("records shown before");
+    let written_at_notice = producer.published();
+    // The producer keeps writing to both; only the kept topic is shown.
+    repl.wait_until("the kept topic read on, the other one written on", |t| {
+        seqs_of_topic(t, &kept).len() >= 20 && producer.published() >= written_at_notice + 20
+    });
+    let unread = repl.unread();
+    assert_eq!(
+        seqs_of_topic(&unread, &followed),
+        Vec::<u64>::new(),
+        "records of the deactivated topic shown after the notice:\n{unread}"
+    );
+    assert_eq!(
+        unread.matches("Stopped reading").count(),
+        0,
+        "said more than once:\n{unread}"
+    );
+    // The live Kafka subscription: the kept topic alone.
+    repl.line("stats");
+    repl.expect(&format!("Topics:        {kept}"));
+    repl.expect(&prompt);
+
+    admin.reactivate(followed_id).await;
+    repl.expect(&format!(
+        "Reading {followed} again: the topic was reactivated."
+    ));
+    // From the committed offset on: what was written meanwhile comes too.
+    let missed = last_shown + 1..written_at_notice + 20;
+    repl.wait_until("the records written while the topic was left", |t| {
+        let shown: std::collections::BTreeSet<u64> =
+            seqs_of_topic(t, &followed).into_iter().collect();
+        missed.clone().all(|seq| shown.contains(&seq))
+    });
+    drop(producer);
     repl.line("exit");
     repl.expect("Goodbye.");
     assert!(repl.wait_exit(), "the REPL failed:\n{}", repl.transcript());

@@ -21,6 +21,8 @@ use crate::support::admin::TestAdmin;
 use crate::support::kafka;
 
 pub mod hostile;
+pub mod live;
+pub mod steady;
 
 /// The consumer binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_topicgate-consumer");
@@ -384,6 +386,24 @@ impl Pty {
             }
         }
     }
+}
+
+/// The seqs of the messages of `topic` the REPL showed in `text`, in the
+/// order shown.
+pub fn seqs_of_topic(text: &str, topic: &str) -> Vec<u64> {
+    let name = format!("{topic}  ");
+    text.split("Topic: ")
+        .skip(1)
+        .filter(|block| block.starts_with(&name))
+        .filter_map(|block| {
+            let at = block.find("\"seq\": ")? + "\"seq\": ".len();
+            let digits: String = block[at..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .collect()
 }
 
 /// Counts the `"seq": N` markers of `seqs` present in `text`.

@@ -8,7 +8,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use rdkafka::consumer::Consumer;
@@ -16,6 +16,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::oneshot;
 
+use super::follow::PausedTopics;
 use super::kafka::{self, ConsumerOptions, KafkaHealth, SessionConsumer};
 use super::pump::{Pump, PumpEnd, PumpError, Sink};
 use super::stats::Stats;
@@ -44,6 +45,8 @@ pub struct Output<S> {
     pub limit: Option<u64>,
     /// Stop when no message arrives for this long.
     pub idle_timeout: Option<Duration>,
+    /// Topics left for now, whose records are dropped if they still come.
+    pub paused: PausedTopics,
 }
 
 /// How a run ended: the pump's own end, after which the offsets of
@@ -61,6 +64,22 @@ pub struct Engine {
 #[derive(Clone)]
 pub struct EngineHandle {
     consumer: Arc<SessionConsumer>,
+}
+
+/// An [`EngineHandle`] that does not keep the consumer open, for a task
+/// that runs beside [`Engine::run`] and must not delay its close.
+#[derive(Clone)]
+pub struct WeakEngineHandle {
+    consumer: Weak<SessionConsumer>,
+}
+
+impl WeakEngineHandle {
+    /// The handle, while the consumer is open. Drop it soon.
+    pub fn upgrade(&self) -> Option<EngineHandle> {
+        self.consumer
+            .upgrade()
+            .map(|consumer| EngineHandle { consumer })
+    }
 }
 
 impl Engine {
@@ -115,6 +134,7 @@ impl Engine {
             health: Arc::clone(&self.health),
             limit: output.limit,
             idle_timeout: output.idle_timeout,
+            paused: output.paused,
         };
         let end = pump.run(stop).await;
         if let Some(e) = kafka::commit_and_close(self.consumer).await {
@@ -134,6 +154,13 @@ impl EngineHandle {
         }
         let names: Vec<&str> = topics.iter().map(String::as_str).collect();
         self.consumer.subscribe(&names)
+    }
+
+    /// A handle that lets the consumer close without it.
+    pub fn downgrade(&self) -> WeakEngineHandle {
+        WeakEngineHandle {
+            consumer: Arc::downgrade(&self.consumer),
+        }
     }
 
     /// The consumer, for blocking questions such as its lag.

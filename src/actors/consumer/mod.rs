@@ -4,6 +4,7 @@
 //! [`pump::Sink`] and then marks its offsets.
 
 pub mod engine;
+pub mod follow;
 pub mod kafka;
 pub mod pump;
 pub mod record;

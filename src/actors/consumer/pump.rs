@@ -18,10 +18,11 @@ use std::time::{Duration, Instant};
 use futures_util::{FutureExt, StreamExt};
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
-use rdkafka::message::BorrowedMessage;
+use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::oneshot;
 
+use super::follow::PausedTopics;
 use super::kafka::{KafkaHealth, SessionConsumer};
 use super::record::Received;
 use super::stats::Stats;
@@ -111,6 +112,8 @@ pub(super) struct Pump<S> {
     pub limit: Option<u64>,
     /// Stop when no message arrives for this long.
     pub idle_timeout: Option<Duration>,
+    /// Topics whose records are dropped (see [`super::follow`]).
+    pub paused: PausedTopics,
 }
 
 impl<S: Sink> Pump<S> {
@@ -185,8 +188,7 @@ impl<S: Sink> Pump<S> {
                 }
             }
             drop(stream);
-            self.process(&batch, writer, pending).await?;
-            processed += batch.len() as u64;
+            processed += self.process(&batch, writer, pending).await? as u64;
             batches += 1;
         };
         log::debug!("pump ended ({end:?}): {processed} messages in {batches} batches");
@@ -210,17 +212,18 @@ impl<S: Sink> Pump<S> {
 
     /// Shows the batch and hands it to the store; marks offsets for commit
     /// as batches finish storing. A crash at any point before a batch's
-    /// offsets are marked means Kafka delivers it again.
+    /// offsets are marked means Kafka delivers it again. Returns how many
+    /// messages it showed.
     async fn process(
         &mut self,
         messages: &[BorrowedMessage<'_>],
         writer: Option<&StoreWriter>,
         pending: &mut VecDeque<Pending>,
-    ) -> Result<(), PumpError> {
-        if messages.is_empty() {
-            return Ok(());
+    ) -> Result<usize, PumpError> {
+        let batch = readable(messages, &self.paused);
+        if batch.is_empty() {
+            return Ok(0);
         }
-        let batch: Vec<Received<'_>> = messages.iter().map(Received::read).collect();
         let stored = writer.map(|writer| {
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             writer.submit(OwnedBatch::copy(&batch, now))
@@ -231,13 +234,11 @@ impl<S: Sink> Pump<S> {
         match stored {
             Some(stored) => {
                 pending.push_back(Pending { stored, offsets });
-                self.settle(pending, STORE_DEPTH).await
+                self.settle(pending, STORE_DEPTH).await?;
             }
-            None => {
-                self.store_offsets(&offsets);
-                Ok(())
-            }
+            None => self.store_offsets(&offsets),
         }
+        Ok(batch.len())
     }
 
     /// Marks the offsets of stored batches for commit, oldest first, until
@@ -305,6 +306,21 @@ impl<S: Sink> Pump<S> {
     }
 }
 
+/// The records of `messages` to show, store and mark. Those of a paused
+/// topic, fetched before Kafka took its partitions away, are left out, so
+/// their offsets stay unmarked and they are read again on resumption.
+fn readable<'a, M: Message>(messages: &'a [M], paused: &PausedTopics) -> Vec<Received<'a>> {
+    if paused.is_empty() {
+        messages.iter().map(Received::read).collect()
+    } else {
+        messages
+            .iter()
+            .filter(|m| !paused.contains(m.topic()))
+            .map(Received::read)
+            .collect()
+    }
+}
+
 /// The next offset to commit for each partition in `batch`.
 fn next_offsets(batch: &[Received<'_>]) -> Vec<(String, i32, i64)> {
     // A batch spans few partitions; a linear scan beats hashing here.
@@ -323,4 +339,35 @@ fn next_offsets(batch: &[Received<'_>]) -> Vec<(String, i32, i64)> {
         }
     }
     next
+}
+
+#[cfg(test)]
+mod tests {
+    use rdkafka::Timestamp;
+    use rdkafka::message::OwnedMessage;
+
+    use super::*;
+
+    fn record(topic: &str, offset: i64) -> OwnedMessage {
+        OwnedMessage::new(
+            Some(br#"{"seq": 1}"#.to_vec()),
+            None,
+            topic.into(),
+            Timestamp::NotAvailable,
+            0,
+            offset,
+            None,
+        )
+    }
+
+    #[test]
+    fn records_of_a_paused_topic_are_neither_shown_nor_marked() {
+        let batch = [record("kept", 4), record("left", 7), record("kept", 5)];
+        let paused = PausedTopics::default();
+        assert_eq!(readable(&batch, &paused).len(), 3);
+        paused.set("left", true);
+        let shown = readable(&batch, &paused);
+        assert!(shown.iter().all(|r| r.topic == "kept"), "{shown:?}");
+        assert_eq!(next_offsets(&shown), [("kept".to_owned(), 0, 6)]);
+    }
 }

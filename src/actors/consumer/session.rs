@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
@@ -20,6 +20,7 @@ use rdkafka::error::KafkaError;
 use tokio::sync::oneshot;
 
 use super::engine::{Engine, EngineHandle, EngineSettings, Output};
+use super::follow::{self, PausedTopics};
 use super::kafka::KafkaHealth;
 use super::pump::Sink;
 use super::stats::{self, Counters, PartitionLag, Stats};
@@ -35,6 +36,8 @@ pub struct SessionSettings {
     pub user: String,
     pub group: String,
     pub kafka: KafkaSettings,
+    /// How often a running consumer checks the user's subscriptions.
+    pub subscription_check_interval: Duration,
 }
 
 /// The answer to every session command.
@@ -73,8 +76,13 @@ pub struct ConsumerSession {
     admin: AdminClient,
     store: StorePool,
     sink: Rc<RefCell<dyn Sink>>,
-    /// Topics the running consumer is (or a started one will be) subscribed to.
+    /// The user's subscriptions the running consumer follows (or a started
+    /// one will); it reads those not paused.
     topics: BTreeSet<String>,
+    /// Of `topics`, those whose subscription is not active.
+    paused: PausedTopics,
+    /// Whether a check of the subscriptions is under way.
+    checking: bool,
     running: Option<Live>,
     /// Tells a pump that ended on its own from one stopped on request.
     generation: u64,
@@ -113,6 +121,8 @@ impl ConsumerSession {
             store,
             sink,
             topics: BTreeSet::new(),
+            paused: PausedTopics::default(),
+            checking: false,
             running: None,
             generation: 0,
             stats: Rc::default(),
@@ -124,13 +134,58 @@ impl ConsumerSession {
         self.running.is_some()
     }
 
-    /// Points the running consumer at the current topic set at once.
+    /// The topics read: those followed and not paused.
+    fn readable(&self) -> Vec<String> {
+        self.paused.readable(&self.topics)
+    }
+
+    /// Points the running consumer at the topics to read at once.
     fn resubscribe(&self) -> Result<(), KafkaError> {
         let Some(running) = &self.running else {
             return Ok(());
         };
-        let topics: Vec<String> = self.topics.iter().cloned().collect();
-        running.handle.subscribe(&topics)
+        running.handle.subscribe(&self.readable())
+    }
+
+    /// Asks the admin API for the user's subscriptions, unless a check is
+    /// under way or nothing runs, and follows what it answers.
+    fn check_subscriptions(&mut self, ctx: &mut Context<Self>) {
+        if self.checking || !self.is_running() {
+            return;
+        }
+        self.checking = true;
+        let admin = self.admin.clone();
+        let user = self.settings.user.clone();
+        ctx.spawn(
+            async move { follow::fetch(&admin, &user).await }
+                .into_actor(self)
+                .map(|answer, act, _| {
+                    act.checking = false;
+                    if let Some(subscriptions) = answer {
+                        act.follow(&subscriptions);
+                    }
+                }),
+        );
+    }
+
+    /// Leaves the topics whose subscription went inactive, reads again
+    /// those active again, and says so once for each.
+    fn follow(&mut self, subscriptions: &[SubscriptionView]) {
+        if !self.is_running() {
+            // A start reads the subscriptions afresh.
+            return;
+        }
+        let changes = follow::follow(&self.topics, &self.paused, subscriptions);
+        if changes.is_empty() {
+            return;
+        }
+        let mut sink = self.sink.borrow_mut();
+        if let Err(e) = self.resubscribe() {
+            sink.notice(&format!("The consumer could not change its topics: {e}"));
+        }
+        for change in &changes {
+            sink.notice(&change.notice());
+        }
     }
 
     /// Stops the engine and returns a future that ends once it has
@@ -160,8 +215,7 @@ impl ConsumerSession {
             group: &self.settings.group,
             user: &self.settings.user,
         };
-        let topics: Vec<String> = self.topics.iter().cloned().collect();
-        let engine = Engine::open(&settings, &topics, Arc::clone(&self.health))?;
+        let engine = Engine::open(&settings, &self.readable(), Arc::clone(&self.health))?;
         Ok((engine, store))
     }
 
@@ -182,6 +236,7 @@ impl ConsumerSession {
             stats: Rc::clone(&self.stats),
             limit: None,
             idle_timeout: None,
+            paused: self.paused.clone(),
         };
         let addr = ctx.address();
         let task = actix_rt::spawn(async move {
@@ -198,12 +253,24 @@ impl ConsumerSession {
             task,
             since: Utc::now(),
         });
-        let topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
-        format!(
+        let mut started = format!(
             "Consumer started for {} (group {}). Messages appear as they arrive.",
-            topics.join(", "),
+            self.readable().join(", "),
             self.settings.group
-        )
+        );
+        let paused: Vec<&String> = self
+            .topics
+            .iter()
+            .filter(|t| self.paused.contains(t))
+            .collect();
+        if !paused.is_empty() {
+            let paused: Vec<&str> = paused.into_iter().map(String::as_str).collect();
+            started += &format!(
+                " Not reading {} until an admin reactivates it.",
+                paused.join(", ")
+            );
+        }
+        started
     }
 
     fn admin_problem(&self, e: &dyn std::fmt::Display, unreachable: bool) -> String {
@@ -217,6 +284,12 @@ impl ConsumerSession {
 
 impl Actor for ConsumerSession {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.run_interval(self.settings.subscription_check_interval, |act, ctx| {
+            act.check_subscriptions(ctx)
+        });
+    }
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {
         if let Some(stop) = self.stop_running() {
@@ -294,6 +367,8 @@ impl Handler<Subscribe> for ConsumerSession {
                     Err(e) => return Reply::Problem(act.admin_problem(&e, e.is_unreachable())),
                 };
                 act.topics.insert(topic.clone());
+                // Only an active topic can be subscribed to.
+                act.paused.set(&topic, false);
                 if let Err(e) = act.resubscribe() {
                     return Reply::Problem(format!(
                         "Subscribed to '{topic}', but the consumer could not add it: {e}"
@@ -342,6 +417,7 @@ impl Handler<Unsubscribe> for ConsumerSession {
                     }
                     Err(e) => return Reply::Problem(act.admin_problem(&e, e.is_unreachable())),
                 };
+                act.paused.set(&topic, false);
                 if act.topics.remove(&topic) {
                     if let Err(e) = act.resubscribe() {
                         return Reply::Problem(format!(
@@ -373,13 +449,17 @@ impl Handler<Start> for ConsumerSession {
                 if let Some(stopping) = stopping {
                     stopping.await;
                 }
-                subscriptions::subscribed_topics(&admin, &user).await
+                admin.subscriptions(&user).await
             }
             .into_actor(self)
             .map(|subscribed, act, _| {
                 let mut note = String::new();
                 match subscribed {
-                    Ok(topics) => act.topics = topics.into_iter().collect(),
+                    Ok(subscriptions) => {
+                        act.topics = subscriptions.iter().map(|s| s.topic_name.clone()).collect();
+                        act.paused.clear();
+                        follow::follow(&act.topics, &act.paused, &subscriptions);
+                    }
                     // Consuming does not need the admin API: go on with
                     // the topics this session already knows.
                     Err(e) if e.is_unreachable() && !act.topics.is_empty() => {
@@ -395,16 +475,23 @@ impl Handler<Start> for ConsumerSession {
                             .into(),
                     ));
                 }
+                if act.readable().is_empty() {
+                    let topics: Vec<&str> = act.topics.iter().map(String::as_str).collect();
+                    return Err(Reply::Problem(format!(
+                        "None of your subscriptions is active: an admin deactivated {}.",
+                        topics.join(", ")
+                    )));
+                }
                 let (engine, store) = act.open_engine().map_err(Reply::Problem)?;
                 Ok((engine, store, note))
             })
             .then(|opened, act, _| {
                 // Asked before the engine runs, so its own commits cannot
                 // hide a first start.
-                let check = opened.as_ref().ok().map(|(engine, _, _)| {
-                    let topics: Vec<String> = act.topics.iter().cloned().collect();
-                    (engine.handle(), topics)
-                });
+                let check = opened
+                    .as_ref()
+                    .ok()
+                    .map(|(engine, _, _)| (engine.handle(), act.readable()));
                 async move {
                     let unread = match check {
                         Some((handle, topics)) => {
@@ -484,7 +571,7 @@ impl Handler<GetStats> for ConsumerSession {
             user: self.settings.user.clone(),
             group: self.settings.group.clone(),
             running_since: self.running.as_ref().map(|r| r.since),
-            topics: self.topics.iter().cloned().collect(),
+            topics: self.readable(),
             counters: self.stats.borrow_mut().snapshot(Instant::now()),
             lag: Vec::new(),
             last_error: self.health.last_error(),
