@@ -9,11 +9,11 @@ use actix::prelude::*;
 use chrono::Utc;
 
 use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};
-use crate::db::models::{NewTopic, TopicEvent};
+use crate::db::models::{NewTopic, TopicEvent, TopicKafkaEvent};
 use crate::db::topics::{Changed, TopicRef};
 use crate::db::topics_version::TopicsVersion;
 use crate::db::{self, DbPool, RegistryError};
-use crate::domain::{TopicId, TopicName, TopicStatus, Transition, UserId};
+use crate::domain::{CheckedKafkaReport, TopicId, TopicName, TopicStatus, Transition, UserId};
 
 pub struct TopicRegistry {
     pool: DbPool,
@@ -218,6 +218,49 @@ impl Handler<RecentEvents> for TopicRegistry {
 
     fn handle(&mut self, msg: RecentEvents, _: &mut Self::Context) -> Self::Result {
         db::topics::recent_events(&mut *self.conn()?, msg.0)
+    }
+}
+
+/// Record where a topic stands in Kafka, as the producer found it.
+#[derive(Message)]
+#[rtype(result = "Result<TopicView, RegistryError>")]
+pub struct ReportKafkaState {
+    pub topic: TopicId,
+    pub report: CheckedKafkaReport,
+    /// Who reported, for the audit trail.
+    pub actor: String,
+}
+
+impl Handler<ReportKafkaState> for TopicRegistry {
+    type Result = Result<TopicView, RegistryError>;
+
+    fn handle(&mut self, msg: ReportKafkaState, _: &mut Self::Context) -> Self::Result {
+        let reported = db::kafka_state::report(
+            &mut *self.conn()?,
+            msg.topic,
+            &msg.report,
+            &msg.actor,
+            Utc::now().naive_utc(),
+        )?;
+        // The change feed wakes the dashboard and the producer: not worth
+        // it when the report only says "still the same".
+        if reported.changed {
+            self.topics_version.bump();
+        }
+        Ok(reported.topic.view())
+    }
+}
+
+/// The newest Kafka state changes with their topic names.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<(TopicKafkaEvent, String)>, RegistryError>")]
+pub struct RecentKafkaEvents(pub i64);
+
+impl Handler<RecentKafkaEvents> for TopicRegistry {
+    type Result = Result<Vec<(TopicKafkaEvent, String)>, RegistryError>;
+
+    fn handle(&mut self, msg: RecentKafkaEvents, _: &mut Self::Context) -> Self::Result {
+        db::kafka_state::recent_events(&mut *self.conn()?, msg.0)
     }
 }
 

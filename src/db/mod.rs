@@ -4,6 +4,7 @@
 //! tests call the same code.
 
 mod error;
+pub mod kafka_state;
 pub mod models;
 pub mod schema;
 mod sql_types;

@@ -3,9 +3,13 @@
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 
-use super::schema::{subscription_events, topic_events, topics, user_subscriptions};
-use crate::api::{SubscriptionView, TopicView};
-use crate::domain::{DataType, SubscriptionStatus, TopicId, TopicName, TopicStatus, UserId};
+use super::schema::{
+    subscription_events, topic_events, topic_kafka_events, topics, user_subscriptions,
+};
+use crate::api::{KafkaSide, SubscriptionView, TopicView};
+use crate::domain::{
+    DataType, KafkaState, SubscriptionStatus, TopicId, TopicName, TopicStatus, UserId,
+};
 
 /// Timestamps are stored as UTC without an offset.
 pub fn utc(at: NaiveDateTime) -> chrono::DateTime<Utc> {
@@ -27,6 +31,12 @@ pub struct Topic {
     pub approved_at: Option<NaiveDateTime>,
     pub activated_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    /// Kafka's side, as the producer last reported it (see `KafkaSide`).
+    pub kafka_state: KafkaState,
+    pub kafka_error: Option<String>,
+    pub kafka_partitions: Option<i32>,
+    pub kafka_replication_factor: Option<i32>,
+    pub kafka_checked_at: Option<NaiveDateTime>,
 }
 
 impl Topic {
@@ -43,8 +53,13 @@ impl Topic {
             activated_at: self.activated_at.map(utc),
             created_by: self.created_by.clone(),
             description: self.description.clone(),
-            // Filled from the registry's Kafka columns once they exist.
-            kafka: Default::default(),
+            kafka: KafkaSide {
+                state: self.kafka_state,
+                error: self.kafka_error.clone(),
+                partitions: self.kafka_partitions,
+                replication_factor: self.kafka_replication_factor,
+                checked_at: self.kafka_checked_at.map(utc),
+            },
         }
     }
 }
@@ -85,6 +100,30 @@ pub struct NewEvent<'a> {
     pub to_status: TopicStatus,
     pub actor: &'a str,
     pub reason: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+/// One change of a topic's Kafka state or error, as the producer reported it.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = topic_kafka_events, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct TopicKafkaEvent {
+    pub id: i32,
+    pub topic_id: TopicId,
+    pub from_state: KafkaState,
+    pub to_state: KafkaState,
+    pub error: Option<String>,
+    pub actor: String,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = topic_kafka_events)]
+pub struct NewKafkaEvent<'a> {
+    pub topic_id: TopicId,
+    pub from_state: KafkaState,
+    pub to_state: KafkaState,
+    pub error: Option<&'a str>,
+    pub actor: &'a str,
     pub at: NaiveDateTime,
 }
 

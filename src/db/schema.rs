@@ -24,6 +24,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    topic_kafka_events (id) {
+        id -> Integer,
+        topic_id -> Integer,
+        from_state -> Text,
+        to_state -> Text,
+        error -> Nullable<Text>,
+        actor -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     topics (id) {
         id -> Integer,
         name -> Text,
@@ -37,6 +49,11 @@ diesel::table! {
         approved_at -> Nullable<Timestamp>,
         activated_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        kafka_state -> Text,
+        kafka_error -> Nullable<Text>,
+        kafka_partitions -> Nullable<Integer>,
+        kafka_replication_factor -> Nullable<Integer>,
+        kafka_checked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -52,11 +69,13 @@ diesel::table! {
 
 diesel::joinable!(subscription_events -> topics (topic_id));
 diesel::joinable!(topic_events -> topics (topic_id));
+diesel::joinable!(topic_kafka_events -> topics (topic_id));
 diesel::joinable!(user_subscriptions -> topics (topic_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     subscription_events,
     topic_events,
+    topic_kafka_events,
     topics,
     user_subscriptions,
 );

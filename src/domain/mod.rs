@@ -3,6 +3,7 @@
 mod actor;
 mod data_type;
 mod envelope;
+mod kafka_report;
 mod kafka_state;
 mod status;
 mod subscription_status;
@@ -16,9 +17,11 @@ mod user_id;
 pub use actor::Actor;
 pub use data_type::DataType;
 pub use envelope::Envelope;
+pub use kafka_report::{CheckedKafkaReport, MAX_KAFKA_ERROR_LEN};
 pub use kafka_state::KafkaState;
 pub use status::{IllegalTransition, TopicStatus, Transition};
 pub use subscription_status::SubscriptionStatus;
+pub use text::{TextKind, checked_text};
 pub use topic_id::TopicId;
 pub use topic_name::{RESERVED_PREFIX, TopicName, TopicNameError, collision_key};
 pub use topic_name_policy::{

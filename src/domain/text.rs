@@ -44,6 +44,35 @@ pub fn checked_text(
     Ok(value.to_owned())
 }
 
+/// Makes text from a machine we do not control (Kafka's error messages)
+/// safe to store and show: line breaks, tabs and other control characters
+/// become spaces, bidi and zero-width characters are dropped, runs of
+/// spaces shrink to one, and more than `max` characters end in `…`. Unlike
+/// [`checked_text`] it never refuses: the message is still worth keeping.
+pub fn readable_text(value: &str, max: usize) -> String {
+    let mut clean = String::with_capacity(value.len());
+    for c in value.chars() {
+        if is_bidi_control(c) || is_zero_width(c) {
+            continue;
+        }
+        if c.is_control() || c.is_whitespace() {
+            if !clean.is_empty() && !clean.ends_with(' ') {
+                clean.push(' ');
+            }
+        } else {
+            clean.push(c);
+        }
+    }
+    let clean = clean.trim_end();
+    if clean.chars().count() <= max {
+        return clean.to_owned();
+    }
+    let mut cut: String = clean.chars().take(max.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
 fn refused(kind: TextKind, c: char) -> bool {
     match kind {
         TextKind::Identifier => c.is_control() || is_bidi_control(c) || is_zero_width(c),
@@ -104,6 +133,22 @@ mod tests {
             checked_text("user_id", "Zoë-team_1 (ops)", 100, TextKind::Identifier).unwrap(),
             "Zoë-team_1 (ops)"
         );
+    }
+
+    #[test]
+    fn readable_text_flattens_controls_and_caps_the_length() {
+        assert_eq!(
+            readable_text(
+                "  broker\r\n\tsaid:\u{1B}[31m no \u{202E}way\u{200B}  ",
+                100
+            ),
+            "broker said: [31m no way"
+        );
+        assert_eq!(readable_text("abcdef", 6), "abcdef");
+        assert_eq!(readable_text("abcdefg", 6), "abcde…");
+        assert_eq!(readable_text("abcdefg", 6).chars().count(), 6);
+        assert_eq!(readable_text("ééééééé", 3), "éé…");
+        assert_eq!(readable_text("\u{0}\u{7}", 10), "");
     }
 
     #[test]

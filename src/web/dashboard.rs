@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 
+use super::activity::{EventRow, recent_activity};
 use super::error::ApiError;
 use super::form_draft::{TopicDraft, keep_draft, take_draft};
 use super::form_limits::refuse_oversized;
@@ -19,10 +20,11 @@ use super::session::{
 use super::state::AppState;
 use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
 use super::topics::{change, request_topic};
-use crate::actors::registry::{GetStats, ListSubscriptions, PageTopics, RecentEvents};
+use crate::actors::registry::{
+    GetStats, ListSubscriptions, PageTopics, RecentEvents, RecentKafkaEvents,
+};
 use crate::api::{Stats, SubscriptionView, TopicView};
 use crate::config::AdminTokenHint;
-use crate::db::models::utc;
 use crate::domain::{DataType, RawTopicRequest, TopicId, TopicStatus, Transition};
 use strum::IntoEnumIterator;
 
@@ -124,16 +126,6 @@ struct SubscriptionRow {
     #[serde(flatten)]
     subscription: SubscriptionView,
     since: String,
-}
-
-#[derive(Serialize)]
-struct EventRow {
-    at: String,
-    topic_name: String,
-    from_status: Option<TopicStatus>,
-    to_status: TopicStatus,
-    actor: String,
-    reason: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -252,11 +244,12 @@ async fn live_view(
         page: listing.page,
         per_page: TOPICS_PER_PAGE,
     };
-    let (stats, shown, subscriptions, events) = futures_util::try_join!(
+    let (stats, shown, subscriptions, events, kafka_events) = futures_util::try_join!(
         state.ask(GetStats),
         state.ask(page),
         state.ask(ListSubscriptions(None)),
         state.ask(RecentEvents(RECENT_EVENTS)),
+        state.ask(RecentKafkaEvents(RECENT_EVENTS)),
     )?;
     Ok(LiveView {
         cards: cards(&stats),
@@ -278,17 +271,7 @@ async fn live_view(
                 subscription,
             })
             .collect(),
-        events: events
-            .into_iter()
-            .map(|(event, topic_name)| EventRow {
-                at: short_time(utc(event.at)),
-                topic_name,
-                from_status: event.from_status,
-                to_status: event.to_status,
-                actor: event.actor,
-                reason: event.reason,
-            })
-            .collect(),
+        events: recent_activity(events, kafka_events, RECENT_EVENTS as usize, short_time),
         is_admin: is_admin(session),
         csrf: csrf_token(session),
         updated: short_time(stats.timestamp),

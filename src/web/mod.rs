@@ -1,8 +1,10 @@
 //! HTTP: the REST API under `/api` and the dashboard at `/`.
 
+mod activity;
 mod assets;
 mod auth;
 mod body_timeout;
+mod cluster;
 mod cors;
 mod dashboard;
 mod error;
@@ -17,6 +19,7 @@ mod state;
 mod subscriptions;
 mod system;
 mod topic_changes;
+mod topic_kafka;
 mod topic_pager;
 mod topics;
 mod uri_limit;
@@ -93,6 +96,7 @@ impl Application {
             registry,
             topics_version: topics_version.clone(),
             active_topics: ActiveTopicsCache::default(),
+            cluster: Default::default(),
             producer_key: settings.producer_key,
             admin_token: settings.admin_token,
             admin_token_hint: settings.admin_token_hint,
@@ -125,6 +129,7 @@ impl Application {
                                 .configure(|cfg| subscriptions::routes(cfg, &limits)),
                         )
                         .configure(system::routes)
+                        .configure(cluster::routes)
                         .default_service(web::to(api_not_found)),
                 )
                 .service(assets::routes())

@@ -5,6 +5,7 @@ use actix::dev::{MessageResponse, ToEnvelope};
 use actix::{Handler, Message};
 use actix_web::web::Bytes;
 
+use super::cluster::ClusterMemory;
 use super::error::ApiError;
 use crate::actors::registry::TopicRegistry;
 use crate::config::{AdminTokenHint, Secret};
@@ -17,6 +18,8 @@ pub struct AppState {
     pub registry: Addr<TopicRegistry>,
     pub topics_version: TopicsVersion,
     pub active_topics: ActiveTopicsCache,
+    /// The Kafka cluster as the producer last reported it.
+    pub cluster: ClusterMemory,
     pub producer_key: Secret,
     pub admin_token: Secret,
     /// Where the login page says the admin token is.

@@ -10,6 +10,7 @@ use super::json;
 use super::rate_limit::WriteLimits;
 use super::state::AppState;
 use super::topic_changes;
+use super::topic_kafka;
 use crate::actors::registry::{ActiveTopics, ChangeStatus, CreateTopic, GetTopic, ListTopics};
 use crate::api::{ActivateByName, CreateTopicRequest, Message, RejectRequest, TopicCreated};
 use crate::db::models::NewTopic;
@@ -35,7 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
     .service(web::resource("/{id}/approve").route(web::post().to(approve)))
     .service(web::resource("/{id}/reject").route(web::post().to(reject)))
     .service(web::resource("/{id}/deactivate").route(web::post().to(deactivate)))
-    .service(web::resource("/{id}/reactivate").route(web::post().to(reactivate)));
+    .service(web::resource("/{id}/reactivate").route(web::post().to(reactivate)))
+    .service(web::resource("/{id}/kafka").route(web::post().to(topic_kafka::report)));
 }
 
 #[derive(Deserialize)]

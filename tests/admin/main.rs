@@ -10,5 +10,6 @@ mod support;
 mod api;
 mod browser_dashboard;
 mod dashboard_forms;
+mod kafka_state;
 mod process;
 mod schema;

@@ -146,6 +146,29 @@ impl TestAdmin {
         Self::answer(request.send_json(body).await).await
     }
 
+    /// POSTs JSON with `key` in the producer key header (none when `None`).
+    pub async fn post_as_producer(&self, path: &str, body: &Value, key: Option<&str>) -> Answer {
+        let mut request = Self::client().post(self.url(path));
+        if let Some(key) = key {
+            request = request.insert_header(("X-Producer-Key", key));
+        }
+        Self::answer(request.send_json(body).await).await
+    }
+
+    /// Reports a topic's Kafka state with the right producer key; asserts
+    /// it was taken and returns the topic as the registry answered it.
+    pub async fn report_kafka(&self, id: i32, report: &Value) -> TopicView {
+        let answer = self
+            .post_as_producer(
+                &format!("/api/topics/{id}/kafka"),
+                report,
+                Some(&self.producer_key),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "report {report} for {id}: {answer:?}");
+        serde_json::from_value(answer.body).expect("a topic")
+    }
+
     /// Requests a topic and returns its id.
     pub async fn create_topic(&self, name: &str, partitions: i32, replication_factor: i32) -> i32 {
         let answer = self

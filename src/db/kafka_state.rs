@@ -1,0 +1,76 @@
+//! The Kafka side of topics: the producer's reports, and their audit trail.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+
+use super::RegistryError;
+use super::models::{NewKafkaEvent, Topic, TopicKafkaEvent};
+use super::schema::{topic_kafka_events, topics};
+use super::topics::{TopicRef, find};
+use crate::domain::{CheckedKafkaReport, TopicId};
+
+/// What a report did to a topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KafkaReported {
+    pub topic: Topic,
+    /// State, error, partitions or replication factor differ from before;
+    /// `false` when only `kafka_checked_at` moved.
+    pub changed: bool,
+}
+
+/// Stores where `id` stands in Kafka, stamped `now`, and records an audit
+/// event by `actor` when the state or the error changed. The producer
+/// reports on every poll, so a repeated report only refreshes the time.
+pub fn report(
+    conn: &mut SqliteConnection,
+    id: TopicId,
+    report: &CheckedKafkaReport,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<KafkaReported, RegistryError> {
+    conn.immediate_transaction(|conn| {
+        let before = find(conn, &TopicRef::Id(id))?;
+        let worth_an_event =
+            before.kafka_state != report.state || before.kafka_error != report.error;
+        let changed = worth_an_event
+            || before.kafka_partitions != report.partitions
+            || before.kafka_replication_factor != report.replication_factor;
+        let topic: Topic = diesel::update(topics::table.find(id))
+            .set((
+                topics::kafka_state.eq(report.state),
+                topics::kafka_error.eq(report.error.as_deref()),
+                topics::kafka_partitions.eq(report.partitions),
+                topics::kafka_replication_factor.eq(report.replication_factor),
+                topics::kafka_checked_at.eq(now),
+            ))
+            .returning(Topic::as_returning())
+            .get_result(conn)?;
+        if worth_an_event {
+            diesel::insert_into(topic_kafka_events::table)
+                .values(NewKafkaEvent {
+                    topic_id: id,
+                    from_state: before.kafka_state,
+                    to_state: report.state,
+                    error: report.error.as_deref(),
+                    actor,
+                    at: now,
+                })
+                .execute(conn)?;
+        }
+        Ok(KafkaReported { topic, changed })
+    })
+}
+
+/// The newest Kafka state changes, each with its topic's name.
+pub fn recent_events(
+    conn: &mut SqliteConnection,
+    limit: i64,
+) -> Result<Vec<(TopicKafkaEvent, String)>, RegistryError> {
+    Ok(topic_kafka_events::table
+        .inner_join(topics::table)
+        .select((TopicKafkaEvent::as_select(), topics::name))
+        .order((topic_kafka_events::at.desc(), topic_kafka_events::id.desc()))
+        .limit(limit)
+        .load(conn)?)
+}
