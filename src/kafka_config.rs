@@ -46,6 +46,13 @@ impl KafkaRole<'_> {
                     // must not bring it back with the broker's defaults
                     // (librdkafka's producer default is true).
                     .set("allow.auto.create.topics", "false")
+                    // Records queued for a topic deleted behind topicgate's
+                    // back fail once librdkafka sees it gone, rather than
+                    // wait for any topic of that name to appear. This only
+                    // shortens the grace a topic gets in its first seconds
+                    // (30 s by default); the reconciler creates topics before
+                    // any record is made for them.
+                    .set("topic.metadata.propagation.max.ms", "5000")
                     .set_log_level(RDKafkaLogLevel::Warning);
             }
             // Its metadata requests must not create topics either.
@@ -205,6 +212,11 @@ mod tests {
             let config = client_config(&settings, role);
             assert_eq!(config.get("allow.auto.create.topics"), Some("false"));
         }
+        let producer = client_config(&settings, KafkaRole::Producer);
+        assert_eq!(
+            producer.get("topic.metadata.propagation.max.ms"),
+            Some("5000")
+        );
         assert!(check(&settings).is_ok());
     }
 

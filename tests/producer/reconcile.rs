@@ -179,8 +179,20 @@ async fn an_active_topic_deleted_behind_its_back_drifts_and_is_not_written_again
     let topic = until_state(&admin, id, KafkaState::Drifted).await;
     let error = topic.kafka.error.clone().unwrap_or_default();
     assert!(error.contains("missing in Kafka"), "{error}");
+    // Records already handed to Kafka for the deleted topic end (failed):
+    // none waits for a topic of that name to come back.
+    assert!(
+        eventually(Duration::from_secs(30), || async {
+            producer
+                .stats()
+                .topic(&name)
+                .is_some_and(|s| s.pending() == 0)
+        })
+        .await,
+        "records still wait for {name}: {:?}",
+        producer.stats().topic(&name)
+    );
     // Back, but as the broker's defaults would make it: one partition.
-    actix_rt::time::sleep(2 * POLL).await;
     create_topic(&bootstrap, &name, 1, 1, &[]).await;
     let topic = eventually(FEW_POLLS + SLACK, || async {
         let topic = admin.topic(id).await;
