@@ -46,6 +46,11 @@ const RETRY_MAX: Duration = Duration::from_secs(60);
 /// How often an unchanged record is sent again, to refresh `checked_at`.
 const REFRESH: Duration = Duration::from_secs(60);
 
+/// At most this many refresh-only records per round, so a registry of
+/// thousands of topics gets them spread over rounds rather than at once.
+/// News is never held back.
+const REFRESHES_PER_ROUND: usize = 50;
+
 /// The approved and active topics, as the watcher last read them.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -67,6 +72,8 @@ pub struct Reconciler {
     kafka_outage: Option<Instant>,
     /// Whether the cluster report was refused already (logged once).
     cluster_refused: bool,
+    /// Refresh-only records left to send this round.
+    refreshes_left: usize,
 }
 
 /// What the reconciler remembers of one topic between rounds.
@@ -158,6 +165,7 @@ impl Reconciler {
             round_running: false,
             kafka_outage: None,
             cluster_refused: false,
+            refreshes_left: REFRESHES_PER_ROUND,
         }
     }
 
@@ -213,6 +221,7 @@ impl Reconciler {
             );
         }
         self.report_cluster(snapshot.brokers, ctx);
+        self.refreshes_left = REFRESHES_PER_ROUND;
         for topic in self.latest.clone() {
             match topic_plan::plan(&topic, snapshot.seen(&topic.topic_name)) {
                 Plan::Wait => {}
@@ -352,11 +361,14 @@ impl Reconciler {
             .get(&topic.topic_id)
             .and_then(|track| track.reported_at)
             .is_none_or(|at| at.elapsed() >= REFRESH);
-        if !news && !due {
+        if !news && (!due || self.refreshes_left == 0) {
             return;
         }
         if self.take_turn(topic.topic_id).is_none() {
             return;
+        }
+        if !news {
+            self.refreshes_left -= 1;
         }
         if news {
             log_news(&topic.topic_name, &report);
