@@ -225,6 +225,12 @@ pub enum ErrorCode {
     AlreadySubscribed,
     /// The user has no such subscription.
     NotSubscribed,
+    /// Kafka has, or is about to have, the topic topicgate created for it:
+    /// it cannot be rejected (deactivate it instead).
+    KafkaTopicExists,
+    /// Kafka holds a topic of that name that topicgate did not create:
+    /// topicgate will not activate it or write into it.
+    KafkaConflict,
     /// A code this client does not know (from a newer server).
     #[serde(other)]
     Unknown,

@@ -24,6 +24,12 @@ pub enum RegistryError {
     /// duplicate name).
     #[error("{0}")]
     Conflict(String),
+    /// What Kafka holds forbids the change (see `ErrorCode`).
+    #[error("{message}")]
+    Kafka {
+        message: String,
+        code: crate::api::ErrorCode,
+    },
     /// Anything else: storage failures. Shown to clients only as a generic
     /// message; the cause goes to the log.
     #[error(transparent)]

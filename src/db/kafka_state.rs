@@ -8,7 +8,7 @@ use super::RegistryError;
 use super::models::{NewKafkaEvent, Topic, TopicKafkaEvent};
 use super::schema::{topic_kafka_events, topics};
 use super::topics::{TopicRef, find};
-use crate::domain::{CheckedKafkaReport, TopicId};
+use crate::domain::{CheckedKafkaReport, KafkaState, TopicId, TopicStatus};
 
 /// What a report did to a topic.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,11 @@ pub struct KafkaReported {
 /// Stores where `id` stands in Kafka, stamped `now`, and records an audit
 /// event by `actor` when the state or the error changed. The producer
 /// reports on every poll, so a repeated report only refreshes the time.
+///
+/// A `creating` claim for a topic the registry does not want in Kafka
+/// (pending or rejected) is refused: the reconciler creates only after
+/// this claim is stored, so an admin's rejection and the claim cannot
+/// both win.
 pub fn report(
     conn: &mut SqliteConnection,
     id: TopicId,
@@ -31,6 +36,14 @@ pub fn report(
 ) -> Result<KafkaReported, RegistryError> {
     conn.immediate_transaction(|conn| {
         let before = find(conn, &TopicRef::Id(id))?;
+        if report.state == KafkaState::Creating
+            && matches!(before.status, TopicStatus::Pending | TopicStatus::Rejected)
+        {
+            return Err(RegistryError::Conflict(format!(
+                "topic '{}' is {}: topicgate does not want it in Kafka",
+                before.name, before.status
+            )));
+        }
         let worth_an_event =
             before.kafka_state != report.state || before.kafka_error != report.error;
         let changed = worth_an_event

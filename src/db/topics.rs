@@ -10,7 +10,9 @@ use super::models::utc;
 use super::models::{NewEvent, NewTopic, Topic, TopicEvent};
 use super::schema::{topic_events, topics, user_subscriptions};
 use crate::api::{ActiveTopic, Stats};
-use crate::domain::{DataType, TopicId, TopicName, TopicStatus, Transition, collision_key};
+use crate::domain::{
+    DataType, KafkaState, TopicId, TopicName, TopicStatus, Transition, collision_key,
+};
 
 /// SQL for a name's collision key (see `TopicName::collision_key`), written
 /// exactly as the index `topics_by_collision_key` is, so SQLite uses it.
@@ -263,6 +265,9 @@ pub fn transition(
         let next = transition
             .apply(current.status)
             .map_err(|e| RegistryError::Conflict(format!("{topic}: {e}")))?;
+        // Checked here, in the write transaction, so a Kafka report cannot
+        // slip in between the check and the change.
+        refuse_what_kafka_forbids(&current, transition)?;
         let target = topics::table.find(current.id);
         let changed: Topic = match transition {
             Transition::Approve | Transition::Reactivate => diesel::update(target)
@@ -289,6 +294,34 @@ pub fn transition(
         record_event(conn, &changed, Some(current.status), actor, reason, now)?;
         Ok(Changed::Moved(changed))
     })
+}
+
+/// Kafka's side vetoes two changes: rejecting a topic that Kafka has (or
+/// is being asked to create) would orphan it there, and activating one
+/// whose name a foreign topic holds would write into someone else's data.
+fn refuse_what_kafka_forbids(current: &Topic, transition: Transition) -> Result<(), RegistryError> {
+    use crate::api::ErrorCode;
+    let refusal = match (transition, current.kafka_state) {
+        (Transition::Reject, KafkaState::Creating | KafkaState::Created) => (
+            format!(
+                "topic '{}' cannot be rejected: Kafka has it, or is creating it, \
+                 as topicgate asked (Kafka state {}); deactivate it once active instead",
+                current.name, current.kafka_state
+            ),
+            ErrorCode::KafkaTopicExists,
+        ),
+        (Transition::Activate, KafkaState::Conflict) => (
+            format!(
+                "topic '{}' cannot be activated: a topic of this name already exists \
+                 in Kafka and topicgate did not create it, so it will not write into it",
+                current.name
+            ),
+            ErrorCode::KafkaConflict,
+        ),
+        _ => return Ok(()),
+    };
+    let (message, code) = refusal;
+    Err(RegistryError::Kafka { message, code })
 }
 
 fn record_event(

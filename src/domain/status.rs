@@ -5,11 +5,15 @@ use strum::IntoEnumIterator;
 ///
 /// ```text
 /// PENDING --approve--> APPROVED --activate--> ACTIVE --deactivate--> INACTIVE
-///    |                    ^                                             |
-///  reject                 +------------------reactivate-----------------+
-///    v
-/// REJECTED
+///    |                 |  ^                                             |
+///  reject          reject +------------------reactivate-----------------+
+///    v                 v
+/// REJECTED <-----------+
 /// ```
+///
+/// Rejecting an approved topic is for one Kafka refused or that collides
+/// with a foreign topic; the registry refuses it while Kafka has, or is
+/// about to have, the topic (see `KafkaState`).
 ///
 /// Parsing ignores ASCII case; callers trim what people typed.
 // Stored as text in the registry (see db::sql_types).
@@ -116,7 +120,7 @@ impl Transition {
         use TopicStatus::*;
         match (self, from) {
             (Transition::Approve, Pending) => Ok(Approved),
-            (Transition::Reject, Pending) => Ok(Rejected),
+            (Transition::Reject, Pending | Approved) => Ok(Rejected),
             (Transition::Activate, Approved) => Ok(Active),
             (Transition::Deactivate, Active) => Ok(Inactive),
             (Transition::Reactivate, Inactive) => Ok(Approved),
@@ -145,7 +149,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exactly_five_transitions_are_legal() {
+    fn exactly_six_transitions_are_legal() {
         let legal: Vec<_> = Transition::iter()
             .flat_map(|t| TopicStatus::iter().map(move |s| (t, s)))
             .filter_map(|(t, s)| t.apply(s).ok().map(|to| (t, s, to)))
@@ -156,6 +160,7 @@ mod tests {
             vec![
                 (Transition::Approve, Pending, Approved),
                 (Transition::Reject, Pending, Rejected),
+                (Transition::Reject, Approved, Rejected),
                 (Transition::Activate, Approved, Active),
                 (Transition::Deactivate, Active, Inactive),
                 (Transition::Reactivate, Inactive, Approved),

@@ -13,6 +13,9 @@ use super::activity::{EventRow, recent_activity};
 use super::error::ApiError;
 use super::form_draft::{TopicDraft, keep_draft, take_draft};
 use super::form_limits::refuse_oversized;
+use super::kafka_view::{
+    ClusterLine, KafkaNote, cluster_line, kafka_note, on_its_way, rejectable_when_approved,
+};
 use super::rate_limit::WriteLimits;
 use super::session::{
     Flash, Sessions, csrf_ok, csrf_token, flash, is_admin, log_in, log_out, take_flash,
@@ -118,7 +121,10 @@ struct TopicRow {
     topic: TopicView,
     created: String,
     actions: Vec<ActionButton>,
-    waiting_for_producer: bool,
+    /// Where it stands in Kafka, when the row should say.
+    kafka_note: Option<KafkaNote>,
+    /// On its way to Kafka: the page's script refreshes more often.
+    on_its_way: bool,
 }
 
 #[derive(Serialize)]
@@ -131,6 +137,7 @@ struct SubscriptionRow {
 #[derive(Serialize)]
 struct LiveView {
     cards: Vec<Card>,
+    cluster: ClusterLine,
     topics: Vec<TopicRow>,
     pager: Pager,
     subscriptions: Vec<SubscriptionRow>,
@@ -158,6 +165,8 @@ struct PageView {
     /// The Create Topic form's values: what a refused request carried.
     form: TopicDraft,
     data_types: Vec<DataTypeOption>,
+    /// The form's limit: the configured one, or the cluster's broker
+    /// count once the producer reported it, whichever is lower.
     max_replication_factor: i32,
 }
 
@@ -205,9 +214,11 @@ fn cards(stats: &Stats) -> Vec<Card> {
     ]
 }
 
-/// The buttons a topic in `status` offers an admin: exactly its legal
-/// admin transitions (activation belongs to the producer).
-fn actions(status: TopicStatus) -> Vec<ActionButton> {
+/// The buttons a topic offers an admin: its legal admin transitions
+/// (activation belongs to the producer), but Reject on an approved topic
+/// only once Kafka refused it or a foreign topic holds its name.
+fn actions(topic: &TopicView) -> Vec<ActionButton> {
+    let status = topic.status;
     [
         Transition::Approve,
         Transition::Reject,
@@ -216,6 +227,10 @@ fn actions(status: TopicStatus) -> Vec<ActionButton> {
     ]
     .into_iter()
     .filter(|t| t.apply(status).is_ok())
+    .filter(|t| {
+        !(*t == Transition::Reject && status == TopicStatus::Approved)
+            || rejectable_when_approved(&topic.kafka)
+    })
     .map(|t| ActionButton {
         action: t.as_str(),
         label: match t {
@@ -253,14 +268,16 @@ async fn live_view(
     )?;
     Ok(LiveView {
         cards: cards(&stats),
+        cluster: cluster_line(&state.cluster.view(), stats.timestamp),
         pager: Pager::new(listing, &shown),
         topics: shown
             .topics
             .into_iter()
             .map(|topic| TopicRow {
                 created: short_time(topic.created_at),
-                actions: actions(topic.status),
-                waiting_for_producer: topic.status == TopicStatus::Approved,
+                actions: actions(&topic),
+                kafka_note: kafka_note(topic.status, &topic.kafka, short_time),
+                on_its_way: on_its_way(topic.status, &topic.kafka),
                 topic,
             })
             .collect(),
@@ -300,7 +317,13 @@ async fn index(
             flash: take_flash(&session),
             form,
             data_types,
-            max_replication_factor: state.max_replication_factor,
+            max_replication_factor: state
+                .cluster
+                .view()
+                .brokers
+                .map_or(state.max_replication_factor, |brokers| {
+                    brokers.min(state.max_replication_factor)
+                }),
         },
     )
 }

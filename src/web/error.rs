@@ -42,6 +42,9 @@ pub enum ApiError {
     /// The user has no such subscription.
     #[error("{0}")]
     NotSubscribed(String),
+    /// What Kafka holds forbids the change; `code` says how.
+    #[error("{message}")]
+    Kafka { message: String, code: ErrorCode },
     #[error("internal error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -67,9 +70,9 @@ impl ResponseError for ApiError {
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::TopicNotFound(_) | ApiError::NotSubscribed(_) => StatusCode::NOT_FOUND,
-            ApiError::TopicNotActive { .. } | ApiError::AlreadySubscribed(_) => {
-                StatusCode::CONFLICT
-            }
+            ApiError::TopicNotActive { .. }
+            | ApiError::AlreadySubscribed(_)
+            | ApiError::Kafka { .. } => StatusCode::CONFLICT,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,6 +104,7 @@ impl ApiError {
             ApiError::TopicNotActive { .. } => ErrorCode::TopicNotActive,
             ApiError::AlreadySubscribed(_) => ErrorCode::AlreadySubscribed,
             ApiError::NotSubscribed(_) => ErrorCode::NotSubscribed,
+            ApiError::Kafka { code, .. } => *code,
             other => ErrorCode::for_status(other.status_code().as_u16()),
         }
     }
@@ -116,6 +120,7 @@ impl From<RegistryError> for ApiError {
                 ApiError::TopicNotActive { message, status }
             }
             RegistryError::NotSubscribed(what) => ApiError::NotSubscribed(what),
+            RegistryError::Kafka { message, code } => ApiError::Kafka { message, code },
             RegistryError::Unexpected(cause) => ApiError::Unexpected(cause),
         }
     }

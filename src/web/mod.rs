@@ -12,6 +12,7 @@ mod form_draft;
 mod form_limits;
 mod json;
 mod json_only;
+mod kafka_view;
 mod rate_limit;
 mod session;
 mod session_store;

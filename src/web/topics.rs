@@ -102,6 +102,7 @@ pub(super) async fn request_topic(
     by_admin: bool,
 ) -> Result<TopicCreated, ApiError> {
     let request = TopicRequest::parse(raw, state.max_replication_factor, &state.topic_names)?;
+    refuse_more_replicas_than_brokers(state, request.replication_factor)?;
     let actor = if by_admin {
         Actor::Admin
     } else {
@@ -127,6 +128,22 @@ pub(super) async fn request_topic(
         topic_id: topic.topic_id,
         status: topic.status,
     })
+}
+
+/// Kafka refuses a replication factor above its broker count, but only
+/// once the producer asks it, long after approval: say so at once when the
+/// producer has told us the cluster's size.
+fn refuse_more_replicas_than_brokers(
+    state: &AppState,
+    replication_factor: i32,
+) -> Result<(), ApiError> {
+    match state.cluster.view().brokers {
+        Some(brokers) if replication_factor > brokers => Err(ApiError::BadRequest(format!(
+            "replication factor {replication_factor} exceeds the {brokers} broker(s) \
+             of the Kafka cluster"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 async fn create(

@@ -1,7 +1,7 @@
 // Refreshes the dashboard's live part (cards, tables, activity) in place as
 // soon as the registry's topics change (it follows the change feed, a long
 // poll on data-changes, from data-version), and every 10 seconds besides
-// (every 2 while a topic waits for the producer, should the feed be away).
+// (every 2 while a topic is on its way to Kafka, should the feed be away).
 // It fetches the data-refresh URL, which the server sets to the page and
 // search on screen: only that page of the topic table travels.
 // A rejection reason being typed is never lost: while a field of the live
@@ -49,7 +49,7 @@
   }
 
   function nextDelay() {
-    return live.querySelector('tr[data-status="approved"]') ? WAITING_INTERVAL_MS : INTERVAL_MS;
+    return live.querySelector("tr[data-on-its-way]") ? WAITING_INTERVAL_MS : INTERVAL_MS;
   }
 
   var timer = null;

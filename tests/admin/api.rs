@@ -271,6 +271,7 @@ async fn every_illegal_transition_is_refused_naming_the_state() {
     let legal = [
         ("pending", "approve"),
         ("pending", "reject"),
+        ("approved", "reject"),
         ("active", "deactivate"),
         ("inactive", "reactivate"),
     ];
@@ -302,7 +303,7 @@ async fn every_illegal_transition_is_refused_naming_the_state() {
         assert_eq!(answer.status, 409, "activate {name}: {answer:?}");
         refused += 1;
     }
-    assert_eq!(refused, 16 + 3);
+    assert_eq!(refused, 15 + 3);
     // Unknown topics are 404, not 409.
     assert_eq!(
         admin

@@ -719,3 +719,79 @@ async fn long_descriptions_wrap_between_words_inside_the_table() {
     }
     browser.close().await;
 }
+
+#[actix_rt::test]
+async fn a_topic_kafka_refused_shows_why_and_is_rejected_from_its_row() {
+    let admin = TestAdmin::spawn();
+    let name = unique_name("refused");
+    let id = admin.create_topic(&name, 1, 1).await;
+    admin.approve(id).await;
+    let kafka_said = "Replication factor: 3 larger than available brokers: 1.";
+    admin
+        .report_kafka(
+            id,
+            &serde_json::json!({"state": "failed", "error": kafka_said}),
+        )
+        .await;
+
+    let mut browser = Browser::start("kafka-refused").await;
+    browser.goto(&admin.url("/")).await;
+    browser.expect("#stats", PAGE).await;
+    let cluster = browser.text("#kafka-cluster").await;
+    assert!(cluster.contains("producer never seen"), "{cluster}");
+    browser.expect("#kafka-cluster.silent", PAGE).await;
+    log_in(&mut browser, &admin).await;
+
+    let failed_row = format!("{}[data-kafka=\"failed\"]", row(&name));
+    browser.expect(&failed_row, PAGE).await;
+    let note = browser
+        .text(&format!("{failed_row} .kafka-note.error"))
+        .await;
+    assert!(note.contains(kafka_said), "{note}");
+    assert!(
+        !browser
+            .text(&row(&name))
+            .await
+            .contains("waiting for the producer"),
+        "a refused topic still waits for the producer"
+    );
+    browser.screenshot("refused").await;
+
+    // The cluster line follows the live refresh, without a reload.
+    let reported = admin
+        .post_as_producer(
+            "/api/cluster",
+            &serde_json::json!({"brokers": 1}),
+            Some(&admin.producer_key),
+        )
+        .await;
+    assert_eq!(reported.status, 200, "{reported:?}");
+    browser.expect("#kafka-cluster:not(.silent)", LIVE).await;
+    let cluster = browser.text("#kafka-cluster").await;
+    assert!(
+        cluster.contains("Kafka: 1 broker · producer seen"),
+        "{cluster}"
+    );
+
+    let reason = "the cluster has one broker";
+    browser
+        .fill(&format!("{} input.reason", row(&name)), reason)
+        .await;
+    browser
+        .click(&format!("{} button[data-action=reject]", row(&name)))
+        .await;
+    browser
+        .expect(&row_with(&name, TopicStatus::Rejected), PAGE)
+        .await;
+    browser.screenshot("rejected").await;
+    assert_eq!(admin.topic(id).await.status, TopicStatus::Rejected);
+    assert_eq!(
+        crate::kafka_state::status_events_of(&admin, id).last(),
+        Some(&(
+            Some("approved".to_owned()),
+            "rejected".to_owned(),
+            Some(reason.to_owned())
+        ))
+    );
+    browser.close().await;
+}

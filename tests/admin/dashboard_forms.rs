@@ -695,6 +695,129 @@ async fn a_refused_request_brings_the_form_back_with_what_was_typed() {
 }
 
 #[actix_rt::test]
+async fn the_cluster_size_bounds_the_forms_replication_factor() {
+    let admin = TestAdmin::spawn();
+    let mut visitor = Visitor::new(&admin);
+    let page = visitor.get("/").await;
+    assert!(
+        page.body.contains(
+            "class=\"cluster silent\" id=\"kafka-cluster\">Kafka: unknown · producer never seen"
+        ),
+        "no red cluster line before the producer reports"
+    );
+    assert!(page.body.contains("max=\"3\""), "the configured limit");
+    let reported = admin
+        .post_as_producer(
+            "/api/cluster",
+            &serde_json::json!({"brokers": 1, "controller": 0}),
+            Some(&admin.producer_key),
+        )
+        .await;
+    assert_eq!(reported.status, 200, "{reported:?}");
+
+    let page = visitor.get("/").await;
+    assert!(
+        page.body
+            .contains("class=\"cluster\" id=\"kafka-cluster\">Kafka: 1 broker · producer seen"),
+        "no cluster line once the producer reported"
+    );
+    let input = &page.body[page
+        .body
+        .find("id=\"replication-factor\"")
+        .expect("the input")..];
+    assert!(
+        input[..input.find('>').unwrap()].contains("max=\"1\""),
+        "the form's limit did not follow the cluster"
+    );
+
+    let csrf = Visitor::csrf(&page);
+    let refused = visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "replicated"),
+                ("partitions", "4"),
+                ("replication_factor", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 303);
+    let page = visitor.get("/").await;
+    assert!(
+        page.body.contains("class=\"flash error\""),
+        "no error shown"
+    );
+    assert!(
+        page.body
+            .contains("replication factor 2 exceeds the 1 broker(s) of the Kafka cluster"),
+        "the error does not say why"
+    );
+    assert_eq!(input_value(&page, "topic-name"), "replicated");
+    assert_eq!(input_value(&page, "partitions"), "4");
+    assert_eq!(input_value(&page, "replication-factor"), "2");
+    assert!(admin.topics().await.is_empty(), "a refused request wrote");
+}
+
+#[actix_rt::test]
+async fn approved_rows_show_their_kafka_state_and_offer_reject_only_when_kafka_refused() {
+    let admin = TestAdmin::spawn();
+    let mut ids = Vec::new();
+    for (name, report) in [
+        ("k_waiting", None),
+        ("k_creating", Some(serde_json::json!({"state": "creating"}))),
+        (
+            "k_failed",
+            Some(serde_json::json!({"state": "failed", "error": "Topic <b>policy</b> violation"})),
+        ),
+        ("k_conflict", Some(serde_json::json!({"state": "conflict"}))),
+    ] {
+        let id = admin.create_topic(name, 1, 1).await;
+        admin.approve(id).await;
+        if let Some(report) = report {
+            admin.report_kafka(id, &report).await;
+        }
+        ids.push((name, id));
+    }
+    let mut visitor = Visitor::new(&admin);
+    visitor.log_in().await;
+    let page = visitor.get("/").await;
+    let row_of = |name: &str| -> String {
+        let start = page
+            .body
+            .find(&format!("data-topic=\"{name}\""))
+            .unwrap_or_else(|| panic!("no row for {name}"));
+        let row = &page.body[start..];
+        row[..row.find("</tr>").expect("the row ends")].to_owned()
+    };
+    let waiting = row_of("k_waiting");
+    assert!(waiting.contains("waiting for the producer"), "{waiting}");
+    assert!(!waiting.contains("data-action=\"reject\""), "{waiting}");
+    let creating = row_of("k_creating");
+    assert!(creating.contains("creating…"), "{creating}");
+    assert!(!creating.contains("waiting for the producer"), "{creating}");
+    assert!(!creating.contains("data-action=\"reject\""), "{creating}");
+    let failed = row_of("k_failed");
+    assert!(
+        failed.contains("Kafka refused it: Topic &lt;b&gt;policy&lt;/b&gt; violation"),
+        "{failed}"
+    );
+    assert!(failed.contains("kafka-note failed error"), "{failed}");
+    assert!(!failed.contains("waiting for the producer"), "{failed}");
+    assert!(failed.contains("data-action=\"reject\""), "{failed}");
+    assert!(failed.contains("name=\"reason\""), "{failed}");
+    let conflict = row_of("k_conflict");
+    assert!(
+        conflict.contains(
+            "a topic of this name already exists in Kafka; topicgate will not write into it"
+        ),
+        "{conflict}"
+    );
+    assert!(!conflict.contains("waiting for the producer"), "{conflict}");
+    assert!(conflict.contains("data-action=\"reject\""), "{conflict}");
+}
+
+#[actix_rt::test]
 async fn a_rate_limited_form_comes_back_filled_in_with_the_wait() {
     let admin = TestAdmin::spawn_with(|settings| {
         settings.http.rate_limit_per_second = 1;

@@ -401,3 +401,170 @@ async fn the_cluster_report_is_kept_and_shown_to_anyone() {
         serde_json::from_value(shown.body["producer_seen_at"].clone()).expect("a time");
     assert!(seen <= chrono::Utc::now());
 }
+
+/// `(from_status, to_status, reason)` of a topic's life-cycle events.
+pub(crate) fn status_events_of(
+    admin: &TestAdmin,
+    wanted: i32,
+) -> Vec<(Option<String>, String, Option<String>)> {
+    use db::schema::topic_events::dsl::*;
+    let pool = db::open(&admin.database, 1).expect("open registry");
+    let mut conn = pool.get().expect("connection");
+    topic_events
+        .filter(topic_id.eq(wanted))
+        .order(id.asc())
+        .select((from_status, to_status, reason))
+        .load(&mut conn)
+        .expect("events")
+}
+
+async fn reject(admin: &TestAdmin, id: i32, reason: &str) -> support::admin::Answer {
+    admin
+        .post(
+            &format!("/api/topics/{id}/reject"),
+            &json!({"reason": reason}),
+            true,
+        )
+        .await
+}
+
+#[actix_rt::test]
+async fn an_approved_topic_is_rejected_only_while_kafka_does_not_have_it() {
+    let admin = TestAdmin::spawn();
+
+    // Nothing asked of Kafka yet: rejecting leaves nothing behind.
+    let untouched = approved_topic(&admin, "reject-untouched").await;
+    let answer = reject(&admin, untouched, "not needed after all").await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(admin.topic(untouched).await.status, TopicStatus::Rejected);
+
+    let id = approved_topic(&admin, "reject-kafka").await;
+    for state in ["creating", "created"] {
+        admin.report_kafka(id, &json!({"state": state})).await;
+        let before = status_events_of(&admin, id).len();
+        let refused = reject(&admin, id, "too late").await;
+        assert_eq!(refused.status, 409, "{state}: {refused:?}");
+        assert_eq!(refused.body["code"], "kafka_topic_exists", "{refused:?}");
+        let error = refused.body["error"].as_str().unwrap();
+        assert!(error.contains("deactivate"), "{error}");
+        assert_eq!(admin.topic(id).await.status, TopicStatus::Approved);
+        assert_eq!(
+            status_events_of(&admin, id).len(),
+            before,
+            "a refusal wrote"
+        );
+    }
+
+    admin
+        .report_kafka(
+            id,
+            &json!({"state": "failed", "error": "Replication factor larger than brokers"}),
+        )
+        .await;
+    let answer = reject(&admin, id, "the cluster is too small for it").await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let topic = admin.topic(id).await;
+    assert_eq!(topic.status, TopicStatus::Rejected);
+    assert_eq!(
+        status_events_of(&admin, id).last().unwrap(),
+        &(
+            Some("approved".into()),
+            "rejected".into(),
+            Some("the cluster is too small for it".into())
+        )
+    );
+
+    // A reconciler that still had it queued cannot claim it any more, so
+    // it never creates a rejected topic.
+    let key = Some(admin.producer_key.as_str());
+    let late = admin
+        .post_as_producer(
+            &format!("/api/topics/{id}/kafka"),
+            &json!({"state": "creating"}),
+            key,
+        )
+        .await;
+    assert_eq!(late.status, 409, "{late:?}");
+    assert_eq!(admin.topic(id).await.kafka.state, KafkaState::Failed);
+    let pending = admin
+        .create_topic(&support::kafka::unique_name("claim-pending"), 1, 1)
+        .await;
+    let early = admin
+        .post_as_producer(
+            &format!("/api/topics/{pending}/kafka"),
+            &json!({"state": "creating"}),
+            key,
+        )
+        .await;
+    assert_eq!(early.status, 409, "{early:?}");
+    assert_eq!(
+        admin.topic(pending).await.kafka.state,
+        KafkaState::NotCreated
+    );
+}
+
+#[actix_rt::test]
+async fn a_topic_whose_name_a_foreign_kafka_topic_holds_is_never_activated() {
+    let admin = TestAdmin::spawn();
+    let name = support::kafka::unique_name("foreign");
+    let id = admin.create_topic(&name, 1, 1).await;
+    admin.approve(id).await;
+    admin
+        .report_kafka(
+            id,
+            &json!({"state": "conflict", "error": "found in Kafka with 6 partitions",
+                    "partitions": 6, "replication_factor": 1}),
+        )
+        .await;
+    let refused = admin
+        .post_as_producer(
+            "/api/topics/activate_by_name",
+            &json!({"topic_name": name}),
+            Some(&admin.producer_key),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{refused:?}");
+    assert_eq!(refused.body["code"], "kafka_conflict", "{refused:?}");
+    let topic = admin.topic(id).await;
+    assert_eq!(topic.status, TopicStatus::Approved);
+    assert_eq!(topic.activated_at, None);
+    // The admin may reject it from there.
+    let answer = reject(&admin, id, "the name belongs to another team").await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+}
+
+#[actix_rt::test]
+async fn a_replication_factor_above_the_cluster_is_refused_once_its_size_is_known() {
+    let admin = TestAdmin::spawn();
+    // Unknown cluster: only the configured limit (3) applies.
+    admin
+        .create_topic(&support::kafka::unique_name("rf-unknown"), 1, 3)
+        .await;
+    let key = Some(admin.producer_key.as_str());
+    let reported = admin
+        .post_as_producer("/api/cluster", &json!({"brokers": 1}), key)
+        .await;
+    assert_eq!(reported.status, 200, "{reported:?}");
+
+    let before = admin.topics().await.len();
+    let refused = admin
+        .post(
+            "/api/topics",
+            &json!({"name": support::kafka::unique_name("rf-two"), "replication_factor": 2}),
+            false,
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    assert_eq!(
+        refused.body["error"],
+        "replication factor 2 exceeds the 1 broker(s) of the Kafka cluster"
+    );
+    assert_eq!(
+        admin.topics().await.len(),
+        before,
+        "a refused request wrote"
+    );
+    admin
+        .create_topic(&support::kafka::unique_name("rf-one"), 1, 1)
+        .await;
+}
