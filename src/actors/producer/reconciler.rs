@@ -88,6 +88,8 @@ struct Track {
     /// Kafka refused to create it: recorded instead of asking again while
     /// the registry (perhaps not yet told) still says `creating`.
     refused: Option<KafkaReport>,
+    /// The last record sent (or being sent), so news is logged once.
+    last_sent: Option<KafkaReport>,
     /// This daemon activated it: a watcher answer from before that still
     /// shows it approved is not a topic to adopt.
     activated: bool,
@@ -102,6 +104,7 @@ impl Track {
             last_error: None,
             reported_at: None,
             refused: None,
+            last_sent: None,
             activated: false,
         }
     }
@@ -256,8 +259,9 @@ impl Reconciler {
             .get(&topic.topic_id)
             .and_then(|track| track.refused.clone());
         if let Some(report) = refused {
-            // Refused by Kafka, but the registry has not taken the record
-            // yet: send it again rather than asking Kafka again.
+            // Refused by Kafka, but the registry (or the watcher's answer)
+            // does not show the record yet: send it again, quietly (it was
+            // logged when Kafka refused), rather than asking Kafka again.
             if topic.kafka.state == KafkaState::Creating {
                 return self.record(topic, report, ctx);
             }
@@ -353,7 +357,8 @@ impl Reconciler {
     }
 
     /// Sends `report` if it is news to the registry or the last one is due
-    /// for a refresh.
+    /// for a refresh. News is logged once, however often a watcher answer
+    /// from before it was recorded shows the old state.
     fn record(&mut self, topic: TopicView, report: KafkaReport, ctx: &mut Context<Self>) {
         let news = topic_plan::is_news(&topic, &report);
         let due = self
@@ -364,14 +369,16 @@ impl Reconciler {
         if !news && (!due || self.refreshes_left == 0) {
             return;
         }
-        if self.take_turn(topic.topic_id).is_none() {
+        let Some(track) = self.take_turn(topic.topic_id) else {
             return;
+        };
+        let first_time = track.last_sent.as_ref() != Some(&report);
+        track.last_sent = Some(report.clone());
+        if news && first_time {
+            log_news(&topic.topic_name, &report);
         }
         if !news {
             self.refreshes_left -= 1;
-        }
-        if news {
-            log_news(&topic.topic_name, &report);
         }
         let (api, key) = (self.api.clone(), self.producer_key.clone());
         let (id, name) = (topic.topic_id, topic.topic_name.clone());
@@ -411,6 +418,7 @@ impl Reconciler {
                     Outcome::Superseded(why) => log::info!("topic {name} not activated: {why}"),
                     Outcome::Refused { report, unrecorded } => {
                         log_news(name, &report);
+                        track.last_sent = Some(report.clone());
                         track.refused = Some(report);
                         if let Some(error) = unrecorded {
                             // Sent again (not created again) after a backoff.
