@@ -91,7 +91,7 @@ struct Track {
     /// The last record sent (or being sent), so news is logged once.
     last_sent: Option<KafkaReport>,
     /// This daemon activated it: a watcher answer from before that still
-    /// shows it approved is not a topic to adopt.
+    /// shows it approved is not a topic to adopt or create.
     activated: bool,
 }
 
@@ -254,14 +254,16 @@ impl Reconciler {
     }
 
     fn create(&mut self, topic: TopicView, brokers: i32, ctx: &mut Context<Self>) {
-        let refused = self
-            .tracks
-            .get(&topic.topic_id)
-            .and_then(|track| track.refused.clone());
-        if let Some(report) = refused {
+        let track = self.tracks.get(&topic.topic_id);
+        // Created and activated by this daemon a moment ago: this answer
+        // (and the metadata) predate it.
+        if track.is_some_and(|track| track.activated) {
+            return;
+        }
+        if let Some(report) = track.and_then(|track| track.refused.clone()) {
             // Refused by Kafka, but the registry (or the watcher's answer)
-            // does not show the record yet: send it again, quietly (it was
-            // logged when Kafka refused), rather than asking Kafka again.
+            // does not show the record yet: send it again rather than ask
+            // Kafka again.
             if topic.kafka.state == KafkaState::Creating {
                 return self.record(topic, report, ctx);
             }
