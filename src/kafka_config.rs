@@ -42,9 +42,23 @@ impl KafkaRole<'_> {
                     // records, it does not lose them. Shutdown bounds the wait.
                     .set("message.timeout.ms", "0")
                     .set("linger.ms", "5")
+                    // A record for a topic deleted behind topicgate's back
+                    // must not bring it back with the broker's defaults
+                    // (librdkafka's producer default is true).
+                    .set("allow.auto.create.topics", "false")
+                    // Records queued for a topic deleted behind topicgate's
+                    // back fail once librdkafka sees it gone, rather than
+                    // wait for any topic of that name to appear. This only
+                    // shortens the grace a topic gets in its first seconds
+                    // (30 s by default); the reconciler creates topics before
+                    // any record is made for them.
+                    .set("topic.metadata.propagation.max.ms", "5000")
                     .set_log_level(RDKafkaLogLevel::Warning);
             }
-            KafkaRole::ProducerAdmin => {}
+            // Its metadata requests must not create topics either.
+            KafkaRole::ProducerAdmin => {
+                config.set("allow.auto.create.topics", "false");
+            }
             KafkaRole::Consumer { group, .. } => {
                 config
                     .set("group.id", *group)
@@ -189,6 +203,21 @@ mod tests {
         assert_eq!(config.get("client.id"), Some("mine"));
         assert_eq!(config.get("acks"), Some("all"));
         assert_eq!(config.get("bootstrap.servers"), Some("b:9092"));
+    }
+
+    #[test]
+    fn the_producers_clients_never_auto_create_a_topic() {
+        let settings = KafkaSettings::new("b:9092");
+        for role in [KafkaRole::Producer, KafkaRole::ProducerAdmin] {
+            let config = client_config(&settings, role);
+            assert_eq!(config.get("allow.auto.create.topics"), Some("false"));
+        }
+        let producer = client_config(&settings, KafkaRole::Producer);
+        assert_eq!(
+            producer.get("topic.metadata.propagation.max.ms"),
+            Some("5000")
+        );
+        assert!(check(&settings).is_ok());
     }
 
     #[test]

@@ -13,8 +13,9 @@
 //!   dashboard; every change goes through one actor, `actors::registry`,
 //!   the only writer to the SQLite registry in [`db`].
 //! - **producer** (`topicgate-producer`): [`producer`] wires the actors in
-//!   `actors::producer` — watch the admin API ([`client`]), create topics in
-//!   Kafka, generate and publish records.
+//!   `actors::producer` — watch the admin API ([`client`]), reconcile Kafka
+//!   with the registry (create topics, report what Kafka has), generate
+//!   and publish records.
 //! - **consumer** (`topicgate-consumer`): [`repl`] reads commands and drives
 //!   the actors in `actors::consumer`, which read Kafka, keep each message in
 //!   the local [`store`] and print it safely.

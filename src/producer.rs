@@ -1,9 +1,9 @@
 //! The producer daemon: its actor graph, wired and started.
 //!
 //! ```text
-//! TopicWatcher --EnsureTopics--> KafkaAdmin (create in Kafka, then activate)
-//!      |
-//!      +--------SetActive-----> GeneratorPool --> Generator per active topic
+//! TopicWatcher --Observed--> Reconciler (Kafka to the registry, and back)
+//!                                 |
+//!                                 +--SetActive--> GeneratorPool --> Generator per active topic
 //!                                                     | PublishBatch
 //!                                                     v
 //!                                                 Publisher --> Kafka
@@ -22,8 +22,9 @@ use actix::prelude::*;
 use anyhow::{Context as _, anyhow};
 
 use crate::actors::producer::generator_pool::{GeneratorPool, InjectFaultInto, StopAll};
-use crate::actors::producer::kafka_admin::{KafkaAdmin, create_admin_client};
+use crate::actors::producer::kafka_topics::create_admin_client;
 use crate::actors::producer::publisher::{Flush, FlushReport, Publisher, PublisherSettings};
+use crate::actors::producer::reconciler::Reconciler;
 use crate::actors::producer::stats::ProducerStats;
 use crate::actors::producer::topic_watcher::{StopWatching, TopicWatcher};
 use crate::config::{Pace, ProducerSettings};
@@ -58,17 +59,18 @@ impl Running {
             create_admin_client(&settings.kafka)
                 .map_err(|e| anyhow!("cannot create the Kafka admin client: {e}"))?,
         );
-        let admin_url = settings.admin_url.clone();
-        let key = settings.producer_key.clone();
-        let kafka_admin = Supervisor::start(move |_| KafkaAdmin::new(kafka, &admin_url, key));
         let generators =
             GeneratorPool::start(publisher.clone().recipient(), stats.clone(), settings.pace);
+        let admin_url = settings.admin_url.clone();
+        let key = settings.producer_key.clone();
+        let pool = generators.clone().recipient();
+        let reconciler =
+            Supervisor::start(move |_| Reconciler::new(kafka, &admin_url, key, pool)).recipient();
         let (admin_url, interval) = (settings.admin_url.clone(), settings.poll_interval);
-        let (creator, pool) = (kafka_admin.recipient(), generators.clone().recipient());
         let names = settings.topic_names.clone();
         let feed = settings.change_feed;
         let watcher = Supervisor::start(move |_| {
-            TopicWatcher::new(&admin_url, interval, feed, creator, pool, names)
+            TopicWatcher::new(&admin_url, interval, feed, reconciler, names)
         });
         log::info!(
             "producer started: admin API {}, Kafka {}, polling every {:.1}s{}, {}",
@@ -262,7 +264,7 @@ impl Drop for ProducerHandle {
 #[doc(hidden)]
 pub mod pipeline {
     pub use crate::actors::producer::generator::{Generator, Retire};
-    pub use crate::actors::producer::kafka_admin::create_admin_client;
+    pub use crate::actors::producer::kafka_topics::create_admin_client;
     pub use crate::actors::producer::payloads::PayloadMaker;
     pub use crate::actors::producer::publisher::{
         Flush, Publisher, PublisherSettings, create_producer,

@@ -2,7 +2,7 @@
 //! through them:
 //!
 //! - admin: web handlers -> [`registry::TopicRegistry`] -> SQLite
-//! - producer: `topic_watcher` -> `kafka_admin` -> `generator` -> `publisher` -> Kafka
+//! - producer: `topic_watcher` -> `reconciler` -> `generator` -> `publisher` -> Kafka
 //! - consumer: REPL -> `session` -> `pump` -> message store, printer, offsets
 
 pub(crate) mod consumer;

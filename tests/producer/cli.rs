@@ -2,7 +2,7 @@
 //! key and says how to set one; at info logs a summary line per interval
 //! and no line per record; on SIGTERM stops generating, flushes and exits 0; never creates Kafka's
 //! internal topics or denied names, nor takes over a topic that Kafka
-//! already has with another partition count.
+//! already has and topicgate did not create.
 
 use crate::producer_util;
 use crate::support;
@@ -275,8 +275,8 @@ async fn a_topic_kafka_has_with_other_partitions_is_not_published_into() {
 
     activated(&admin, "sensor", logs.path()).await;
     let expected = format!(
-        "topic {foreign} stays approved: it already exists in Kafka with 2 partitions \
-         but the registry asks for 3"
+        "topic {foreign} is conflict: Kafka already has a topic of this name \
+         (2 partitions, replication factor 1) that topicgate did not create"
     );
     let logged = eventually(Duration::from_secs(20), || async {
         read_log(logs.path())

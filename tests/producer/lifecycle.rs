@@ -30,6 +30,11 @@ async fn status(admin: &TestAdmin, id: i32) -> TopicStatus {
 async fn an_approved_topic_is_created_activated_and_fed_typed_records() {
     let bootstrap = bootstrap_servers();
     let admin = TestAdmin::spawn();
+    // Wider than this single-broker cluster: must stay approved (Kafka
+    // refuses it). Requested before the producer reports the cluster, after
+    // which the admin refuses such a request itself.
+    let too_wide = unique_name("weather");
+    let too_wide_id = admin.create_topic(&too_wide, 1, 3).await;
     let producer = start_producer(
         &admin.base_url,
         &bootstrap,
@@ -39,9 +44,6 @@ async fn an_approved_topic_is_created_activated_and_fed_typed_records() {
 
     let name = unique_name("sensor");
     let id = admin.create_topic(&name, 3, 1).await;
-    // Wider than this single-broker cluster: must stay approved, not fail.
-    let too_wide = unique_name("weather");
-    let too_wide_id = admin.create_topic(&too_wide, 1, 3).await;
     let approved_at = Instant::now();
     admin.approve(id).await;
     admin.approve(too_wide_id).await;

@@ -1,6 +1,7 @@
 //! The producer daemon's integration tests: the `topicgate-producer` binary,
-//! its lifecycle against a real admin and Kafka, broker faults, admin
-//! outages and replication. One binary per area (see tests/admin/main.rs).
+//! its lifecycle against a real admin and Kafka, reconciling Kafka with the
+//! registry, broker faults, admin outages and replication. One binary per
+//! area (see tests/admin/main.rs).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -12,4 +13,5 @@ mod cli;
 mod fault;
 mod lifecycle;
 mod outage;
+mod reconcile;
 mod replication;

@@ -223,6 +223,41 @@ pub async fn create_topic(
     wait_for_topic(bootstrap, topic, partitions).await;
 }
 
+/// Deletes a topic through rdkafka's AdminClient, as an operator would
+/// behind topicgate's back, and waits until the metadata no longer lists it.
+pub async fn delete_topic(bootstrap: &str, topic: &str) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("creating a Kafka admin client");
+    let options = AdminOptions::new()
+        .operation_timeout(Some(Duration::from_secs(30)))
+        .request_timeout(Some(Duration::from_secs(30)));
+    let results = admin
+        .delete_topics(&[topic], &options)
+        .await
+        .unwrap_or_else(|e| panic!("deleting topic {topic} on {bootstrap}: {e}"));
+    for result in results {
+        if let Err((name, code)) = result {
+            panic!("deleting topic {name} on {bootstrap}: {code}");
+        }
+    }
+    let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let client = metadata_client(&bootstrap);
+        let deadline = Instant::now() + TOPIC_WAIT;
+        while partition_count(&client, &topic) > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "topic {topic} still listed on {bootstrap} after {TOPIC_WAIT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    })
+    .await
+    .expect("waiting for the topic to go");
+}
+
 /// Waits (at most a minute) until the metadata shows `topic` with
 /// `partitions` partitions, each with a leader and all replicas in sync.
 pub async fn wait_for_topic(bootstrap: &str, topic: &str, partitions: i32) {

@@ -1,6 +1,7 @@
 //! The producer daemon's actors and their helpers. Data flows one way:
-//! [`topic_watcher`] (asks the admin API) -> [`kafka_admin`] (creates the
-//! topics) -> [`generator_pool`] -> one [`generator`] per topic (paced by
+//! [`topic_watcher`] (asks the admin API) -> [`reconciler`] (brings Kafka to
+//! the registry, with [`topic_plan`] and [`kafka_topics`], and reports back)
+//! -> [`generator_pool`] -> one [`generator`] per topic (paced by
 //! [`pacer`], records from [`payloads`]) -> [`publisher`] -> Kafka, with
 //! delivery reports counted by [`delivery`] into [`stats`].
 
@@ -8,10 +9,12 @@ pub mod backoff;
 pub mod delivery;
 pub mod generator;
 pub mod generator_pool;
-pub mod kafka_admin;
 pub mod kafka_context;
+pub mod kafka_topics;
 pub mod pacer;
 pub mod payloads;
 pub mod publisher;
+pub mod reconciler;
 pub mod stats;
+pub mod topic_plan;
 pub mod topic_watcher;

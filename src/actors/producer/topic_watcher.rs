@@ -3,8 +3,9 @@
 //! One `GET /api/topics?status=approved,active` per interval, and one as
 //! soon as the registry's change feed (`GET /api/topics/changes`, a long
 //! poll) says the topics changed, so an approval is acted on at once; an
-//! admin service without the feed is simply polled. Approved topics go to
-//! the Kafka topic creator, the set of active ones to the generator pool. While the API cannot be reached nothing changes (running
+//! admin service without the feed is simply polled. The approved and active
+//! topics go to the reconciler, which brings Kafka to them and decides which
+//! generators run. While the API cannot be reached nothing changes (running
 //! generators keep running), the watcher asks again after a growing delay,
 //! and it logs one line when the API goes away and one when it is back.
 //!
@@ -18,8 +19,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 
 use super::backoff::Backoff;
-use super::generator_pool::{ActiveTopic, SetActive};
-use super::kafka_admin::EnsureTopics;
+use super::reconciler::Observed;
 use crate::api::TopicView;
 use crate::client::{AdminClient, ClientError};
 use crate::domain::{TopicNamePolicy, TopicStatus};
@@ -35,8 +35,7 @@ pub struct TopicWatcher {
     api: AdminClient,
     interval: Duration,
     backoff: Backoff,
-    kafka_admin: Recipient<EnsureTopics>,
-    generators: Recipient<SetActive>,
+    reconciler: Recipient<Observed>,
     // Since when the API has been unavailable, if it is.
     outage: Option<Instant>,
     first_poll: bool,
@@ -59,8 +58,7 @@ impl TopicWatcher {
         admin_url: &str,
         interval: Duration,
         change_feed: bool,
-        kafka_admin: Recipient<EnsureTopics>,
-        generators: Recipient<SetActive>,
+        reconciler: Recipient<Observed>,
         names: TopicNamePolicy,
     ) -> Self {
         // Never wait for an answer longer than an interval (but give a
@@ -73,8 +71,7 @@ impl TopicWatcher {
                 interval.min(Duration::from_secs(1)),
                 MAX_RETRY_DELAY.max(interval),
             ),
-            kafka_admin,
-            generators,
+            reconciler,
             outage: None,
             first_poll: true,
             active_count: 0,
@@ -188,24 +185,18 @@ impl TopicWatcher {
     }
 
     fn dispatch(&mut self, topics: Vec<TopicView>) {
-        let topics = self.allowed(topics);
-        let mut approved = Vec::new();
-        let mut active = Vec::new();
-        for topic in topics {
-            match topic.status {
-                TopicStatus::Approved => approved.push(topic),
-                TopicStatus::Active => active.push(ActiveTopic {
-                    name: topic.topic_name,
-                    data_type: topic.data_type,
-                }),
-                // The filter asked for these two only; ignore anything else.
-                _ => {}
-            }
-        }
-        self.active_count = active.len();
-        self.generators.do_send(SetActive(active));
-        // Sent even when empty, so the creator forgets stale topics.
-        self.kafka_admin.do_send(EnsureTopics(approved));
+        // The filter asked for these two only; ignore anything else.
+        let topics: Vec<TopicView> = self
+            .allowed(topics)
+            .into_iter()
+            .filter(|t| matches!(t.status, TopicStatus::Approved | TopicStatus::Active))
+            .collect();
+        self.active_count = topics
+            .iter()
+            .filter(|t| t.status == TopicStatus::Active)
+            .count();
+        // Sent even when empty, so generators stop and stale topics are forgotten.
+        self.reconciler.do_send(Observed(topics));
     }
 
     /// The topics whose names the policy accepts. A registry should never

@@ -1,0 +1,541 @@
+//! Brings Kafka to the registry's desired state and tells the registry what
+//! Kafka actually has.
+//!
+//! Each time the watcher reports the approved and active topics, one round
+//! reads Kafka's metadata once (every topic, off the actor's thread) and
+//! decides per topic with [`topic_plan::plan`]:
+//!
+//! - approved and missing: claim it first (`creating`, recorded before
+//!   Kafka is asked, so a daemon killed in between finds its own topic
+//!   later), create it, record `created`, activate it. A refusal no retry
+//!   can fix (replication factor, partitions, name, policy) is recorded as
+//!   `failed` with Kafka's reason and not tried again while it stays
+//!   failed; anything else (broker down, timeouts) is retried with backoff.
+//! - approved and present after a claim: adopted (`created`, activated).
+//! - approved and present without a claim: someone else's topic, recorded
+//!   as `conflict`, never activated and never written to.
+//! - active and missing, or with fewer partitions than asked: `drifted`,
+//!   and its generator stops until Kafka has it as expected again (the
+//!   producer never auto-creates topics, see `kafka_config`).
+//!
+//! Only the generators of active topics found as expected run: this actor,
+//! not the watcher, hands the generator pool its set. While Kafka cannot be
+//! read nothing changes. A record is sent when it says something the
+//! registry does not have, and otherwise at most once a minute per topic
+//! to refresh its `checked_at`. Each round also reports the cluster.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+
+use super::backoff::Backoff;
+use super::generator_pool::{ActiveTopic, SetActive};
+use super::kafka_topics::{self, CreateError, KafkaAdminClient, Snapshot};
+use super::topic_plan::{self, Plan};
+use crate::api::{ClusterReport, KafkaReport, TopicView};
+use crate::client::{AdminClient as AdminApi, ClientError};
+use crate::config::Secret;
+use crate::domain::{KafkaState, TopicId, TopicStatus};
+
+/// First and longest wait before trying a failed step again.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// How often an unchanged record is sent again, to refresh `checked_at`.
+const REFRESH: Duration = Duration::from_secs(60);
+
+/// At most this many refresh-only records per round, so a registry of
+/// thousands of topics gets them spread over rounds rather than at once.
+/// News is never held back.
+const REFRESHES_PER_ROUND: usize = 50;
+
+/// The approved and active topics, as the watcher last read them.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Observed(pub Vec<TopicView>);
+
+/// Reconciles Kafka with the registry; see the module docs.
+pub struct Reconciler {
+    kafka: Arc<KafkaAdminClient>,
+    api: AdminApi,
+    producer_key: Secret,
+    generators: Recipient<SetActive>,
+    /// The registry's latest word.
+    latest: Vec<TopicView>,
+    /// Whether each active topic may be published to, as last checked.
+    publishable: HashMap<String, bool>,
+    tracks: HashMap<TopicId, Track>,
+    round_running: bool,
+    /// Since when Kafka's metadata could not be read, if so.
+    kafka_outage: Option<Instant>,
+    /// Whether the cluster report was refused already (logged once).
+    cluster_refused: bool,
+    /// Refresh-only records left to send this round.
+    refreshes_left: usize,
+}
+
+/// What the reconciler remembers of one topic between rounds.
+struct Track {
+    /// A step (claim, create, record, activate) is on its way.
+    busy: bool,
+    not_before: Instant,
+    backoff: Backoff,
+    /// The last failure logged, so a lasting one is logged once.
+    last_error: Option<String>,
+    reported_at: Option<Instant>,
+    /// Kafka refused to create it: recorded instead of asking again while
+    /// the registry (perhaps not yet told) still says `creating`.
+    refused: Option<KafkaReport>,
+    /// The last record sent (or being sent), so news is logged once.
+    last_sent: Option<KafkaReport>,
+    /// This daemon activated it: a watcher answer from before that still
+    /// shows it approved is not a topic to adopt or create.
+    activated: bool,
+}
+
+impl Track {
+    fn new(now: Instant) -> Self {
+        Self {
+            busy: false,
+            not_before: now,
+            backoff: Backoff::new(RETRY_FIRST, RETRY_MAX),
+            last_error: None,
+            reported_at: None,
+            refused: None,
+            last_sent: None,
+            activated: false,
+        }
+    }
+}
+
+/// Why a step failed this time; each is retried with backoff.
+#[derive(Debug)]
+enum Failure {
+    /// The claim could not be recorded, so Kafka was not asked.
+    Claim(ClientError),
+    Kafka(String),
+    AlreadyExists,
+    Api(ClientError),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Claim(error) => {
+                write!(f, "could not record the claim, not creating it: {error}")
+            }
+            Failure::Kafka(reason) => write!(f, "Kafka could not create it yet: {reason}"),
+            Failure::AlreadyExists => write!(
+                f,
+                "Kafka says it appeared meanwhile; the next round decides whose it is"
+            ),
+            Failure::Api(error) => write!(f, "could not tell the admin API: {error}"),
+        }
+    }
+}
+
+/// How a step ended.
+enum Outcome {
+    Recorded,
+    Activated,
+    /// The registry no longer wants it activated (deactivated, deleted...).
+    Superseded(String),
+    /// Kafka refused it for good; the report says why, and whether the
+    /// registry could not take it.
+    Refused {
+        report: KafkaReport,
+        unrecorded: Option<ClientError>,
+    },
+}
+
+impl Reconciler {
+    pub fn new(
+        kafka: Arc<KafkaAdminClient>,
+        admin_url: &str,
+        producer_key: Secret,
+        generators: Recipient<SetActive>,
+    ) -> Self {
+        Self {
+            kafka,
+            api: AdminApi::new(admin_url),
+            producer_key,
+            generators,
+            latest: Vec::new(),
+            publishable: HashMap::new(),
+            tracks: HashMap::new(),
+            round_running: false,
+            kafka_outage: None,
+            cluster_refused: false,
+            refreshes_left: REFRESHES_PER_ROUND,
+        }
+    }
+
+    /// Hands the generator pool the active topics that may be published
+    /// to. One not checked yet by this daemon runs unless the registry says
+    /// it drifted.
+    fn send_active(&self) {
+        let active = self
+            .latest
+            .iter()
+            .filter(|topic| topic.status == TopicStatus::Active)
+            .filter(|topic| {
+                self.publishable
+                    .get(&topic.topic_name)
+                    .copied()
+                    .unwrap_or(topic.kafka.state != KafkaState::Drifted)
+            })
+            .map(|topic| ActiveTopic {
+                name: topic.topic_name.clone(),
+                data_type: topic.data_type,
+            })
+            .collect();
+        self.generators.do_send(SetActive(active));
+    }
+
+    fn start_round(&mut self, ctx: &mut Context<Self>) {
+        // The round in flight will use the newest topics when it answers.
+        if self.round_running {
+            return;
+        }
+        self.round_running = true;
+        let kafka = Arc::clone(&self.kafka);
+        let read = async move { kafka_topics::snapshot(&kafka).await };
+        ctx.spawn(read.into_actor(self).map(|result, act, ctx| {
+            act.round_running = false;
+            match result {
+                Ok(snapshot) => act.reconcile(&snapshot, ctx),
+                Err(error) => {
+                    if act.kafka_outage.is_none() {
+                        act.kafka_outage = Some(Instant::now());
+                        log::warn!("{error}; changing nothing until Kafka answers");
+                    }
+                }
+            }
+        }));
+    }
+
+    fn reconcile(&mut self, snapshot: &Snapshot, ctx: &mut Context<Self>) {
+        if let Some(since) = self.kafka_outage.take() {
+            log::info!(
+                "Kafka's metadata is readable again (after {:.0}s)",
+                since.elapsed().as_secs_f64()
+            );
+        }
+        self.report_cluster(snapshot.brokers, ctx);
+        self.refreshes_left = REFRESHES_PER_ROUND;
+        for topic in self.latest.clone() {
+            match topic_plan::plan(&topic, snapshot.seen(&topic.topic_name)) {
+                Plan::Wait => {}
+                Plan::Create => self.create(topic, snapshot.brokers, ctx),
+                Plan::Adopt(report) => self.adopt(topic, report, ctx),
+                Plan::Record { report, publish } => {
+                    if topic.status == TopicStatus::Active {
+                        self.publishable.insert(topic.topic_name.clone(), publish);
+                    }
+                    self.record(topic, report, ctx);
+                }
+            }
+        }
+        self.send_active();
+    }
+
+    /// The topic's track if no step of it is running or waiting out a
+    /// backoff; marks it busy.
+    fn take_turn(&mut self, id: TopicId) -> Option<&mut Track> {
+        let now = Instant::now();
+        let track = self.tracks.entry(id).or_insert_with(|| Track::new(now));
+        if track.busy || now < track.not_before {
+            return None;
+        }
+        track.busy = true;
+        Some(track)
+    }
+
+    fn create(&mut self, topic: TopicView, brokers: i32, ctx: &mut Context<Self>) {
+        let track = self.tracks.get(&topic.topic_id);
+        // Created and activated by this daemon a moment ago: this answer
+        // (and the metadata) predate it.
+        if track.is_some_and(|track| track.activated) {
+            return;
+        }
+        if let Some(report) = track.and_then(|track| track.refused.clone()) {
+            // Refused by Kafka, but the registry (or the watcher's answer)
+            // does not show the record yet: send it again rather than ask
+            // Kafka again.
+            if topic.kafka.state == KafkaState::Creating {
+                return self.record(topic, report, ctx);
+            }
+        }
+        let Some(track) = self.take_turn(topic.topic_id) else {
+            return;
+        };
+        track.refused = None;
+        let (api, key, kafka) = (
+            self.api.clone(),
+            self.producer_key.clone(),
+            Arc::clone(&self.kafka),
+        );
+        let id = topic.topic_id;
+        let name = topic.topic_name.clone();
+        let work = async move {
+            let claim = KafkaReport {
+                state: KafkaState::Creating,
+                error: None,
+                partitions: None,
+                replication_factor: None,
+            };
+            api.report_kafka_state(topic.topic_id, &claim, key.expose())
+                .await
+                .map_err(Failure::Claim)?;
+            let (partitions, replication) =
+                (topic.partitions.max(1), topic.replication_factor.max(1));
+            match kafka_topics::create(&kafka, &topic.topic_name, partitions, replication).await {
+                Ok(()) => {}
+                Err(CreateError::Refused(reason)) => {
+                    let report = KafkaReport {
+                        state: KafkaState::Failed,
+                        error: Some(refusal(&reason, partitions, replication, brokers)),
+                        partitions: None,
+                        replication_factor: None,
+                    };
+                    let recorded = api
+                        .report_kafka_state(topic.topic_id, &report, key.expose())
+                        .await
+                        .err();
+                    return Ok(Outcome::Refused {
+                        report,
+                        unrecorded: recorded,
+                    });
+                }
+                Err(CreateError::Transient(reason)) => return Err(Failure::Kafka(reason)),
+                Err(CreateError::AlreadyExists) => return Err(Failure::AlreadyExists),
+            }
+            let created = KafkaReport {
+                state: KafkaState::Created,
+                error: None,
+                partitions: Some(partitions),
+                replication_factor: Some(replication),
+            };
+            api.report_kafka_state(topic.topic_id, &created, key.expose())
+                .await
+                .map_err(Failure::Api)?;
+            activate(&api, &topic.topic_name, &key).await
+        };
+        ctx.spawn(
+            work.into_actor(self)
+                .map(move |result, act, _| act.finished(id, &name, result)),
+        );
+    }
+
+    fn adopt(&mut self, topic: TopicView, report: KafkaReport, ctx: &mut Context<Self>) {
+        if self
+            .tracks
+            .get(&topic.topic_id)
+            .is_some_and(|track| track.activated)
+        {
+            return;
+        }
+        if self.take_turn(topic.topic_id).is_none() {
+            return;
+        }
+        let (api, key) = (self.api.clone(), self.producer_key.clone());
+        let (id, name) = (topic.topic_id, topic.topic_name.clone());
+        let work = async move {
+            api.report_kafka_state(topic.topic_id, &report, key.expose())
+                .await
+                .map_err(Failure::Api)?;
+            log::info!(
+                "topic {} found in Kafka after its claim: adopted",
+                topic.topic_name
+            );
+            activate(&api, &topic.topic_name, &key).await
+        };
+        ctx.spawn(
+            work.into_actor(self)
+                .map(move |result, act, _| act.finished(id, &name, result)),
+        );
+    }
+
+    /// Sends `report` if it is news to the registry or the last one is due
+    /// for a refresh. News is logged once, however often a watcher answer
+    /// from before it was recorded shows the old state.
+    fn record(&mut self, topic: TopicView, report: KafkaReport, ctx: &mut Context<Self>) {
+        let news = topic_plan::is_news(&topic, &report);
+        let due = self
+            .tracks
+            .get(&topic.topic_id)
+            .and_then(|track| track.reported_at)
+            .is_none_or(|at| at.elapsed() >= REFRESH);
+        if !news && (!due || self.refreshes_left == 0) {
+            return;
+        }
+        let Some(track) = self.take_turn(topic.topic_id) else {
+            return;
+        };
+        let first_time = track.last_sent.as_ref() != Some(&report);
+        track.last_sent = Some(report.clone());
+        if news && first_time {
+            log_news(&topic.topic_name, &report);
+        }
+        if !news {
+            self.refreshes_left -= 1;
+        }
+        let (api, key) = (self.api.clone(), self.producer_key.clone());
+        let (id, name) = (topic.topic_id, topic.topic_name.clone());
+        let work = async move {
+            api.report_kafka_state(topic.topic_id, &report, key.expose())
+                .await
+                .map_err(Failure::Api)?;
+            Ok(Outcome::Recorded)
+        };
+        ctx.spawn(
+            work.into_actor(self)
+                .map(move |result, act, _| act.finished(id, &name, result)),
+        );
+    }
+
+    fn finished(&mut self, id: TopicId, name: &str, result: Result<Outcome, Failure>) {
+        let Some(track) = self.tracks.get_mut(&id) else {
+            return;
+        };
+        track.busy = false;
+        match result {
+            Ok(outcome) => {
+                let earlier = track.backoff.failures();
+                track.backoff.reset();
+                track.last_error = None;
+                track.not_before = Instant::now();
+                track.reported_at = Some(Instant::now());
+                if matches!(outcome, Outcome::Activated) {
+                    track.activated = true;
+                }
+                match outcome {
+                    Outcome::Recorded => {}
+                    Outcome::Activated if earlier > 0 => log::info!(
+                        "topic {name} created in Kafka and activated after {earlier} failed tries"
+                    ),
+                    Outcome::Activated => log::info!("topic {name} created in Kafka and activated"),
+                    Outcome::Superseded(why) => log::info!("topic {name} not activated: {why}"),
+                    Outcome::Refused { report, unrecorded } => {
+                        log_news(name, &report);
+                        track.last_sent = Some(report.clone());
+                        track.refused = Some(report);
+                        if let Some(error) = unrecorded {
+                            // Sent again (not created again) after a backoff.
+                            track.not_before = Instant::now() + track.backoff.next_delay();
+                            log::warn!("topic {name}: could not tell the admin API: {error}");
+                        }
+                    }
+                }
+            }
+            Err(failure) => {
+                let delay = track.backoff.next_delay();
+                track.not_before = Instant::now() + delay;
+                let reason = failure.to_string();
+                // Once per reason: a broker that stays down is not news.
+                if track.last_error.as_deref() != Some(reason.as_str()) {
+                    log::warn!("topic {name}: {reason}; will try again with backoff");
+                    track.last_error = Some(reason);
+                } else {
+                    log::debug!("topic {name}: still failing, next try in {delay:?}");
+                }
+            }
+        }
+    }
+
+    fn report_cluster(&mut self, brokers: i32, ctx: &mut Context<Self>) {
+        let (api, key) = (self.api.clone(), self.producer_key.clone());
+        let report = ClusterReport {
+            brokers,
+            // librdkafka's metadata names neither; asking costs a request.
+            controller: None,
+            kafka_version: None,
+        };
+        let send = async move { api.report_cluster(&report, key.expose()).await };
+        ctx.spawn(send.into_actor(self).map(|result, act, _| match result {
+            Ok(_) => act.cluster_refused = false,
+            Err(error) if !act.cluster_refused => {
+                act.cluster_refused = true;
+                log::warn!("the cluster report was not taken: {error}");
+            }
+            Err(error) => log::debug!("the cluster report was not taken: {error}"),
+        }));
+    }
+}
+
+/// Marks `topic` active; a registry that no longer wants it is no failure.
+async fn activate(api: &AdminApi, topic: &str, key: &Secret) -> Result<Outcome, Failure> {
+    match api.activate_by_name(topic, key.expose()).await {
+        Ok(_) => Ok(Outcome::Activated),
+        // 404 and 409: the topic changed state meanwhile; the watcher will
+        // report it again if it is still approved.
+        Err(ClientError::Api {
+            status: 404 | 409,
+            message,
+            ..
+        }) => Ok(Outcome::Superseded(message)),
+        Err(error) => Err(Failure::Api(error)),
+    }
+}
+
+/// Kafka's reason for refusing a topic, with what was asked of which cluster.
+fn refusal(reason: &str, partitions: i32, replication: i32, brokers: i32) -> String {
+    format!(
+        "Kafka refused to create it: {reason} (asked for {partitions} partition(s) with \
+         replication factor {replication} on a cluster of {brokers} broker(s))"
+    )
+}
+
+/// Logs a change of the topic's Kafka state: what needs a person (refused,
+/// foreign, drifted) as an error or warning, the rest as news.
+fn log_news(topic: &str, report: &KafkaReport) {
+    let why = report.error.as_deref().unwrap_or("");
+    match report.state {
+        KafkaState::Failed | KafkaState::Conflict => {
+            log::error!("topic {topic} is {}: {why}", report.state)
+        }
+        KafkaState::Drifted => log::warn!(
+            "topic {topic} drifted: {why}; not publishing to it until Kafka has it as asked"
+        ),
+        state => log::info!("topic {topic} is {state} in Kafka"),
+    }
+}
+
+impl Actor for Reconciler {
+    type Context = Context<Self>;
+}
+
+impl Supervised for Reconciler {
+    fn restarting(&mut self, _: &mut Self::Context) {
+        // Steps in flight were cancelled with the old context.
+        self.round_running = false;
+        for track in self.tracks.values_mut() {
+            track.busy = false;
+        }
+        log::warn!("Kafka reconciler restarted");
+    }
+}
+
+impl Handler<Observed> for Reconciler {
+    type Result = ();
+
+    fn handle(&mut self, msg: Observed, ctx: &mut Self::Context) {
+        self.latest = msg.0;
+        // Forget topics no longer watched, unless a step is on its way.
+        let ids: HashSet<TopicId> = self.latest.iter().map(|t| t.topic_id).collect();
+        self.tracks
+            .retain(|id, track| track.busy || ids.contains(id));
+        let active: HashSet<&str> = self
+            .latest
+            .iter()
+            .filter(|t| t.status == TopicStatus::Active)
+            .map(|t| t.topic_name.as_str())
+            .collect();
+        self.publishable
+            .retain(|name, _| active.contains(name.as_str()));
+        self.send_active();
+        self.start_round(ctx);
+    }
+}
