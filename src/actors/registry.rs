@@ -192,7 +192,7 @@ impl Handler<ChangeStatus> for TopicRegistry {
         if moved {
             self.topics_version.bump();
         }
-        Ok((changed.topic().view(), moved))
+        Ok((self.one_view(changed.topic())?, moved))
     }
 }
 
@@ -261,7 +261,7 @@ impl Handler<ReportKafkaState> for TopicRegistry {
         if reported.changed {
             self.topics_version.bump();
         }
-        Ok(reported.topic.view())
+        self.one_view(&reported.topic)
     }
 }
 

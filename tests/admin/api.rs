@@ -2132,6 +2132,11 @@ async fn requested_topic_configs_are_stored_and_shown() {
             (ledger, "retention.ms".into(), "-1".into()),
         ]
     );
-    // The typed client reads them too.
+    // The typed client reads them too, also in the producer's report answer.
     assert_eq!(admin.topic(ledger).await.configs.len(), 3);
+    admin.approve(ledger).await;
+    let reported = admin
+        .report_kafka(ledger, &json!({"state": "creating"}))
+        .await;
+    assert_eq!(reported.configs.len(), 3, "{reported:?}");
 }
