@@ -142,7 +142,12 @@ fn checked_configs(configs: &BTreeMap<String, String>) -> Result<TopicConfigs, C
         .map(|(key, value)| TopicConfigs::check_text(key, value))
         .collect::<Result<Vec<_>, _>>()
         .map(TopicConfigs::from_checked)
-        .map_err(|e| CreateError::Refused(format!("not sent to Kafka: {e}")))
+        .map_err(|e| {
+            CreateError::Refused(format!(
+                "not asked: the registry holds configs outside the whitelist ({})",
+                e.rule
+            ))
+        })
 }
 
 /// Sorts a CreateTopics error code. Only what no retry can fix counts as
