@@ -2,6 +2,8 @@
 //! and the clients (producer, consumer) that read them, so both sides agree
 //! by construction. Field names follow the original Python service.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +28,10 @@ pub struct TopicView {
     /// `not_created`.
     #[serde(default)]
     pub kafka: KafkaSide,
+    /// The Kafka topic configs requested with it (whitelisted keys, values
+    /// as text); empty for the broker's defaults and in older answers.
+    #[serde(default)]
+    pub configs: BTreeMap<String, String>,
 }
 
 /// The `kafka` field of a topic: what the producer's reconciler last found
@@ -101,6 +107,10 @@ pub struct CreateTopicRequest {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
+    /// Kafka topic configs: `retention.ms`, `cleanup.policy`,
+    /// `max.message.bytes`, values as numbers or strings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configs: Option<serde_json::Value>,
 }
 
 /// Answer to `POST /api/topics`.
@@ -283,12 +293,13 @@ mod tests {
             created_by: "ops".into(),
             description: String::new(),
             kafka: KafkaSide::default(),
+            configs: BTreeMap::new(),
         };
         // The original service's fields, as it wrote them...
         let original = r#"{"topic_id":7,"topic_name":"sensor_data","status":"active","partitions":3,"replication_factor":1,"data_type":"user_activity","created_at":"2026-11-27T10:00:00Z","approved_at":null,"activated_at":"2026-11-27T10:05:00Z","created_by":"ops","description":""}"#;
         // ...then the Kafka side, a field of its own at the end.
         let json = format!(
-            r#"{},"kafka":{{"state":"not_created","error":null,"partitions":null,"replication_factor":null,"checked_at":null}}}}"#,
+            r#"{},"kafka":{{"state":"not_created","error":null,"partitions":null,"replication_factor":null,"checked_at":null}},"configs":{{}}}}"#,
             original.strip_suffix('}').unwrap()
         );
         assert_eq!(serde_json::to_string(&topic).unwrap(), json);

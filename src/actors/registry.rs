@@ -9,7 +9,7 @@ use actix::prelude::*;
 use chrono::Utc;
 
 use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};
-use crate::db::models::{NewTopic, TopicEvent, TopicKafkaEvent};
+use crate::db::models::{NewTopic, Topic, TopicEvent, TopicKafkaEvent};
 use crate::db::topics::{Changed, TopicRef};
 use crate::db::topics_version::TopicsVersion;
 use crate::db::{self, DbPool, RegistryError};
@@ -40,6 +40,19 @@ impl TopicRegistry {
     fn conn(&self) -> Result<db::DbConn, RegistryError> {
         Ok(self.pool.get()?)
     }
+
+    /// The topics as the API shows them, configs included.
+    fn views(&self, topics: &[Topic]) -> Result<Vec<TopicView>, RegistryError> {
+        let mut views: Vec<TopicView> = topics.iter().map(Topic::view).collect();
+        db::topic_configs::attach(&mut *self.conn()?, &mut views)?;
+        Ok(views)
+    }
+
+    fn one_view(&self, topic: &Topic) -> Result<TopicView, RegistryError> {
+        self.views(std::slice::from_ref(topic))?
+            .pop()
+            .ok_or_else(|| RegistryError::Unexpected(anyhow::anyhow!("a view went missing")))
+    }
 }
 
 impl Actor for TopicRegistry {
@@ -68,7 +81,7 @@ impl Handler<CreateTopic> for TopicRegistry {
             msg.max_pending_per_requester,
         )?;
         self.topics_version.bump();
-        Ok(topic.view())
+        self.one_view(&topic)
     }
 }
 
@@ -82,7 +95,7 @@ impl Handler<ListTopics> for TopicRegistry {
 
     fn handle(&mut self, msg: ListTopics, _: &mut Self::Context) -> Self::Result {
         let topics = db::topics::list(&mut *self.conn()?, &msg.0)?;
-        Ok(topics.iter().map(|t| t.view()).collect())
+        self.views(&topics)
     }
 }
 
@@ -116,7 +129,7 @@ impl Handler<PageTopics> for TopicRegistry {
             msg.per_page,
         )?;
         Ok(TopicPageView {
-            topics: found.topics.iter().map(|t| t.view()).collect(),
+            topics: self.views(&found.topics)?,
             total: found.total,
             page: found.page,
             per_page: found.per_page,
@@ -133,7 +146,8 @@ impl Handler<GetTopic> for TopicRegistry {
     type Result = Result<TopicView, RegistryError>;
 
     fn handle(&mut self, msg: GetTopic, _: &mut Self::Context) -> Self::Result {
-        db::topics::find(&mut *self.conn()?, &TopicRef::Id(msg.0)).map(|t| t.view())
+        let topic = db::topics::find(&mut *self.conn()?, &TopicRef::Id(msg.0))?;
+        self.one_view(&topic)
     }
 }
 
@@ -178,7 +192,7 @@ impl Handler<ChangeStatus> for TopicRegistry {
         if moved {
             self.topics_version.bump();
         }
-        Ok((changed.topic().view(), moved))
+        Ok((self.one_view(changed.topic())?, moved))
     }
 }
 
@@ -247,7 +261,7 @@ impl Handler<ReportKafkaState> for TopicRegistry {
         if reported.changed {
             self.topics_version.bump();
         }
-        Ok(reported.topic.view())
+        self.one_view(&reported.topic)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod models;
 pub mod schema;
 mod sql_types;
 pub mod subscriptions;
+pub mod topic_configs;
 pub mod topics;
 pub mod topics_version;
 

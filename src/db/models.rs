@@ -60,6 +60,8 @@ impl Topic {
                 replication_factor: self.kafka_replication_factor,
                 checked_at: self.kafka_checked_at.map(utc),
             },
+            // Kept in a table of their own: see `db::topic_configs::attach`.
+            configs: Default::default(),
         }
     }
 }
@@ -77,6 +79,9 @@ pub struct NewTopic {
     pub description: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Stored in `topic_configs`, in the same transaction.
+    #[diesel(skip_insertion)]
+    pub configs: crate::domain::TopicConfigs,
 }
 
 /// One row of the audit trail.
@@ -183,6 +188,7 @@ impl NewTopic {
             data_type: request.data_type,
             created_by: request.created_by,
             description: request.description,
+            configs: request.configs,
             created_at: now,
             updated_at: now,
         }

@@ -12,6 +12,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    topic_configs (topic_id, key) {
+        topic_id -> Integer,
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
     topic_events (id) {
         id -> Integer,
         topic_id -> Integer,
@@ -68,12 +76,14 @@ diesel::table! {
 }
 
 diesel::joinable!(subscription_events -> topics (topic_id));
+diesel::joinable!(topic_configs -> topics (topic_id));
 diesel::joinable!(topic_events -> topics (topic_id));
 diesel::joinable!(topic_kafka_events -> topics (topic_id));
 diesel::joinable!(user_subscriptions -> topics (topic_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     subscription_events,
+    topic_configs,
     topic_events,
     topic_kafka_events,
     topics,

@@ -96,6 +96,7 @@ pub fn create(
                 }
             })?;
         record_event(conn, &topic, None, actor, None, new.created_at)?;
+        super::topic_configs::store(conn, topic.id, &new.configs)?;
         Ok(topic)
     })
 }

@@ -8,6 +8,7 @@ mod kafka_state;
 mod status;
 mod subscription_status;
 mod text;
+mod topic_configs;
 mod topic_id;
 mod topic_name;
 mod topic_name_policy;
@@ -22,6 +23,9 @@ pub use kafka_state::KafkaState;
 pub use status::{IllegalTransition, TopicStatus, Transition};
 pub use subscription_status::SubscriptionStatus;
 pub use text::{TextKind, checked_text};
+pub use topic_configs::{
+    CLEANUP_POLICIES, CLEANUP_POLICY, CONFIG_KEYS, MAX_MESSAGE_BYTES, RETENTION_MS, TopicConfigs,
+};
 pub use topic_id::TopicId;
 pub use topic_name::{RESERVED_PREFIX, TopicName, TopicNameError, collision_key};
 pub use topic_name_policy::{

@@ -1,5 +1,5 @@
 use super::text::{TextKind, checked_text};
-use super::{DataType, TopicName, TopicNamePolicy};
+use super::{DataType, TopicConfigs, TopicName, TopicNamePolicy};
 
 /// Longest `created_by` accepted.
 pub const MAX_CREATED_BY_LEN: usize = 100;
@@ -23,6 +23,8 @@ pub struct TopicRequest {
     pub data_type: DataType,
     pub created_by: String,
     pub description: String,
+    /// Kafka topic configs to create it with; empty for the broker's defaults.
+    pub configs: TopicConfigs,
 }
 
 /// A field that broke a rule; the message names both.
@@ -51,6 +53,8 @@ pub struct RawTopicRequest<'a> {
     pub data_type: Option<&'a str>,
     pub created_by: Option<&'a str>,
     pub description: Option<&'a str>,
+    /// The `configs` object as sent, checked by [`TopicConfigs::parse`].
+    pub configs: Option<&'a serde_json::Value>,
 }
 
 impl TopicRequest {
@@ -92,6 +96,7 @@ impl TopicRequest {
             MAX_DESCRIPTION_LEN,
             TextKind::Prose,
         )?;
+        let configs = TopicConfigs::parse(raw.configs)?;
         Ok(Self {
             name,
             partitions,
@@ -99,6 +104,7 @@ impl TopicRequest {
             data_type,
             created_by,
             description,
+            configs,
         })
     }
 }

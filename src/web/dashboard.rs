@@ -10,6 +10,7 @@ use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 
 use super::activity::{EventRow, recent_activity};
+use super::config_form::ConfigFields;
 use super::error::ApiError;
 use super::form_draft::{TopicDraft, keep_draft, take_draft};
 use super::form_limits::refuse_oversized;
@@ -353,6 +354,8 @@ struct CreateForm {
     description: String,
     #[serde(default)]
     data_type: String,
+    #[serde(flatten)]
+    configs: ConfigFields,
 }
 
 fn form_number(field: &str, raw: &str) -> Result<Option<i64>, String> {
@@ -374,6 +377,7 @@ impl CreateForm {
             replication_factor: self.replication_factor.clone(),
             description: self.description.clone(),
             data_type: self.data_type.clone(),
+            configs: self.configs.clone(),
         }
     }
 }
@@ -402,6 +406,9 @@ async fn create_topic(
     ]) {
         return refusal;
     }
+    if let Some(refusal) = refuse_oversized(&form.configs.named()) {
+        return refusal;
+    }
     if !csrf_ok(&session, &form.csrf_token) {
         // Not kept: a form this session did not show fills in nothing.
         flash(&session, "error", "The form expired; please try again.");
@@ -420,6 +427,7 @@ async fn create_topic(
         Ok(numbers) => numbers,
         Err(message) => return refuse_form(&session, &form, message),
     };
+    let configs = form.configs.to_json();
     let raw = RawTopicRequest {
         name: &form.name,
         partitions,
@@ -427,6 +435,7 @@ async fn create_topic(
         data_type: Some(form.data_type.as_str()),
         created_by: Some(form.created_by.as_str()),
         description: Some(form.description.as_str()),
+        configs: configs.as_ref(),
     };
     match request_topic(&state, raw, is_admin(&session)).await {
         Ok(created) => {

@@ -7,6 +7,8 @@
 use actix_session::Session;
 use serde::{Deserialize, Serialize};
 
+use super::config_form::ConfigFields;
+
 const DRAFT_KEY: &str = "topic_draft";
 
 /// The Create Topic form's fields, as typed (or its defaults).
@@ -18,6 +20,9 @@ pub struct TopicDraft {
     pub replication_factor: String,
     pub description: String,
     pub data_type: String,
+    /// The optional Kafka config inputs.
+    #[serde(flatten)]
+    pub configs: ConfigFields,
 }
 
 impl Default for TopicDraft {
@@ -30,6 +35,7 @@ impl Default for TopicDraft {
             replication_factor: "1".into(),
             description: String::new(),
             data_type: String::new(),
+            configs: ConfigFields::default(),
         }
     }
 }
@@ -46,6 +52,7 @@ impl TopicDraft {
             replication_factor: cut(self.replication_factor, 12),
             description: cut(self.description, 1000),
             data_type: cut(self.data_type, 32),
+            configs: self.configs.bounded(),
         }
     }
 }

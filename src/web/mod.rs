@@ -5,6 +5,7 @@ mod assets;
 mod auth;
 mod body_timeout;
 mod cluster;
+mod config_form;
 mod cors;
 mod dashboard;
 mod error;

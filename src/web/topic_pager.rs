@@ -128,6 +128,7 @@ mod tests {
                     created_by: "x".into(),
                     description: String::new(),
                     kafka: Default::default(),
+                    configs: Default::default(),
                 };
                 rows
             ],

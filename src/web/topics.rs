@@ -161,6 +161,7 @@ async fn create(
             data_type: body.data_type.as_deref(),
             created_by: body.created_by.as_deref(),
             description: body.description.as_deref(),
+            configs: body.configs.as_ref(),
         },
         admin.is_some(),
     )

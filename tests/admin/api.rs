@@ -1403,6 +1403,7 @@ async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() 
                     description: String::new(),
                     created_at: now,
                     updated_at: now,
+                    configs: Default::default(),
                 })
                 .execute(&mut conn)
                 .unwrap();
@@ -2020,4 +2021,122 @@ async fn a_graceful_stop_answers_held_change_requests_at_once() {
     assert_eq!(answer.status().as_u16(), 200);
     let body: Value = answer.json().await.expect("a JSON answer");
     assert_eq!(body, json!({"version": version, "changed": false}));
+}
+
+/// Every row of the registry's `topic_configs` table.
+fn stored_configs(admin: &TestAdmin) -> Vec<(i32, String, String)> {
+    use topicgate::db::schema::topic_configs::dsl::*;
+    let pool = db::open(&admin.database, 1).expect("open registry");
+    let mut conn = pool.get().expect("connection");
+    topic_configs
+        .select((topic_id, key, value))
+        .order((topic_id.asc(), key.asc()))
+        .load::<(topicgate::domain::TopicId, String, String)>(&mut conn)
+        .expect("configs")
+        .into_iter()
+        .map(|(topic, k, v)| (topic.0, k, v))
+        .collect()
+}
+
+#[actix_rt::test]
+async fn topic_configs_outside_the_whitelist_are_refused_naming_key_and_range() {
+    let admin = TestAdmin::spawn();
+    let cases: Vec<(Value, &[&str])> = vec![
+        (
+            json!({"retention.ms": 59_999}),
+            &["retention.ms", "60000", "31536000000"],
+        ),
+        (
+            json!({"retention.ms": 31_536_000_001_i64}),
+            &["retention.ms", "31536000000"],
+        ),
+        (json!({"retention.ms": "a week"}), &["retention.ms", "-1"]),
+        (json!({"retention.ms": 1.5}), &["retention.ms"]),
+        (json!({"retention.ms": true}), &["retention.ms"]),
+        (
+            json!({"cleanup.policy": "archive"}),
+            &["cleanup.policy", "compact,delete"],
+        ),
+        (json!({"cleanup.policy": 1}), &["cleanup.policy"]),
+        (
+            json!({"max.message.bytes": 1023}),
+            &["max.message.bytes", "1024", "8388608"],
+        ),
+        (
+            json!({"max.message.bytes": "8388609"}),
+            &["max.message.bytes", "8388608"],
+        ),
+        (
+            json!({"segment.bytes": 1024}),
+            &["segment.bytes", "retention.ms", "cleanup.policy"],
+        ),
+        (
+            json!({"retention.ms": 60000, "cleanup.policy": "delete",
+                   "max.message.bytes": 2048, "min.insync.replicas": 1}),
+            &["at most 3"],
+        ),
+        (json!(["retention.ms", 60000]), &["configs"]),
+        (json!("retention.ms=60000"), &["configs"]),
+    ];
+    for (configs, named) in cases {
+        let body = json!({"name": "configured", "configs": configs});
+        let answer = admin.post("/api/topics", &body, false).await;
+        assert_eq!(answer.status, 400, "{body}: {answer:?}");
+        let error = answer.body["error"].as_str().expect("a JSON error");
+        for word in named {
+            assert!(
+                error.contains(word),
+                "{body}: {error:?} does not name {word}"
+            );
+        }
+    }
+    assert!(admin.topics().await.is_empty(), "a refused request wrote");
+    assert!(stored_configs(&admin).is_empty());
+}
+
+#[actix_rt::test]
+async fn requested_topic_configs_are_stored_and_shown() {
+    let admin = TestAdmin::spawn();
+    let answer = admin
+        .post(
+            "/api/topics",
+            &json!({"name": "ledger", "configs": {
+                "retention.ms": "-1", "cleanup.policy": "compact", "max.message.bytes": 1048576}}),
+            false,
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{answer:?}");
+    let ledger = answer.body["topic_id"].as_i64().unwrap() as i32;
+    let plain = admin.create_topic("plain", 1, 1).await;
+    let expected = json!({
+        "cleanup.policy": "compact", "max.message.bytes": "1048576", "retention.ms": "-1"
+    });
+    let one = admin.get(&format!("/api/topics/{ledger}")).await;
+    assert_eq!(one.body["configs"], expected, "{one:?}");
+    let all = admin.get("/api/topics").await.body;
+    let shown = |id: i32| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["topic_id"] == id)
+            .map(|t| t["configs"].clone())
+            .unwrap()
+    };
+    assert_eq!(shown(ledger), expected);
+    assert_eq!(shown(plain), json!({}));
+    assert_eq!(
+        stored_configs(&admin),
+        vec![
+            (ledger, "cleanup.policy".into(), "compact".into()),
+            (ledger, "max.message.bytes".into(), "1048576".into()),
+            (ledger, "retention.ms".into(), "-1".into()),
+        ]
+    );
+    // The typed client reads them too, also in the producer's report answer.
+    assert_eq!(admin.topic(ledger).await.configs.len(), 3);
+    admin.approve(ledger).await;
+    let reported = admin
+        .report_kafka(ledger, &json!({"state": "creating"}))
+        .await;
+    assert_eq!(reported.configs.len(), 3, "{reported:?}");
 }

@@ -896,3 +896,71 @@ async fn the_login_page_says_where_the_admin_token_is_never_what_it_is() {
     }
     assert!(!page.body.contains(&admin.admin_token));
 }
+
+#[actix_rt::test]
+async fn the_create_form_sets_topic_configs_and_keeps_them_when_refused() {
+    let admin = TestAdmin::spawn();
+    let mut visitor = Visitor::new(&admin);
+    let csrf = Visitor::csrf(&visitor.get("/").await);
+    let refused = visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "ledger"),
+                ("retention_ms", "5"),
+                ("cleanup_policy", "compact"),
+                ("max_message_bytes", "4096"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 303);
+    let page = visitor.get("/").await;
+    assert!(
+        page.body.contains("class=\"flash error\""),
+        "no error shown"
+    );
+    assert!(
+        page.body.contains("retention.ms must be"),
+        "the key is not named"
+    );
+    assert_eq!(input_value(&page, "topic-name"), "ledger");
+    assert_eq!(input_value(&page, "retention-ms"), "5");
+    assert_eq!(input_value(&page, "max-message-bytes"), "4096");
+    assert!(page.body.contains("<option value=\"compact\" selected>"));
+    assert!(admin.topics().await.is_empty(), "a refused request wrote");
+
+    let created = visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "ledger"),
+                ("retention_ms", "86400000"),
+                ("cleanup_policy", "compact"),
+                ("max_message_bytes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303);
+    let topics = admin.topics().await;
+    assert_eq!(topics.len(), 1);
+    assert_eq!(
+        topics[0].configs,
+        std::collections::BTreeMap::from([
+            ("cleanup.policy".to_owned(), "compact".to_owned()),
+            ("retention.ms".to_owned(), "86400000".to_owned()),
+        ])
+    );
+    let page = visitor.get("/").await;
+    let shown = page
+        .body
+        .split("<small class=\"configs muted\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</small>").next())
+        .unwrap_or_else(|| panic!("the row does not show its configs"));
+    assert!(
+        shown.contains("cleanup.policy=compact") && shown.contains("retention.ms=86400000"),
+        "{shown}"
+    );
+}

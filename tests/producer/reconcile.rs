@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use producer_util::logs::{install as capture_logs, lines_containing};
 use producer_util::{POLL, eventually, read_all, start_producer};
 use support::admin::TestAdmin;
-use support::kafka::{bootstrap_servers, create_topic, delete_topic, record_count, unique_name};
+use support::kafka::{
+    bootstrap_servers, create_topic, delete_topic, record_count, topic_configs, unique_name,
+};
 use topicgate::api::{KafkaReport, TopicView};
 use topicgate::client::AdminClient;
 use topicgate::config::Pace;
@@ -75,6 +77,44 @@ async fn a_topic_kafka_refuses_ends_failed_with_its_reason_and_is_not_tried_agai
         .await
         .expect("the cluster view");
     assert_eq!(cluster.brokers, Some(1), "{cluster:?}");
+    drop(producer);
+}
+
+#[actix_rt::test]
+async fn a_topic_requested_with_configs_is_created_in_kafka_with_them() {
+    let bootstrap = bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let name = unique_name("configured");
+    let answer = admin
+        .post(
+            "/api/topics",
+            &serde_json::json!({"name": name, "partitions": 1, "created_by": "tests",
+                    "configs": {"retention.ms": 3_600_000, "cleanup.policy": "compact"}}),
+            false,
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{answer:?}");
+    let id = answer.body["topic_id"].as_i64().expect("topic_id") as i32;
+    admin.approve(id).await;
+    let producer = start_producer(
+        &admin.base_url,
+        &bootstrap,
+        &admin.producer_key,
+        Pace::Rate(20.0),
+    );
+
+    until_state(&admin, id, KafkaState::Created).await;
+    let configs = topic_configs(&bootstrap, &name).await;
+    assert_eq!(
+        configs.get("retention.ms").map(String::as_str),
+        Some("3600000"),
+        "{configs:?}"
+    );
+    assert_eq!(
+        configs.get("cleanup.policy").map(String::as_str),
+        Some("compact"),
+        "{configs:?}"
+    );
     drop(producer);
 }
 

@@ -223,6 +223,34 @@ pub async fn create_topic(
     wait_for_topic(bootstrap, topic, partitions).await;
 }
 
+/// The configs Kafka holds for `topic` that were set on it (not broker
+/// defaults), read back with the admin client's DescribeConfigs.
+pub async fn topic_configs(
+    bootstrap: &str,
+    topic: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("creating a Kafka admin client");
+    let options = AdminOptions::new().request_timeout(Some(Duration::from_secs(30)));
+    let results = admin
+        .describe_configs([&rdkafka::admin::ResourceSpecifier::Topic(topic)], &options)
+        .await
+        .unwrap_or_else(|e| panic!("describing topic {topic} on {bootstrap}: {e}"));
+    let resource = results
+        .into_iter()
+        .next()
+        .expect("one result")
+        .unwrap_or_else(|e| panic!("describing topic {topic} on {bootstrap}: {e}"));
+    resource
+        .entries
+        .into_iter()
+        .filter(|entry| entry.source == rdkafka::admin::ConfigSource::DynamicTopic)
+        .filter_map(|entry| Some((entry.name, entry.value?)))
+        .collect()
+}
+
 /// Deletes a topic through rdkafka's AdminClient, as an operator would
 /// behind topicgate's back, and waits until the metadata no longer lists it.
 pub async fn delete_topic(bootstrap: &str, topic: &str) {

@@ -2,7 +2,7 @@
 //! request per round, for every topic) and "create this topic", with
 //! Kafka's refusals sorted into those worth retrying and those that are not.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use super::kafka_context::LoggingContext;
 use super::topic_plan::{Layout, Seen};
 use crate::config::KafkaSettings;
+use crate::domain::TopicConfigs;
 use crate::kafka_config::{KafkaRole, client_config, explain};
 
 /// How long Kafka may take to create a topic before the try counts as failed.
@@ -99,18 +100,25 @@ pub enum CreateError {
     AlreadyExists,
 }
 
-/// Creates `topic` with `partitions` and `replication_factor`.
+/// Creates `topic` with `(partitions, replication_factor)` and the topic
+/// configs the registry holds for it. The configs are checked again
+/// against the whitelist: a registry edited by hand must not hand Kafka
+/// anything the admin service would have refused.
 pub async fn create(
     kafka: &KafkaAdminClient,
     topic: &str,
-    partitions: i32,
-    replication_factor: i32,
+    (partitions, replication_factor): (i32, i32),
+    configs: &BTreeMap<String, String>,
 ) -> Result<(), CreateError> {
-    let new_topic = NewTopic::new(
+    let configs = checked_configs(configs)?;
+    let mut new_topic = NewTopic::new(
         topic,
         partitions,
         TopicReplication::Fixed(replication_factor),
     );
+    for (key, value) in configs.iter() {
+        new_topic = new_topic.set(key, value);
+    }
     let options = AdminOptions::new()
         .operation_timeout(Some(CREATE_TIMEOUT))
         .request_timeout(Some(CREATE_TIMEOUT));
@@ -125,6 +133,21 @@ pub async fn create(
             "Kafka answered without a result for the topic".to_owned(),
         )),
     }
+}
+
+/// The registry's configs for a topic, each checked as a request's would be.
+fn checked_configs(configs: &BTreeMap<String, String>) -> Result<TopicConfigs, CreateError> {
+    configs
+        .iter()
+        .map(|(key, value)| TopicConfigs::check_text(key, value))
+        .collect::<Result<Vec<_>, _>>()
+        .map(TopicConfigs::from_checked)
+        .map_err(|e| {
+            CreateError::Refused(format!(
+                "not asked: the registry holds configs outside the whitelist ({})",
+                e.rule
+            ))
+        })
 }
 
 /// Sorts a CreateTopics error code. Only what no retry can fix counts as
@@ -163,6 +186,19 @@ mod tests {
             RDKafkaErrorCode::InvalidConfig,
         ] {
             assert!(matches!(classify(code), CreateError::Refused(_)), "{code}");
+        }
+    }
+
+    #[test]
+    fn configs_outside_the_whitelist_are_refused_before_kafka_sees_them() {
+        let stored = |key: &str, value: &str| BTreeMap::from([(key.to_owned(), value.to_owned())]);
+        assert!(checked_configs(&stored("retention.ms", "60000")).is_ok());
+        for (key, value) in [("retention.ms", "5"), ("segment.bytes", "1")] {
+            let refused = checked_configs(&stored(key, value)).unwrap_err();
+            let CreateError::Refused(reason) = refused else {
+                panic!("{refused:?}")
+            };
+            assert!(reason.contains(key), "{reason}");
         }
     }
 

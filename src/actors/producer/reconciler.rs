@@ -291,7 +291,8 @@ impl Reconciler {
                 .map_err(Failure::Claim)?;
             let (partitions, replication) =
                 (topic.partitions.max(1), topic.replication_factor.max(1));
-            match kafka_topics::create(&kafka, &topic.topic_name, partitions, replication).await {
+            let layout = (partitions, replication);
+            match kafka_topics::create(&kafka, &topic.topic_name, layout, &topic.configs).await {
                 Ok(()) => {}
                 Err(CreateError::Refused(reason)) => {
                     let report = KafkaReport {

@@ -166,6 +166,7 @@ mod tests {
                 state,
                 ..KafkaSide::default()
             },
+            configs: Default::default(),
         }
     }
 
