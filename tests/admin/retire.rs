@@ -346,3 +346,40 @@ async fn the_rebuild_of_topics_keeps_every_row_and_link_of_an_older_registry() {
     let still = admin.get("/api/subscriptions").await;
     assert_eq!(still.body.as_array().map(Vec::len), Some(1), "{still:?}");
 }
+
+#[actix_rt::test]
+async fn reverting_the_rebuild_keeps_deleted_topics_as_rejected_with_their_links() {
+    use diesel_migrations::MigrationHarness;
+    use topicgate::db::schema::{subscription_events, topic_events, topics};
+
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("reverted", 1, 1).await;
+    admin.approve(id).await;
+    admin.activate("reverted").await;
+    assert_eq!(subscribe(&admin, "alice", "reverted").await.status, 201);
+    admin.deactivate(id).await;
+    assert_eq!(delete(&admin, id).await.status, 200);
+    admin.stop(true).await;
+
+    // With foreign keys on, as every registry connection has them.
+    let pool = db::open(&admin.database, 1).expect("open registry");
+    let mut conn = pool.get().expect("connection");
+    let events_before: i64 = topic_events::table.count().get_result(&mut conn).unwrap();
+    conn.revert_last_migration(db::MIGRATIONS).unwrap();
+    let status: String = topics::table
+        .find(id)
+        .select(topics::status)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(status, "rejected");
+    let events_after: i64 = topic_events::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(events_after, events_before);
+    let actions: Vec<String> = subscription_events::table
+        .order(subscription_events::id.asc())
+        .select(subscription_events::action)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(actions, ["subscribed", "deactivated", "unsubscribed"]);
+    // And forward again: the registry opens as before.
+    db::migrate(&mut conn).unwrap();
+}
