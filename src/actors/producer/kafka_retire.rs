@@ -4,6 +4,7 @@
 //! it there (`KafkaState::owns_kafka_topic`); a foreign topic of the same
 //! name, or one never created, is only recorded as `deleted`.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use rdkafka::admin::AdminOptions;
@@ -12,7 +13,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use super::kafka_topics::KafkaAdminClient;
 use super::topic_plan::{Plan, Seen};
 use crate::api::{KafkaReport, TopicView};
-use crate::domain::KafkaState;
+use crate::domain::{KafkaState, TopicStatus};
 
 /// How long Kafka may take to delete a topic before the try counts as failed.
 const DELETE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -29,6 +30,17 @@ pub fn plan(topic: &TopicView, seen: Seen) -> Plan {
             publish: false,
         },
     }
+}
+
+/// Names that a topic not deleted claims in Kafka: a name requested again
+/// after its deletion belongs to the new topic once that one claimed it,
+/// and the retired topic must not delete it.
+pub fn names_held_by_live_topics(topics: &[TopicView]) -> HashSet<&str> {
+    topics
+        .iter()
+        .filter(|t| t.status != TopicStatus::Deleted && t.kafka.state.owns_kafka_topic())
+        .map(|t| t.topic_name.as_str())
+        .collect()
 }
 
 /// The report of a topic topicgate no longer has in Kafka.
@@ -62,13 +74,17 @@ mod tests {
     use super::*;
     use crate::actors::producer::topic_plan::Layout;
     use crate::api::KafkaSide;
-    use crate::domain::{DataType, TopicId, TopicStatus};
+    use crate::domain::{DataType, TopicId};
 
     fn retired(state: KafkaState) -> TopicView {
+        topic(TopicStatus::Deleted, state)
+    }
+
+    fn topic(status: TopicStatus, state: KafkaState) -> TopicView {
         TopicView {
             topic_id: TopicId(1),
             topic_name: "orders".into(),
-            status: TopicStatus::Deleted,
+            status,
             partitions: 3,
             replication_factor: 1,
             data_type: DataType::Logs,
@@ -123,5 +139,19 @@ mod tests {
             plan(&retired(KafkaState::Created), Seen::Unsettled),
             Plan::Wait
         );
+    }
+
+    #[test]
+    fn a_name_requested_again_is_held_once_the_new_topic_claims_it() {
+        let old = retired(KafkaState::Created);
+        let waiting = topic(TopicStatus::Approved, KafkaState::NotCreated);
+        assert!(names_held_by_live_topics(&[old.clone(), waiting]).is_empty());
+        let claimed = topic(TopicStatus::Approved, KafkaState::Creating);
+        assert_eq!(
+            names_held_by_live_topics(&[old.clone(), claimed]),
+            HashSet::from(["orders"])
+        );
+        let foreign = topic(TopicStatus::Approved, KafkaState::Conflict);
+        assert!(names_held_by_live_topics(&[old, foreign]).is_empty());
     }
 }

@@ -234,8 +234,9 @@ impl Reconciler {
         }
         self.report_cluster(snapshot.brokers, ctx);
         self.refreshes_left = REFRESHES_PER_ROUND;
-        let held = self.names_held_by_live_topics();
-        for topic in self.latest.clone() {
+        let latest = self.latest.clone();
+        let held = kafka_retire::names_held_by_live_topics(&latest);
+        for topic in latest.iter().cloned() {
             match topic_plan::plan(&topic, snapshot.seen(&topic.topic_name)) {
                 Plan::Wait => {}
                 // The name was requested again and the new topic has it in
@@ -372,15 +373,6 @@ impl Reconciler {
             work.into_actor(self)
                 .map(move |result, act, _| act.finished(id, &name, result)),
         );
-    }
-
-    /// Names that a topic not deleted claims in Kafka.
-    fn names_held_by_live_topics(&self) -> HashSet<String> {
-        self.latest
-            .iter()
-            .filter(|t| t.status != TopicStatus::Deleted && t.kafka.state.owns_kafka_topic())
-            .map(|t| t.topic_name.clone())
-            .collect()
     }
 
     /// Deletes a retired topic of topicgate's own from Kafka, then records
