@@ -24,7 +24,7 @@ pub struct KafkaReported {
 /// reports on every poll, so a repeated report only refreshes the time.
 ///
 /// A `creating` claim for a topic the registry does not want in Kafka
-/// (pending or rejected) is refused: the reconciler creates only after
+/// (pending, rejected or deleted) is refused: the reconciler creates only after
 /// this claim is stored, so an admin's rejection and the claim cannot
 /// both win.
 pub fn report(
@@ -37,7 +37,10 @@ pub fn report(
     conn.immediate_transaction(|conn| {
         let before = find(conn, &TopicRef::Id(id))?;
         if report.state == KafkaState::Creating
-            && matches!(before.status, TopicStatus::Pending | TopicStatus::Rejected)
+            && matches!(
+                before.status,
+                TopicStatus::Pending | TopicStatus::Rejected | TopicStatus::Deleted
+            )
         {
             return Err(RegistryError::Conflict(format!(
                 "topic '{}' is {}: topicgate does not want it in Kafka",

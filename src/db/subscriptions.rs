@@ -99,6 +99,7 @@ pub fn follow_topic(
     let (from, to) = match transition {
         Transition::Deactivate => (SubscriptionStatus::Active, SubscriptionStatus::Inactive),
         Transition::Reactivate => (SubscriptionStatus::Inactive, SubscriptionStatus::Active),
+        Transition::Delete => return remove_all(conn, topic_id, actor, now),
         Transition::Approve | Transition::Activate | Transition::Reject => return Ok(0),
     };
     let changed: Vec<UserId> = diesel::update(
@@ -114,6 +115,24 @@ pub fn follow_topic(
         record(conn, topic_id, user_id, action, actor, now)?;
     }
     Ok(changed.len())
+}
+
+/// A deleted topic has no readers: its subscriptions go, each removal
+/// audited (action `deleted`) so who read it stays on record.
+fn remove_all(
+    conn: &mut SqliteConnection,
+    topic_id: TopicId,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<usize, RegistryError> {
+    let removed: Vec<UserId> =
+        diesel::delete(user_subscriptions::table.filter(user_subscriptions::topic_id.eq(topic_id)))
+            .returning(user_subscriptions::user_id)
+            .get_results(conn)?;
+    for user_id in &removed {
+        record(conn, topic_id, user_id, "deleted", actor, now)?;
+    }
+    Ok(removed.len())
 }
 
 fn record(

@@ -18,6 +18,11 @@ use crate::domain::{
 /// exactly as the index `topics_by_collision_key` is, so SQLite uses it.
 const COLLISION_KEY_SQL: &str = "replace(lower(topics.name), '.', '_')";
 
+/// Topics that still hold their name: a deleted topic's name may be
+/// requested again. Written as the partial indexes of migration 000006
+/// are (a literal, not a bound value), so SQLite can use them.
+const HOLDS_ITS_NAME_SQL: &str = "topics.status <> 'deleted'";
+
 /// Which topic a change is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TopicRef {
@@ -111,6 +116,9 @@ fn colliding_name(
         .filter(
             diesel::dsl::sql::<diesel::sql_types::Text>(COLLISION_KEY_SQL).eq(collision_key(name)),
         )
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            HOLDS_ITS_NAME_SQL,
+        ))
         .select(topics::name)
         .load(conn)?;
     // Older registries may hold several; the exact name explains itself best.
@@ -236,11 +244,21 @@ pub fn active(conn: &mut SqliteConnection) -> Result<Vec<ActiveTopic>, RegistryE
         .collect())
 }
 
+/// The topic `topic` names. A name may belong to deleted topics too: the
+/// one holding it now wins, else the newest deleted one, so a refusal can
+/// say it was deleted.
 pub fn find(conn: &mut SqliteConnection, topic: &TopicRef) -> Result<Topic, RegistryError> {
     let query = topics::table.select(Topic::as_select());
     let found = match topic {
         TopicRef::Id(id) => query.filter(topics::id.eq(id)).first(conn).optional()?,
-        TopicRef::Name(name) => query.filter(topics::name.eq(name)).first(conn).optional()?,
+        TopicRef::Name(name) => query
+            .filter(topics::name.eq(name))
+            .order((
+                diesel::dsl::sql::<diesel::sql_types::Bool>(HOLDS_ITS_NAME_SQL).desc(),
+                topics::id.desc(),
+            ))
+            .first(conn)
+            .optional()?,
     };
     found.ok_or_else(|| RegistryError::TopicNotFound(format!("{topic} not found")))
 }
@@ -290,10 +308,12 @@ pub fn transition(
                 ))
                 .returning(Topic::as_returning())
                 .get_result(conn)?,
-            Transition::Reject | Transition::Deactivate => diesel::update(target)
-                .set((topics::status.eq(next), topics::updated_at.eq(now)))
-                .returning(Topic::as_returning())
-                .get_result(conn)?,
+            Transition::Reject | Transition::Deactivate | Transition::Delete => {
+                diesel::update(target)
+                    .set((topics::status.eq(next), topics::updated_at.eq(now)))
+                    .returning(Topic::as_returning())
+                    .get_result(conn)?
+            }
         };
         record_event(conn, &changed, Some(current.status), actor, reason, now)?;
         super::subscriptions::follow_topic(conn, changed.id, transition, actor, now)?;
@@ -301,7 +321,8 @@ pub fn transition(
     })
 }
 
-/// Kafka's side vetoes two changes: rejecting a topic that Kafka has (or
+/// Kafka's side vetoes three changes: deleting an approved topic Kafka
+/// may be creating is refused like rejecting it. Of the other two: rejecting a topic that Kafka has (or
 /// is being asked to create) would orphan it there, and activating one
 /// whose name a foreign topic holds would write into someone else's data.
 fn refuse_what_kafka_forbids(current: &Topic, transition: Transition) -> Result<(), RegistryError> {
@@ -315,6 +336,20 @@ fn refuse_what_kafka_forbids(current: &Topic, transition: Transition) -> Result<
             ),
             ErrorCode::KafkaTopicExists,
         ),
+        (Transition::Delete, state)
+            if current.status == TopicStatus::Approved
+                && !matches!(state, KafkaState::Failed | KafkaState::Conflict) =>
+        {
+            (
+                format!(
+                    "topic '{}' cannot be deleted: it is approved and on its way into Kafka \
+                     (Kafka state {state}); an approved topic may be deleted only once Kafka \
+                     refused it (failed) or a foreign topic holds its name (conflict)",
+                    current.name
+                ),
+                ErrorCode::KafkaTopicExists,
+            )
+        }
         (Transition::Activate, KafkaState::Conflict) => (
             format!(
                 "topic '{}' cannot be activated: a topic of this name already exists \
@@ -380,7 +415,13 @@ pub fn stats(
     };
     let total_subscriptions = user_subscriptions::table.count().get_result(conn)?;
     Ok(Stats {
-        total_topics: per_status.iter().map(|(_, n)| n).sum(),
+        // Deleted topics are history, not topics: the total stays the sum
+        // of the counts shown.
+        total_topics: per_status
+            .iter()
+            .filter(|(status, _)| *status != TopicStatus::Deleted)
+            .map(|(_, n)| n)
+            .sum(),
         pending_topics: count(TopicStatus::Pending),
         approved_topics: count(TopicStatus::Approved),
         active_topics: count(TopicStatus::Active),

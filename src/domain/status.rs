@@ -9,11 +9,16 @@ use strum::IntoEnumIterator;
 ///  reject          reject +------------------reactivate-----------------+
 ///    v                 v
 /// REJECTED <-----------+
+///
+/// INACTIVE, REJECTED, APPROVED --delete--> DELETED (final)
 /// ```
 ///
 /// Rejecting an approved topic is for one Kafka refused or that collides
 /// with a foreign topic; the registry refuses it while Kafka has, or is
-/// about to have, the topic (see `KafkaState`).
+/// about to have, the topic (see `KafkaState`). Deleting an approved topic
+/// is likewise only for one whose Kafka state is failed or conflict. A
+/// deleted topic keeps its record and audit trail; its name may be
+/// requested again.
 ///
 /// Parsing ignores ASCII case; callers trim what people typed.
 // Stored as text in the registry (see db::sql_types).
@@ -47,6 +52,7 @@ pub enum TopicStatus {
     Active,
     Inactive,
     Rejected,
+    Deleted,
 }
 
 impl TopicStatus {
@@ -88,6 +94,7 @@ pub enum Transition {
     Activate,
     Deactivate,
     Reactivate,
+    Delete,
 }
 
 /// A transition that the current state does not allow.
@@ -124,6 +131,7 @@ impl Transition {
             (Transition::Activate, Approved) => Ok(Active),
             (Transition::Deactivate, Active) => Ok(Inactive),
             (Transition::Reactivate, Inactive) => Ok(Approved),
+            (Transition::Delete, Inactive | Rejected | Approved) => Ok(Deleted),
             _ => Err(IllegalTransition {
                 transition: self,
                 from,
@@ -140,6 +148,7 @@ impl Transition {
             Transition::Activate => "activated",
             Transition::Deactivate => "deactivated",
             Transition::Reactivate => "reactivated",
+            Transition::Delete => "deleted",
         }
     }
 }
@@ -149,7 +158,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exactly_six_transitions_are_legal() {
+    fn exactly_nine_transitions_are_legal() {
         let legal: Vec<_> = Transition::iter()
             .flat_map(|t| TopicStatus::iter().map(move |s| (t, s)))
             .filter_map(|(t, s)| t.apply(s).ok().map(|to| (t, s, to)))
@@ -164,6 +173,9 @@ mod tests {
                 (Transition::Activate, Approved, Active),
                 (Transition::Deactivate, Active, Inactive),
                 (Transition::Reactivate, Inactive, Approved),
+                (Transition::Delete, Approved, Deleted),
+                (Transition::Delete, Inactive, Deleted),
+                (Transition::Delete, Rejected, Deleted),
             ]
         );
     }
@@ -192,7 +204,7 @@ mod tests {
         assert_eq!("ACTIVE".parse::<TopicStatus>(), Ok(TopicStatus::Active));
         assert_eq!(
             "bogus".parse::<TopicStatus>(),
-            Err("unknown status \"bogus\"; expected one of pending, approved, active, inactive, rejected".to_owned())
+            Err("unknown status \"bogus\"; expected one of pending, approved, active, inactive, rejected, deleted".to_owned())
         );
     }
 }

@@ -114,6 +114,9 @@ struct ActionButton {
     action: &'static str,
     label: &'static str,
     asks_reason: bool,
+    /// The question a second click must answer before the form is sent
+    /// (the page's script asks it in place of the first click).
+    confirm: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -217,7 +220,8 @@ fn cards(stats: &Stats) -> Vec<Card> {
 
 /// The buttons a topic offers an admin: its legal admin transitions
 /// (activation belongs to the producer), but Reject on an approved topic
-/// only once Kafka refused it or a foreign topic holds its name.
+/// only once Kafka refused it or a foreign topic holds its name; Delete
+/// likewise.
 fn actions(topic: &TopicView) -> Vec<ActionButton> {
     let status = topic.status;
     [
@@ -225,11 +229,12 @@ fn actions(topic: &TopicView) -> Vec<ActionButton> {
         Transition::Reject,
         Transition::Deactivate,
         Transition::Reactivate,
+        Transition::Delete,
     ]
     .into_iter()
     .filter(|t| t.apply(status).is_ok())
     .filter(|t| {
-        !(*t == Transition::Reject && status == TopicStatus::Approved)
+        !(matches!(t, Transition::Reject | Transition::Delete) && status == TopicStatus::Approved)
             || rejectable_when_approved(&topic.kafka)
     })
     .map(|t| ActionButton {
@@ -238,9 +243,11 @@ fn actions(topic: &TopicView) -> Vec<ActionButton> {
             Transition::Approve => "Approve",
             Transition::Reject => "Reject",
             Transition::Deactivate => "Deactivate",
+            Transition::Delete => "Delete",
             _ => "Reactivate",
         },
         asks_reason: t == Transition::Reject,
+        confirm: (t == Transition::Delete).then(|| format!("Really delete {}?", topic.topic_name)),
     })
     .collect()
 }
@@ -476,6 +483,7 @@ async fn topic_action(
         "reject" => Transition::Reject,
         "deactivate" => Transition::Deactivate,
         "reactivate" => Transition::Reactivate,
+        "delete" => Transition::Delete,
         other => {
             flash(&session, "error", format!("Unknown action '{other}'."));
             return redirect("/");

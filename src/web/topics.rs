@@ -37,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
     .service(web::resource("/{id}/reject").route(web::post().to(reject)))
     .service(web::resource("/{id}/deactivate").route(web::post().to(deactivate)))
     .service(web::resource("/{id}/reactivate").route(web::post().to(reactivate)))
+    .service(web::resource("/{id}/delete").route(web::post().to(delete)))
     .service(web::resource("/{id}/kafka").route(web::post().to(topic_kafka::report)));
 }
 
@@ -250,6 +251,18 @@ async fn reactivate(
     id: web::Path<TopicId>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Reactivate, None).await?))
+}
+
+/// Retires a topic: its record stays, with status `deleted`. The optional
+/// body `{"reason": ...}` is the one a rejection takes.
+async fn delete(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<TopicId>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let reason = json::parse_optional::<RejectRequest>(&body)?.reason;
+    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Delete, reason).await?))
 }
 
 async fn activate_by_name(

@@ -25,10 +25,43 @@
   }
 
   function busy() {
-    // Never swap the table under someone typing a rejection reason.
+    // Never swap the table under someone typing a rejection reason, nor
+    // under an armed Delete waiting for its second click.
+    if (live.querySelector("button[data-armed]")) {
+      return true;
+    }
     var active = document.activeElement;
     return active && active !== document.body && live.contains(active);
   }
+
+  // A button with data-confirm sends its form only on a second click: the
+  // first turns it into the question ("Really delete orders?") and shows a
+  // Cancel beside it.
+  live.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-confirm]");
+    if (button) {
+      if (button.hasAttribute("data-armed")) {
+        return;
+      }
+      event.preventDefault();
+      button.setAttribute("data-armed", "");
+      button.dataset.label = button.textContent;
+      button.textContent = button.getAttribute("data-confirm");
+      var cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.className = "cancel-confirm";
+      cancel.textContent = "Cancel";
+      button.after(cancel);
+      return;
+    }
+    var cancelled = event.target.closest("button.cancel-confirm");
+    if (cancelled) {
+      var armed = cancelled.previousElementSibling;
+      armed.removeAttribute("data-armed");
+      armed.textContent = armed.dataset.label;
+      cancelled.remove();
+    }
+  });
 
   // The reasons typed so far, by the action URL of their form.
   function typedReasons() {

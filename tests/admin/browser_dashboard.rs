@@ -800,3 +800,59 @@ async fn a_topic_kafka_refused_shows_why_and_is_rejected_from_its_row() {
     );
     browser.close().await;
 }
+
+#[actix_rt::test]
+async fn a_topic_is_deleted_from_its_row_only_after_a_second_confirming_click() {
+    let admin = TestAdmin::spawn();
+    let name = unique_name("retire");
+    let id = admin.create_topic(&name, 1, 1).await;
+    admin.reject(id).await;
+    let waiting = unique_name("waiting");
+    admin.create_topic(&waiting, 1, 1).await;
+
+    let mut browser = Browser::start("delete-confirmation").await;
+    browser.goto(&admin.url("/")).await;
+    browser.expect("#stats", PAGE).await;
+    log_in(&mut browser, &admin).await;
+    let delete = format!("{} button[data-action=delete]", row(&name));
+    browser.expect(&delete, PAGE).await;
+    assert!(
+        browser
+            .find(&format!("{} button[data-action=delete]", row(&waiting)))
+            .await
+            .is_none(),
+        "a pending topic offers Delete"
+    );
+
+    // The first click only asks; Cancel takes the question back.
+    browser.click(&delete).await;
+    let armed = format!("{delete}[data-armed]");
+    browser.expect(&armed, PAGE).await;
+    assert_eq!(
+        browser.text(&armed).await.trim(),
+        format!("Really delete {name}?")
+    );
+    browser.screenshot("asking").await;
+    assert_eq!(admin.topic(id).await.status, TopicStatus::Rejected);
+    browser
+        .click(&format!("{} button.cancel-confirm", row(&name)))
+        .await;
+    assert!(browser.find(&armed).await.is_none(), "still armed");
+    assert_eq!(browser.text(&delete).await.trim(), "Delete");
+    assert_eq!(admin.topic(id).await.status, TopicStatus::Rejected);
+
+    // Asked again and confirmed: deleted, and the row says so.
+    browser.click(&delete).await;
+    browser.expect(&armed, PAGE).await;
+    browser.click(&armed).await;
+    browser
+        .expect(&row_with(&name, TopicStatus::Deleted), PAGE)
+        .await;
+    browser.screenshot("deleted").await;
+    assert!(
+        browser.find(&delete).await.is_none(),
+        "a deleted row offers Delete"
+    );
+    assert_eq!(admin.topic(id).await.status, TopicStatus::Deleted);
+    browser.close().await;
+}

@@ -12,4 +12,5 @@ mod browser_dashboard;
 mod dashboard_forms;
 mod kafka_state;
 mod process;
+mod retire;
 mod schema;

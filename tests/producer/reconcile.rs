@@ -2,7 +2,8 @@
 //! Kafka refuses ends `failed`; a topic someone else created ends
 //! `conflict` and is never written to; a topic the daemon claimed before it
 //! died is adopted by the next one; an active topic deleted behind
-//! topicgate's back ends `drifted` and is not written to again.
+//! topicgate's back ends `drifted` and is not written to again; a topic
+//! deleted in the registry leaves Kafka only when topicgate created it.
 
 use crate::producer_util;
 use crate::support;
@@ -13,7 +14,8 @@ use producer_util::logs::{install as capture_logs, lines_containing};
 use producer_util::{POLL, eventually, read_all, start_producer};
 use support::admin::TestAdmin;
 use support::kafka::{
-    bootstrap_servers, create_topic, delete_topic, record_count, topic_configs, unique_name,
+    bootstrap_servers, create_topic, delete_topic, produce, record_count, topic_configs,
+    topic_names, unique_name,
 };
 use topicgate::api::{KafkaReport, TopicView};
 use topicgate::client::AdminClient;
@@ -270,5 +272,85 @@ async fn an_active_topic_deleted_behind_its_back_drifts_and_is_not_written_again
         .await,
         "records did not resume into the restored {name}"
     );
+    drop(producer);
+}
+
+/// Deletes topic `id` through the API, as an admin.
+async fn delete_in_registry(admin: &TestAdmin, id: i32) {
+    let answer = admin
+        .post(
+            &format!("/api/topics/{id}/delete"),
+            &serde_json::json!({}),
+            true,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "delete {id}: {answer:?}");
+}
+
+#[actix_rt::test]
+async fn a_retired_topic_of_its_own_leaves_kafka_and_stays_on_record_as_deleted() {
+    let bootstrap = bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let producer = start_producer(
+        &admin.base_url,
+        &bootstrap,
+        &admin.producer_key,
+        Pace::Rate(20.0),
+    );
+    let name = unique_name("retired");
+    let id = admin.create_topic(&name, 2, 1).await;
+    admin.approve(id).await;
+    until_state(&admin, id, KafkaState::Created).await;
+    assert!(
+        eventually(FEW_POLLS + SLACK, || async {
+            admin.topic(id).await.status == TopicStatus::Active
+        })
+        .await,
+        "{name} was not activated"
+    );
+    admin.deactivate(id).await;
+    delete_in_registry(&admin, id).await;
+
+    let topic = until_state(&admin, id, KafkaState::Deleted).await;
+    assert_eq!(topic.status, TopicStatus::Deleted);
+    assert_eq!(topic.topic_name, name);
+    assert!(
+        eventually(FEW_POLLS + SLACK, || async {
+            !topic_names(&bootstrap).contains(&name)
+        })
+        .await,
+        "{name} is still in Kafka's metadata"
+    );
+    // Gone for good: the reconciler neither recreates nor reports it again.
+    actix_rt::time::sleep(3 * POLL).await;
+    assert!(!topic_names(&bootstrap).contains(&name));
+    assert_eq!(admin.topic(id).await.kafka.state, KafkaState::Deleted);
+    drop(producer);
+}
+
+#[actix_rt::test]
+async fn a_conflict_topic_deleted_in_the_registry_stays_in_kafka() {
+    let bootstrap = bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let foreign = unique_name("ledger");
+    create_topic(&bootstrap, &foreign, 1, 1, &[]).await;
+    produce(&bootstrap, &foreign, 3).await;
+    let producer = start_producer(
+        &admin.base_url,
+        &bootstrap,
+        &admin.producer_key,
+        Pace::Rate(20.0),
+    );
+    let id = admin.create_topic(&foreign, 1, 1).await;
+    admin.approve(id).await;
+    until_state(&admin, id, KafkaState::Conflict).await;
+    delete_in_registry(&admin, id).await;
+
+    let topic = until_state(&admin, id, KafkaState::Deleted).await;
+    assert_eq!(topic.status, TopicStatus::Deleted);
+    // Several polls later the foreign topic and its records are untouched.
+    actix_rt::time::sleep(3 * POLL).await;
+    assert!(topic_names(&bootstrap).contains(&foreign));
+    assert_eq!(record_count(&bootstrap, &foreign).await, 3);
     drop(producer);
 }

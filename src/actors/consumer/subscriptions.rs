@@ -56,6 +56,7 @@ fn not_active_reason(status: Option<TopicStatus>) -> &'static str {
         }
         Some(TopicStatus::Rejected) => "was rejected by an admin",
         Some(TopicStatus::Inactive) => "has been deactivated by an admin",
+        Some(TopicStatus::Deleted) => "was deleted by an admin",
         Some(TopicStatus::Active) | None => "is not active",
     }
 }

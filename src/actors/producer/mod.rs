@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod generator;
 pub mod generator_pool;
 pub mod kafka_context;
+pub mod kafka_retire;
 pub mod kafka_topics;
 pub mod pacer;
 pub mod payloads;

@@ -18,6 +18,11 @@
 //!   and its generator stops until Kafka has it as expected again (the
 //!   producer never auto-creates topics, see `kafka_config`).
 //!
+//! - deleted (by an admin) and topicgate's own in Kafka: deleted there,
+//!   then recorded `deleted`; never created, or someone else's: only
+//!   recorded `deleted`, Kafka untouched. Nor is one deleted while a live
+//!   topic of the same name (requested again) holds the name in Kafka.
+//!
 //! Only the generators of active topics found as expected run: this actor,
 //! not the watcher, hands the generator pool its set. While Kafka cannot be
 //! read nothing changes. A record is sent when it says something the
@@ -32,6 +37,7 @@ use actix::prelude::*;
 
 use super::backoff::Backoff;
 use super::generator_pool::{ActiveTopic, SetActive};
+use super::kafka_retire;
 use super::kafka_topics::{self, CreateError, KafkaAdminClient, Snapshot};
 use super::topic_plan::{self, Plan};
 use crate::api::{ClusterReport, KafkaReport, TopicView};
@@ -116,6 +122,8 @@ enum Failure {
     /// The claim could not be recorded, so Kafka was not asked.
     Claim(ClientError),
     Kafka(String),
+    /// Kafka did not delete a retired topic yet.
+    KafkaDelete(String),
     AlreadyExists,
     Api(ClientError),
 }
@@ -127,6 +135,7 @@ impl std::fmt::Display for Failure {
                 write!(f, "could not record the claim, not creating it: {error}")
             }
             Failure::Kafka(reason) => write!(f, "Kafka could not create it yet: {reason}"),
+            Failure::KafkaDelete(reason) => write!(f, "Kafka could not delete it yet: {reason}"),
             Failure::AlreadyExists => write!(
                 f,
                 "Kafka says it appeared meanwhile; the next round decides whose it is"
@@ -225,9 +234,17 @@ impl Reconciler {
         }
         self.report_cluster(snapshot.brokers, ctx);
         self.refreshes_left = REFRESHES_PER_ROUND;
-        for topic in self.latest.clone() {
+        let latest = self.latest.clone();
+        let held = kafka_retire::names_held_by_live_topics(&latest);
+        for topic in latest.iter().cloned() {
             match topic_plan::plan(&topic, snapshot.seen(&topic.topic_name)) {
                 Plan::Wait => {}
+                // The name was requested again and the new topic has it in
+                // Kafka now: that one is not the retired topic's to delete.
+                Plan::Retire if held.contains(topic.topic_name.as_str()) => {
+                    self.record(topic, kafka_retire::deleted(), ctx)
+                }
+                Plan::Retire => self.retire(topic, ctx),
                 Plan::Create => self.create(topic, snapshot.brokers, ctx),
                 Plan::Adopt(report) => self.adopt(topic, report, ctx),
                 Plan::Record { report, publish } => {
@@ -352,6 +369,34 @@ impl Reconciler {
                 topic.topic_name
             );
             activate(&api, &topic.topic_name, &key).await
+        };
+        ctx.spawn(
+            work.into_actor(self)
+                .map(move |result, act, _| act.finished(id, &name, result)),
+        );
+    }
+
+    /// Deletes a retired topic of topicgate's own from Kafka, then records
+    /// it `deleted`; retried with backoff while Kafka cannot.
+    fn retire(&mut self, topic: TopicView, ctx: &mut Context<Self>) {
+        if self.take_turn(topic.topic_id).is_none() {
+            return;
+        }
+        let (api, key, kafka) = (
+            self.api.clone(),
+            self.producer_key.clone(),
+            Arc::clone(&self.kafka),
+        );
+        let (id, name) = (topic.topic_id, topic.topic_name.clone());
+        let work = async move {
+            kafka_retire::delete(&kafka, &topic.topic_name)
+                .await
+                .map_err(Failure::KafkaDelete)?;
+            log::info!("topic {} deleted from Kafka", topic.topic_name);
+            api.report_kafka_state(topic.topic_id, &kafka_retire::deleted(), key.expose())
+                .await
+                .map_err(Failure::Api)?;
+            Ok(Outcome::Recorded)
         };
         ctx.spawn(
             work.into_actor(self)

@@ -37,6 +37,9 @@ pub enum Plan {
     /// Record `report` (when the registry's differs, or to refresh it);
     /// `publish` says whether an active topic's generator may run.
     Record { report: KafkaReport, publish: bool },
+    /// Deleted in the registry and topicgate's own in Kafka: delete it
+    /// there, then record `deleted` (see `kafka_retire`).
+    Retire,
     /// Nothing is safe to do or say this round.
     Wait,
 }
@@ -45,6 +48,7 @@ pub enum Plan {
 pub fn plan(topic: &TopicView, seen: Seen) -> Plan {
     match (topic.status, seen) {
         (_, Seen::Unsettled) => Plan::Wait,
+        (TopicStatus::Deleted, seen) => super::kafka_retire::plan(topic, seen),
         (TopicStatus::Approved, Seen::Absent) => match topic.kafka.state {
             // Refused for good: tried again only once an edit resets it.
             KafkaState::Failed => Plan::Record {
@@ -103,7 +107,7 @@ pub fn plan(topic: &TopicView, seen: Seen) -> Plan {
             report: created(layout),
             publish: true,
         },
-        // The watcher asks for approved and active topics only.
+        // The watcher asks for approved, active and deleted topics only.
         _ => Plan::Wait,
     }
 }
@@ -180,7 +184,7 @@ mod tests {
     fn state_of(plan: &Plan) -> Option<KafkaState> {
         match plan {
             Plan::Adopt(report) | Plan::Record { report, .. } => Some(report.state),
-            Plan::Create | Plan::Wait => None,
+            Plan::Create | Plan::Retire | Plan::Wait => None,
         }
     }
 

@@ -1,4 +1,5 @@
-//! Polls the admin API for approved and active topics and tells the others.
+//! Polls the admin API for approved, active and deleted topics and tells the
+//! others.
 //!
 //! One `GET /api/topics?status=approved,active` per interval, and one as
 //! soon as the registry's change feed (`GET /api/topics/changes`, a long
@@ -22,7 +23,7 @@ use super::backoff::Backoff;
 use super::reconciler::Observed;
 use crate::api::TopicView;
 use crate::client::{AdminClient, ClientError};
-use crate::domain::{TopicNamePolicy, TopicStatus};
+use crate::domain::{KafkaState, TopicNamePolicy, TopicStatus};
 
 /// The longest wait between two tries while the admin API is away.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(15);
@@ -94,8 +95,12 @@ impl TopicWatcher {
         self.polling = true;
         let api = self.api.clone();
         let fetch = async move {
-            api.topics(&[TopicStatus::Approved, TopicStatus::Active])
-                .await
+            api.topics(&[
+                TopicStatus::Approved,
+                TopicStatus::Active,
+                TopicStatus::Deleted,
+            ])
+            .await
         };
         ctx.spawn(fetch.into_actor(self).map(|result, act, ctx| {
             act.polling = false;
@@ -185,11 +190,16 @@ impl TopicWatcher {
     }
 
     fn dispatch(&mut self, topics: Vec<TopicView>) {
-        // The filter asked for these two only; ignore anything else.
+        // The filter asked for these three only; ignore anything else. A
+        // deleted topic matters only until Kafka's side is recorded deleted.
         let topics: Vec<TopicView> = self
             .allowed(topics)
             .into_iter()
-            .filter(|t| matches!(t.status, TopicStatus::Approved | TopicStatus::Active))
+            .filter(|t| match t.status {
+                TopicStatus::Approved | TopicStatus::Active => true,
+                TopicStatus::Deleted => t.kafka.state != KafkaState::Deleted,
+                _ => false,
+            })
             .collect();
         self.active_count = topics
             .iter()
