@@ -1,6 +1,7 @@
 //! Domain values: parsed once at the edge, trusted everywhere after.
 
 mod actor;
+mod change_request_status;
 mod data_type;
 mod envelope;
 mod kafka_report;
@@ -8,6 +9,7 @@ mod kafka_state;
 mod status;
 mod subscription_status;
 mod text;
+mod topic_edit;
 mod topic_id;
 mod topic_name;
 mod topic_name_policy;
@@ -15,6 +17,7 @@ mod topic_request;
 mod user_id;
 
 pub use actor::Actor;
+pub use change_request_status::ChangeRequestStatus;
 pub use data_type::DataType;
 pub use envelope::Envelope;
 pub use kafka_report::{CheckedKafkaReport, MAX_KAFKA_ERROR_LEN};
@@ -22,6 +25,7 @@ pub use kafka_state::KafkaState;
 pub use status::{IllegalTransition, TopicStatus, Transition};
 pub use subscription_status::SubscriptionStatus;
 pub use text::{TextKind, checked_text};
+pub use topic_edit::{PartitionIncrease, TopicEdit};
 pub use topic_id::TopicId;
 pub use topic_name::{RESERVED_PREFIX, TopicName, TopicNameError, collision_key};
 pub use topic_name_policy::{

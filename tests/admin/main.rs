@@ -13,3 +13,4 @@ mod dashboard_forms;
 mod kafka_state;
 mod process;
 mod schema;
+mod topic_edits;
