@@ -7,6 +7,7 @@ mod body_timeout;
 mod cluster;
 mod cors;
 mod dashboard;
+mod dashboard_changes;
 mod error;
 mod form_draft;
 mod form_limits;
