@@ -126,3 +126,21 @@ pub fn withdraw(
         Ok(topic)
     })
 }
+
+/// Whether the topic's Kafka state was last set by an edit (back to
+/// `not_created`) rather than by the producer. A `failed` report then
+/// predates the edit: the producer's next try starts with a `creating`
+/// claim, so a `failed` straight after the reset is a stale refresh that
+/// would undo the edit.
+pub fn reset_by_edit(conn: &mut SqliteConnection, id: TopicId) -> Result<bool, RegistryError> {
+    use super::schema::topic_kafka_events::dsl as events;
+    let last: Option<(KafkaState, String)> = events::topic_kafka_events
+        .filter(events::topic_id.eq(id))
+        .order(events::id.desc())
+        .select((events::to_state, events::actor))
+        .first(conn)
+        .optional()?;
+    Ok(last.is_some_and(|(state, actor)| {
+        state == KafkaState::NotCreated && actor != crate::domain::Actor::Producer.to_string()
+    }))
+}

@@ -99,6 +99,19 @@ async fn an_edit_of_a_failed_topic_stores_the_values_audits_them_and_retries_cre
         Some(("failed".into(), "not_created".into(), "admin".into()))
     );
 
+    // A failure report from before the edit (a refresh sent late) cannot
+    // undo it; the producer's next try starts with a claim.
+    let stale = admin
+        .post_as_producer(
+            &format!("/api/topics/{id}/kafka"),
+            &json!({"state": "failed", "error": "Kafka said no"}),
+            Some(&admin.producer_key),
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{stale:?}");
+    assert_eq!(admin.topic(id).await.kafka.state, KafkaState::NotCreated);
+    admin.report_kafka(id, &json!({"state": "creating"})).await;
+
     // A field left out keeps its value.
     admin
         .report_kafka(id, &json!({"state": "failed", "error": "again"}))
