@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{DataType, KafkaState, SubscriptionStatus, TopicId, TopicStatus, UserId};
+use crate::domain::{
+    ChangeRequestStatus, DataType, KafkaState, SubscriptionStatus, TopicId, TopicStatus, UserId,
+};
 
 /// One topic as `GET /api/topics` and `GET /api/topics/{id}` return it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,6 +130,53 @@ pub struct RejectRequest {
     pub reason: Option<String>,
 }
 
+/// Body of `POST /api/topics/{id}/edit`: new values for an approved topic
+/// Kafka refused (or that collides); a field left out keeps its value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditTopicRequest {
+    #[serde(default)]
+    pub partitions: Option<i64>,
+    #[serde(default)]
+    pub replication_factor: Option<i64>,
+}
+
+/// Body of `POST /api/topics/{id}/withdraw` (or its query string): who
+/// withdraws. A claim, as `created_by` is: it must equal the topic's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WithdrawRequest {
+    #[serde(default)]
+    pub created_by: Option<String>,
+}
+
+/// Body of `POST /api/topics/{id}/partitions`: the count an active topic
+/// should grow to, and who asks (a claim, as `created_by` is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionsRequest {
+    pub partitions: i64,
+    #[serde(default)]
+    pub requested_by: Option<String>,
+}
+
+/// A request to change an active topic, as `GET /api/topic-changes`
+/// lists it and `POST /api/topics/{id}/partitions` answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicChangeRequestView {
+    pub change_id: i32,
+    pub topic_id: TopicId,
+    pub topic_name: String,
+    pub partitions_from: i32,
+    pub partitions_to: i32,
+    pub status: ChangeRequestStatus,
+    /// Who asked, as the audit trail records it ("admin" or a claim).
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
 /// Body of `POST /api/topics/activate_by_name`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivateByName {
@@ -218,6 +267,8 @@ impl ErrorBody {
 pub enum ErrorCode {
     BadRequest,
     Unauthorized,
+    /// Authenticated or not, this caller may not do this.
+    Forbidden,
     NotFound,
     MethodNotAllowed,
     RequestTimeout,
@@ -252,6 +303,7 @@ impl ErrorCode {
         match status {
             400 => ErrorCode::BadRequest,
             401 => ErrorCode::Unauthorized,
+            403 => ErrorCode::Forbidden,
             404 => ErrorCode::NotFound,
             405 => ErrorCode::MethodNotAllowed,
             408 => ErrorCode::RequestTimeout,

@@ -53,6 +53,10 @@ impl KafkaRole<'_> {
                     // (30 s by default); the reconciler creates topics before
                     // any record is made for them.
                     .set("topic.metadata.propagation.max.ms", "5000")
+                    // Partitions added to a topic after an approved change
+                    // get records within seconds, not after librdkafka's
+                    // default five minutes.
+                    .set("topic.metadata.refresh.interval.ms", "10000")
                     .set_log_level(RDKafkaLogLevel::Warning);
             }
             // Its metadata requests must not create topics either.

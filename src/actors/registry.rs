@@ -3,9 +3,12 @@
 //! It runs on a `SyncArbiter` because diesel blocks; web handlers send it one
 //! message per intent and await the answer.
 
+mod changes;
+
 use std::path::PathBuf;
 
 use actix::prelude::*;
+pub use changes::{DecideChange, EditTopic, ListChanges, RequestPartitions, WithdrawTopic};
 use chrono::Utc;
 
 use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};

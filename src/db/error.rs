@@ -24,6 +24,13 @@ pub enum RegistryError {
     /// duplicate name).
     #[error("{0}")]
     Conflict(String),
+    /// A value in the request breaks a rule the stored state decides
+    /// (say, fewer partitions than the topic has).
+    #[error("{0}")]
+    Invalid(String),
+    /// The caller may not do this to this thing (not its requester).
+    #[error("{0}")]
+    Forbidden(String),
     /// What Kafka holds forbids the change (see `ErrorCode`).
     #[error("{message}")]
     Kafka {

@@ -47,6 +47,16 @@ pub fn report(
                 before.name, before.status
             )));
         }
+        if report.state == KafkaState::Failed
+            && before.kafka_state == KafkaState::NotCreated
+            && super::topic_edits::reset_by_edit(conn, id)?
+        {
+            return Err(RegistryError::Conflict(format!(
+                "topic '{}' was edited and is waiting to be created again: \
+                 a failure report must follow a new creating claim",
+                before.name
+            )));
+        }
         let worth_an_event =
             before.kafka_state != report.state || before.kafka_error != report.error;
         let changed = worth_an_event

@@ -3,6 +3,7 @@
 //! Queries are plain functions over a connection so the registry actor and
 //! tests call the same code.
 
+pub mod change_requests;
 mod error;
 pub mod kafka_state;
 pub mod models;
@@ -10,6 +11,7 @@ pub mod schema;
 mod sql_types;
 pub mod subscriptions;
 pub mod topic_configs;
+pub mod topic_edits;
 pub mod topics;
 pub mod topics_version;
 

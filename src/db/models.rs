@@ -4,11 +4,13 @@ use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 
 use super::schema::{
-    subscription_events, topic_events, topic_kafka_events, topics, user_subscriptions,
+    subscription_events, topic_change_requests, topic_events, topic_kafka_events, topics,
+    user_subscriptions,
 };
 use crate::api::{KafkaSide, SubscriptionView, TopicView};
 use crate::domain::{
-    DataType, KafkaState, SubscriptionStatus, TopicId, TopicName, TopicStatus, UserId,
+    ChangeRequestStatus, DataType, KafkaState, SubscriptionStatus, TopicId, TopicName, TopicStatus,
+    UserId,
 };
 
 /// Timestamps are stored as UTC without an offset.
@@ -193,4 +195,48 @@ impl NewTopic {
             updated_at: now,
         }
     }
+}
+
+/// A request to raise an active topic's partitions, and its decision.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = topic_change_requests, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct TopicChangeRequest {
+    pub id: i32,
+    pub topic_id: TopicId,
+    pub partitions_from: i32,
+    pub partitions_to: i32,
+    pub status: ChangeRequestStatus,
+    pub requested_by: String,
+    pub requested_at: NaiveDateTime,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub reason: Option<String>,
+}
+
+impl TopicChangeRequest {
+    pub fn view(&self, topic_name: &str) -> crate::api::TopicChangeRequestView {
+        crate::api::TopicChangeRequestView {
+            change_id: self.id,
+            topic_id: self.topic_id,
+            topic_name: topic_name.to_owned(),
+            partitions_from: self.partitions_from,
+            partitions_to: self.partitions_to,
+            status: self.status,
+            requested_by: self.requested_by.clone(),
+            requested_at: utc(self.requested_at),
+            decided_by: self.decided_by.clone(),
+            decided_at: self.decided_at.map(utc),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = topic_change_requests)]
+pub struct NewTopicChangeRequest<'a> {
+    pub topic_id: TopicId,
+    pub partitions_from: i32,
+    pub partitions_to: i32,
+    pub requested_by: &'a str,
+    pub requested_at: NaiveDateTime,
 }

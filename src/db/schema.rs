@@ -20,6 +20,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    topic_change_requests (id) {
+        id -> Integer,
+        topic_id -> Integer,
+        partitions_from -> Integer,
+        partitions_to -> Integer,
+        status -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     topic_events (id) {
         id -> Integer,
         topic_id -> Integer,
@@ -77,6 +92,7 @@ diesel::table! {
 
 diesel::joinable!(subscription_events -> topics (topic_id));
 diesel::joinable!(topic_configs -> topics (topic_id));
+diesel::joinable!(topic_change_requests -> topics (topic_id));
 diesel::joinable!(topic_events -> topics (topic_id));
 diesel::joinable!(topic_kafka_events -> topics (topic_id));
 diesel::joinable!(user_subscriptions -> topics (topic_id));
@@ -84,6 +100,7 @@ diesel::joinable!(user_subscriptions -> topics (topic_id));
 diesel::allow_tables_to_appear_in_same_query!(
     subscription_events,
     topic_configs,
+    topic_change_requests,
     topic_events,
     topic_kafka_events,
     topics,

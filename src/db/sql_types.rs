@@ -7,8 +7,8 @@ use diesel::sql_types::{Integer, Text};
 use diesel::sqlite::Sqlite;
 
 use crate::domain::{
-    DataType, KafkaState, SubscriptionStatus, TopicId, TopicName, TopicStatus, UserId,
-    parse_user_id,
+    ChangeRequestStatus, DataType, KafkaState, SubscriptionStatus, TopicId, TopicName, TopicStatus,
+    UserId, parse_user_id,
 };
 
 /// Reads the column as text and parses it with `$parse`.
@@ -36,6 +36,9 @@ macro_rules! text_to_sql {
 }
 
 text_to_sql!(TopicStatus);
+text_to_sql!(ChangeRequestStatus);
+text_from_sql!(ChangeRequestStatus, |t: &str| t
+    .parse::<ChangeRequestStatus>());
 text_to_sql!(KafkaState);
 text_from_sql!(KafkaState, |t: &str| t.parse::<KafkaState>());
 text_from_sql!(TopicStatus, |t: &str| t.parse::<TopicStatus>());

@@ -364,7 +364,8 @@ fn refuse_what_kafka_forbids(current: &Topic, transition: Transition) -> Result<
     Err(RegistryError::Kafka { message, code })
 }
 
-fn record_event(
+/// Writes one row of the audit trail for `topic` as it now stands.
+pub(super) fn record_event(
     conn: &mut SqliteConnection,
     topic: &Topic,
     from_status: Option<TopicStatus>,

@@ -1,6 +1,7 @@
 //! Domain values: parsed once at the edge, trusted everywhere after.
 
 mod actor;
+mod change_request_status;
 mod data_type;
 mod envelope;
 mod kafka_report;
@@ -9,6 +10,7 @@ mod status;
 mod subscription_status;
 mod text;
 mod topic_configs;
+mod topic_edit;
 mod topic_id;
 mod topic_name;
 mod topic_name_policy;
@@ -16,6 +18,7 @@ mod topic_request;
 mod user_id;
 
 pub use actor::Actor;
+pub use change_request_status::ChangeRequestStatus;
 pub use data_type::DataType;
 pub use envelope::Envelope;
 pub use kafka_report::{CheckedKafkaReport, MAX_KAFKA_ERROR_LEN};
@@ -26,6 +29,7 @@ pub use text::{TextKind, checked_text};
 pub use topic_configs::{
     CLEANUP_POLICIES, CLEANUP_POLICY, CONFIG_KEYS, MAX_MESSAGE_BYTES, RETENTION_MS, TopicConfigs,
 };
+pub use topic_edit::{PartitionIncrease, TopicEdit};
 pub use topic_id::TopicId;
 pub use topic_name::{RESERVED_PREFIX, TopicName, TopicNameError, collision_key};
 pub use topic_name_policy::{

@@ -120,7 +120,8 @@ pub fn parse_reason(raw: Option<&str>) -> Result<Option<String>, FieldError> {
     }
 }
 
-fn bounded(
+/// `value` when it lies in 1..=max, `default` when absent.
+pub(super) fn bounded(
     field: &'static str,
     value: Option<i64>,
     default: i32,

@@ -25,11 +25,13 @@ use super::state::AppState;
 use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
 use super::topics::{change, request_topic};
 use crate::actors::registry::{
-    GetStats, ListSubscriptions, PageTopics, RecentEvents, RecentKafkaEvents,
+    GetStats, ListChanges, ListSubscriptions, PageTopics, RecentEvents, RecentKafkaEvents,
 };
-use crate::api::{Stats, SubscriptionView, TopicView};
+use crate::api::{Stats, SubscriptionView, TopicChangeRequestView, TopicView};
 use crate::config::AdminTokenHint;
-use crate::domain::{DataType, RawTopicRequest, TopicId, TopicStatus, Transition};
+use crate::domain::{
+    ChangeRequestStatus, DataType, RawTopicRequest, TopicId, TopicStatus, Transition,
+};
 use strum::IntoEnumIterator;
 
 /// How many audit-trail entries the activity list shows.
@@ -86,6 +88,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: &Sessions, limits: &WriteL
                     .app_data(web::Data::new(limits.clone()))
                     .route(web::post().to(create_topic)),
             )
+            // Before the generic topic action, which would take `edit`.
+            .configure(super::dashboard_changes::routes)
             .route(
                 "/dashboard/topics/{id}/{action}",
                 web::post().to(topic_action),
@@ -129,6 +133,8 @@ struct TopicRow {
     kafka_note: Option<KafkaNote>,
     /// On its way to Kafka: the page's script refreshes more often.
     on_its_way: bool,
+    /// Offers the Edit & retry form (approved, refused by Kafka).
+    editable: bool,
 }
 
 #[derive(Serialize)]
@@ -145,6 +151,8 @@ struct LiveView {
     topics: Vec<TopicRow>,
     pager: Pager,
     subscriptions: Vec<SubscriptionRow>,
+    /// Pending partition change requests, for the admin to decide.
+    changes: Vec<TopicChangeRequestView>,
     events: Vec<EventRow>,
     is_admin: bool,
     csrf: String,
@@ -267,12 +275,13 @@ async fn live_view(
         page: listing.page,
         per_page: TOPICS_PER_PAGE,
     };
-    let (stats, shown, subscriptions, events, kafka_events) = futures_util::try_join!(
+    let (stats, shown, subscriptions, events, kafka_events, changes) = futures_util::try_join!(
         state.ask(GetStats),
         state.ask(page),
         state.ask(ListSubscriptions(None)),
         state.ask(RecentEvents(RECENT_EVENTS)),
         state.ask(RecentKafkaEvents(RECENT_EVENTS)),
+        state.ask(ListChanges(vec![ChangeRequestStatus::Pending])),
     )?;
     Ok(LiveView {
         cards: cards(&stats),
@@ -286,6 +295,7 @@ async fn live_view(
                 actions: actions(&topic),
                 kafka_note: kafka_note(topic.status, &topic.kafka, short_time),
                 on_its_way: on_its_way(topic.status, &topic.kafka),
+                editable: super::dashboard_changes::editable(&topic),
                 topic,
             })
             .collect(),
@@ -296,6 +306,7 @@ async fn live_view(
                 subscription,
             })
             .collect(),
+        changes,
         events: recent_activity(events, kafka_events, RECENT_EVENTS as usize, short_time),
         is_admin: is_admin(session),
         csrf: csrf_token(session),

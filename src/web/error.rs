@@ -16,6 +16,8 @@ pub enum ApiError {
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
@@ -63,6 +65,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -115,6 +118,8 @@ impl From<RegistryError> for ApiError {
         match e {
             RegistryError::NotFound(what) => ApiError::NotFound(what),
             RegistryError::Conflict(why) => ApiError::Conflict(why),
+            RegistryError::Forbidden(why) => ApiError::Forbidden(why),
+            RegistryError::Invalid(why) => ApiError::BadRequest(why),
             RegistryError::TopicNotFound(what) => ApiError::TopicNotFound(what),
             RegistryError::TopicNotActive { message, status } => {
                 ApiError::TopicNotActive { message, status }

@@ -8,12 +8,14 @@ mod cluster;
 mod config_form;
 mod cors;
 mod dashboard;
+mod dashboard_changes;
 mod error;
 mod form_draft;
 mod form_limits;
 mod json;
 mod json_only;
 mod kafka_view;
+mod partition_changes;
 mod rate_limit;
 mod session;
 mod session_store;
@@ -21,6 +23,7 @@ mod state;
 mod subscriptions;
 mod system;
 mod topic_changes;
+mod topic_edits;
 mod topic_kafka;
 mod topic_pager;
 mod topics;
@@ -130,6 +133,7 @@ impl Application {
                             web::scope("/subscriptions")
                                 .configure(|cfg| subscriptions::routes(cfg, &limits)),
                         )
+                        .service(web::scope("/topic-changes").configure(partition_changes::routes))
                         .configure(system::routes)
                         .configure(cluster::routes)
                         .default_service(web::to(api_not_found)),

@@ -7,9 +7,11 @@ use serde::Deserialize;
 use super::auth::{Admin, Producer};
 use super::error::ApiError;
 use super::json;
+use super::partition_changes;
 use super::rate_limit::WriteLimits;
 use super::state::AppState;
 use super::topic_changes;
+use super::topic_edits;
 use super::topic_kafka;
 use crate::actors::registry::{ActiveTopics, ChangeStatus, CreateTopic, GetTopic, ListTopics};
 use crate::api::{ActivateByName, CreateTopicRequest, Message, RejectRequest, TopicCreated};
@@ -38,7 +40,19 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
     .service(web::resource("/{id}/deactivate").route(web::post().to(deactivate)))
     .service(web::resource("/{id}/reactivate").route(web::post().to(reactivate)))
     .service(web::resource("/{id}/delete").route(web::post().to(delete)))
-    .service(web::resource("/{id}/kafka").route(web::post().to(topic_kafka::report)));
+    .service(web::resource("/{id}/kafka").route(web::post().to(topic_kafka::report)))
+    .service(web::resource("/{id}/edit").route(web::post().to(topic_edits::edit)))
+    // Open to anyone, so rate limited as requests are.
+    .service(
+        web::resource("/{id}/withdraw")
+            .wrap(limits.middleware())
+            .route(web::post().to(topic_edits::withdraw)),
+    )
+    .service(
+        web::resource("/{id}/partitions")
+            .wrap(limits.middleware())
+            .route(web::post().to(partition_changes::request)),
+    );
 }
 
 #[derive(Deserialize)]
@@ -134,7 +148,7 @@ pub(super) async fn request_topic(
 /// Kafka refuses a replication factor above its broker count, but only
 /// once the producer asks it, long after approval: say so at once when the
 /// producer has told us the cluster's size.
-fn refuse_more_replicas_than_brokers(
+pub(super) fn refuse_more_replicas_than_brokers(
     state: &AppState,
     replication_factor: i32,
 ) -> Result<(), ApiError> {

@@ -964,3 +964,100 @@ async fn the_create_form_sets_topic_configs_and_keeps_them_when_refused() {
         "{shown}"
     );
 }
+
+#[actix_rt::test]
+async fn a_refused_topic_is_edited_and_a_partition_change_decided_from_the_dashboard() {
+    let admin = TestAdmin::spawn();
+    let waiting = admin.create_topic("e_waiting", 1, 1).await;
+    admin.approve(waiting).await;
+    let failed = admin.create_topic("e_failed", 2, 3).await;
+    admin.approve(failed).await;
+    admin
+        .report_kafka(
+            failed,
+            &serde_json::json!({"state": "failed", "error": "Invalid replication factor"}),
+        )
+        .await;
+    let grown = admin.create_topic("e_active", 2, 1).await;
+    admin.approve(grown).await;
+    admin
+        .report_kafka(
+            grown,
+            &serde_json::json!({"state": "created", "partitions": 2, "replication_factor": 1}),
+        )
+        .await;
+    admin.activate("e_active").await;
+    let asked = admin
+        .post(
+            &format!("/api/topics/{grown}/partitions"),
+            &serde_json::json!({"partitions": 4, "requested_by": "carol"}),
+            false,
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{asked:?}");
+    let change = asked.body["change_id"].as_i64().expect("change_id");
+
+    let mut visitor = Visitor::new(&admin);
+    visitor.log_in().await;
+    let page = visitor.get("/").await;
+    let edit_action = format!("action=\"/dashboard/topics/{failed}/edit\"");
+    assert!(
+        page.body.contains(&edit_action),
+        "no Edit form on the failed row"
+    );
+    assert!(
+        !page
+            .body
+            .contains(&format!("action=\"/dashboard/topics/{waiting}/edit\"")),
+        "an Edit form on a row Kafka did not refuse"
+    );
+    let approve_action = format!("action=\"/dashboard/topic-changes/{change}/approve\"");
+    assert!(
+        page.body.contains(&approve_action),
+        "no pending change shown"
+    );
+    assert!(page.body.contains("anonymous (requested_by: carol)"));
+
+    let csrf = Visitor::csrf(&page);
+    let edited = visitor
+        .post(
+            &format!("/dashboard/topics/{failed}/edit"),
+            &[
+                ("csrf_token", &csrf),
+                ("partitions", "2"),
+                ("replication_factor", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, 303);
+    let topic = admin.topic(failed).await;
+    assert_eq!(topic.replication_factor, 1);
+    assert_eq!(topic.kafka.state.as_str(), "not_created");
+    assert!(visitor.get("/").await.body.contains("edited"));
+
+    let approved = visitor
+        .post(
+            &format!("/dashboard/topic-changes/{change}/approve"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(approved.status, 303);
+    assert_eq!(admin.topic(grown).await.partitions, 4);
+    let page = visitor.get("/").await;
+    assert!(
+        !page.body.contains(&approve_action),
+        "decided, so no longer shown"
+    );
+
+    // A stranger's post changes nothing.
+    let mut stranger = Visitor::new(&admin);
+    let csrf = Visitor::csrf(&stranger.get("/").await);
+    let refused = stranger
+        .post(
+            &format!("/dashboard/topics/{failed}/edit"),
+            &[("csrf_token", &csrf), ("partitions", "5")],
+        )
+        .await;
+    assert_eq!(refused.location.as_deref(), Some("/login"));
+    assert_eq!(admin.topic(failed).await.partitions, 2);
+}

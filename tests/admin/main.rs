@@ -14,3 +14,4 @@ mod kafka_state;
 mod process;
 mod retire;
 mod schema;
+mod topic_edits;

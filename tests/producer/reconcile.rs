@@ -11,11 +11,12 @@ use crate::support;
 use std::time::{Duration, Instant};
 
 use producer_util::logs::{install as capture_logs, lines_containing};
-use producer_util::{POLL, eventually, read_all, start_producer};
+use producer_util::{POLL, eventually, read_all, start_producer, topic_layout};
+use serde_json::json;
 use support::admin::TestAdmin;
 use support::kafka::{
-    bootstrap_servers, create_topic, delete_topic, produce, record_count, topic_configs,
-    topic_names, unique_name,
+    bootstrap_servers, create_topic, delete_topic, produce, record_count, records_per_partition,
+    topic_configs, topic_names, unique_name,
 };
 use topicgate::api::{KafkaReport, TopicView};
 use topicgate::client::AdminClient;
@@ -352,5 +353,109 @@ async fn a_conflict_topic_deleted_in_the_registry_stays_in_kafka() {
     actix_rt::time::sleep(3 * POLL).await;
     assert!(topic_names(&bootstrap).contains(&foreign));
     assert_eq!(record_count(&bootstrap, &foreign).await, 3);
+    drop(producer);
+}
+
+#[actix_rt::test]
+async fn an_approved_partition_change_grows_the_kafka_topic_and_its_new_partitions_get_records() {
+    let bootstrap = bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let producer = start_producer(
+        &admin.base_url,
+        &bootstrap,
+        &admin.producer_key,
+        Pace::Rate(50.0),
+    );
+    let name = unique_name("grow");
+    let id = admin.create_topic(&name, 1, 1).await;
+    admin.approve(id).await;
+    until_state(&admin, id, KafkaState::Created).await;
+    assert!(
+        eventually(FEW_POLLS + SLACK, || async {
+            admin.topic(id).await.status == TopicStatus::Active
+        })
+        .await,
+        "{name} was not activated"
+    );
+
+    let asked = admin
+        .post(
+            &format!("/api/topics/{id}/partitions"),
+            &json!({"partitions": 3, "requested_by": "tests"}),
+            false,
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{asked:?}");
+    let change = asked.body["change_id"].as_i64().expect("change_id");
+    let approved = admin
+        .post(
+            &format!("/api/topic-changes/{change}/approve"),
+            &json!({}),
+            true,
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{approved:?}");
+
+    let grown = eventually(FEW_POLLS + SLACK, || async {
+        let topic = admin.topic(id).await;
+        topic.kafka.state == KafkaState::Created && topic.kafka.partitions == Some(3)
+    })
+    .await;
+    assert!(grown, "not grown: {:#?}", admin.topic(id).await);
+    assert_eq!(topic_layout(&bootstrap, &name).await, Some((3, 1)));
+    // The producer learns of the new partitions from its metadata refresh
+    // and spreads its keys over them.
+    let spread = eventually(Duration::from_secs(45), || async {
+        let counts = records_per_partition(&bootstrap, &name).await;
+        counts.len() == 3 && counts.iter().all(|&n| n > 0)
+    })
+    .await;
+    assert!(
+        spread,
+        "records per partition: {:?}",
+        records_per_partition(&bootstrap, &name).await
+    );
+    let topic = admin.topic(id).await;
+    assert_eq!(topic.kafka.state, KafkaState::Created, "{topic:#?}");
+    assert_eq!(topic.status, TopicStatus::Active);
+    drop(producer);
+}
+
+#[actix_rt::test]
+async fn a_topic_kafka_refused_is_created_and_activated_once_edited() {
+    let bootstrap = bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let name = unique_name("edited");
+    let id = admin.create_topic(&name, 2, 3).await;
+    admin.approve(id).await;
+    let producer = start_producer(
+        &admin.base_url,
+        &bootstrap,
+        &admin.producer_key,
+        Pace::Rate(20.0),
+    );
+    until_state(&admin, id, KafkaState::Failed).await;
+
+    let edited = admin
+        .post(
+            &format!("/api/topics/{id}/edit"),
+            &json!({"replication_factor": 1}),
+            true,
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{edited:?}");
+    let topic = until_state(&admin, id, KafkaState::Created).await;
+    assert_eq!(
+        (topic.kafka.partitions, topic.kafka.replication_factor),
+        (Some(2), Some(1))
+    );
+    assert!(
+        eventually(FEW_POLLS + SLACK, || async {
+            admin.topic(id).await.status == TopicStatus::Active
+        })
+        .await,
+        "{name} was not activated"
+    );
+    assert_eq!(topic_layout(&bootstrap, &name).await, Some((2, 1)));
     drop(producer);
 }

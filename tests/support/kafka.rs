@@ -342,10 +342,15 @@ pub fn partition_count(client: &BaseConsumer, topic: &str) -> usize {
 }
 
 /// Records written to `topic` so far: the sum of its partitions' end
-/// offsets, read by a plain rdkafka client. A freshly created topic on a
-/// cluster may briefly answer "not leader" while its leaders settle; that
-/// is retried for a bounded time.
+/// offsets (see [`records_per_partition`]).
 pub async fn record_count(bootstrap: &str, topic: &str) -> i64 {
+    records_per_partition(bootstrap, topic).await.iter().sum()
+}
+
+/// Each partition's end offset, by partition, read by a plain rdkafka
+/// client. A freshly created topic on a cluster may briefly answer "not
+/// leader" while its leaders settle; that is retried for a bounded time.
+pub async fn records_per_partition(bootstrap: &str, topic: &str) -> Vec<i64> {
     let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
     tokio::task::spawn_blocking(move || {
         let client = metadata_client(&bootstrap);
@@ -363,7 +368,7 @@ pub async fn record_count(bootstrap: &str, topic: &str) -> i64 {
                     }
                 }
             })
-            .sum()
+            .collect()
     })
     .await
     .expect("counting records")

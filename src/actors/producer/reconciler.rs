@@ -14,7 +14,10 @@
 //! - approved and present after a claim: adopted (`created`, activated).
 //! - approved and present without a claim: someone else's topic, recorded
 //!   as `conflict`, never activated and never written to.
-//! - active and missing, or with fewer partitions than asked: `drifted`,
+//! - active, recorded as created, with fewer partitions than the registry
+//!   because an approved change raised its count: partitions are added in
+//!   Kafka (see `grow`), then `created` is recorded with the new count.
+//! - active and missing, or with fewer partitions than asked otherwise: `drifted`,
 //!   and its generator stops until Kafka has it as expected again (the
 //!   producer never auto-creates topics, see `kafka_config`).
 //!
@@ -28,6 +31,8 @@
 //! read nothing changes. A record is sent when it says something the
 //! registry does not have, and otherwise at most once a minute per topic
 //! to refresh its `checked_at`. Each round also reports the cluster.
+
+mod grow;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -99,6 +104,9 @@ struct Track {
     /// This daemon activated it: a watcher answer from before that still
     /// shows it approved is not a topic to adopt or create.
     activated: bool,
+    /// When this daemon last added partitions to it: metadata read before
+    /// then shows the old count, which is no drift.
+    grown_at: Option<Instant>,
 }
 
 impl Track {
@@ -112,6 +120,7 @@ impl Track {
             refused: None,
             last_sent: None,
             activated: false,
+            grown_at: None,
         }
     }
 }
@@ -210,11 +219,12 @@ impl Reconciler {
         }
         self.round_running = true;
         let kafka = Arc::clone(&self.kafka);
+        let asked = Instant::now();
         let read = async move { kafka_topics::snapshot(&kafka).await };
-        ctx.spawn(read.into_actor(self).map(|result, act, ctx| {
+        ctx.spawn(read.into_actor(self).map(move |result, act, ctx| {
             act.round_running = false;
             match result {
-                Ok(snapshot) => act.reconcile(&snapshot, ctx),
+                Ok(snapshot) => act.reconcile(&snapshot, asked, ctx),
                 Err(error) => {
                     if act.kafka_outage.is_none() {
                         act.kafka_outage = Some(Instant::now());
@@ -225,7 +235,8 @@ impl Reconciler {
         }));
     }
 
-    fn reconcile(&mut self, snapshot: &Snapshot, ctx: &mut Context<Self>) {
+    /// Acts on `snapshot`, Kafka's metadata as read from `asked` on.
+    fn reconcile(&mut self, snapshot: &Snapshot, asked: Instant, ctx: &mut Context<Self>) {
         if let Some(since) = self.kafka_outage.take() {
             log::info!(
                 "Kafka's metadata is readable again (after {:.0}s)",
@@ -247,6 +258,8 @@ impl Reconciler {
                 Plan::Retire => self.retire(topic, ctx),
                 Plan::Create => self.create(topic, snapshot.brokers, ctx),
                 Plan::Adopt(report) => self.adopt(topic, report, ctx),
+                Plan::Grow { to, layout } => self.grow(topic, to, layout, ctx),
+                Plan::Record { .. } if self.grown_since(topic.topic_id, asked) => {}
                 Plan::Record { report, publish } => {
                     if topic.status == TopicStatus::Active {
                         self.publishable.insert(topic.topic_name.clone(), publish);
@@ -256,6 +269,15 @@ impl Reconciler {
             }
         }
         self.send_active();
+    }
+
+    /// Whether this daemon added partitions to the topic after `asked`:
+    /// metadata read before then predates them.
+    fn grown_since(&self, id: TopicId, asked: Instant) -> bool {
+        self.tracks
+            .get(&id)
+            .and_then(|track| track.grown_at)
+            .is_some_and(|at| at >= asked)
     }
 
     /// The topic's track if no step of it is running or waiting out a

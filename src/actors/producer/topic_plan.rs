@@ -40,6 +40,9 @@ pub enum Plan {
     /// Deleted in the registry and topicgate's own in Kafka: delete it
     /// there, then record `deleted` (see `kafka_retire`).
     Retire,
+    /// An approved change raised the registry's partitions above Kafka's:
+    /// add partitions in Kafka up to `to`, then record `created`.
+    Grow { to: i32, layout: Layout },
     /// Nothing is safe to do or say this round.
     Wait,
 }
@@ -86,6 +89,12 @@ pub fn plan(topic: &TopicView, seen: Seen) -> Plan {
             },
             publish: false,
         },
+        (TopicStatus::Active, Seen::Present(layout)) if raised_by_registry(topic, layout) => {
+            Plan::Grow {
+                to: topic.partitions,
+                layout,
+            }
+        }
         (TopicStatus::Active, Seen::Present(layout)) if layout.partitions < topic.partitions => {
             Plan::Record {
                 report: KafkaReport {
@@ -110,6 +119,16 @@ pub fn plan(topic: &TopicView, seen: Seen) -> Plan {
         // The watcher asks for approved, active and deleted topics only.
         _ => Plan::Wait,
     }
+}
+
+/// Whether Kafka has fewer partitions than the registry because the
+/// registry's count rose (an approved change), not because Kafka's copy
+/// changed: topicgate's own topic, recorded as created with exactly the
+/// count Kafka still shows.
+fn raised_by_registry(topic: &TopicView, layout: Layout) -> bool {
+    topic.kafka.state == KafkaState::Created
+        && topic.kafka.partitions == Some(layout.partitions)
+        && layout.partitions < topic.partitions
 }
 
 /// Whether `report` says something the registry's record of `topic` does
@@ -184,7 +203,7 @@ mod tests {
     fn state_of(plan: &Plan) -> Option<KafkaState> {
         match plan {
             Plan::Adopt(report) | Plan::Record { report, .. } => Some(report.state),
-            Plan::Create | Plan::Retire | Plan::Wait => None,
+            Plan::Create | Plan::Retire | Plan::Grow { .. } | Plan::Wait => None,
         }
     }
 
@@ -269,6 +288,38 @@ mod tests {
             assert!(report.error.as_deref().unwrap_or("").contains(says));
             assert!(is_news(&active, &report));
         }
+    }
+
+    #[test]
+    fn an_active_topic_whose_registry_count_rose_is_grown_in_kafka() {
+        // Recorded as created with the 2 partitions Kafka still has: the
+        // registry's 3 comes from an approved change.
+        let mut raised = topic(TopicStatus::Active, KafkaState::Created);
+        raised.kafka.partitions = Some(2);
+        assert_eq!(
+            plan(&raised, present(2)),
+            Plan::Grow {
+                to: 3,
+                layout: Layout {
+                    partitions: 2,
+                    replication_factor: 1
+                }
+            }
+        );
+        // Kafka shows fewer than it was recorded with: its copy changed,
+        // which no approved change explains.
+        raised.kafka.partitions = Some(3);
+        assert_eq!(
+            state_of(&plan(&raised, present(2))),
+            Some(KafkaState::Drifted)
+        );
+        // Drifted already: not grown, an operator looks first.
+        let mut drifted = topic(TopicStatus::Active, KafkaState::Drifted);
+        drifted.kafka.partitions = Some(2);
+        assert_eq!(
+            state_of(&plan(&drifted, present(2))),
+            Some(KafkaState::Drifted)
+        );
     }
 
     #[test]

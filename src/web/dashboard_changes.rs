@@ -1,0 +1,149 @@
+//! The dashboard's forms for changes after a request: Edit & retry on an
+//! approved topic Kafka refused, and Approve/Reject on a pending partition
+//! change. Plain forms (POST, then redirect), like the topic actions.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::form_limits::refuse_oversized;
+use super::partition_changes::decide;
+use super::session::{csrf_ok, flash, is_admin};
+use super::state::AppState;
+use super::topic_edits::edit_topic;
+use crate::api::{EditTopicRequest, TopicView};
+use crate::db::change_requests::Decision;
+use crate::domain::{KafkaState, TopicId, TopicStatus};
+
+/// Routes inside the dashboard's session scope; registered before the
+/// generic `/dashboard/topics/{id}/{action}`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dashboard/topics/{id}/edit", web::post().to(edit))
+        .route(
+            "/dashboard/topic-changes/{id}/{decision}",
+            web::post().to(decide_change),
+        );
+}
+
+/// Whether a row offers the Edit & retry form.
+pub fn editable(topic: &TopicView) -> bool {
+    topic.status == TopicStatus::Approved
+        && matches!(topic.kafka.state, KafkaState::Failed | KafkaState::Conflict)
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to))
+        .finish()
+}
+
+/// Refuses (with a redirect) a session that is not the admin's, or a form
+/// it did not show.
+fn refuse_session(session: &Session, csrf: &str) -> Option<HttpResponse> {
+    if !is_admin(session) {
+        flash(session, "error", "Log in as an admin to change topics.");
+        return Some(redirect("/login"));
+    }
+    if !csrf_ok(session, csrf) {
+        flash(session, "error", "The form expired; please try again.");
+        return Some(redirect("/"));
+    }
+    None
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    csrf_token: String,
+    #[serde(default)]
+    partitions: String,
+    #[serde(default)]
+    replication_factor: String,
+}
+
+/// A blank field keeps the topic's value.
+fn number(field: &str, raw: &str) -> Result<Option<i64>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse()
+        .map(Some)
+        .map_err(|_| format!("invalid {field}: must be a whole number, got {raw:?}"))
+}
+
+async fn edit(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<TopicId>,
+    form: web::Form<EditForm>,
+) -> HttpResponse {
+    if let Some(refusal) = refuse_oversized(&[
+        ("partitions", &form.partitions),
+        ("replication_factor", &form.replication_factor),
+    ]) {
+        return refusal;
+    }
+    if let Some(refusal) = refuse_session(&session, &form.csrf_token) {
+        return refusal;
+    }
+    let body = number("partitions", &form.partitions).and_then(|partitions| {
+        Ok(EditTopicRequest {
+            partitions,
+            replication_factor: number("replication_factor", &form.replication_factor)?,
+        })
+    });
+    let outcome = match body {
+        Ok(body) => edit_topic(&state, *id, body)
+            .await
+            .map(|done| done.message)
+            .map_err(|e| e.to_string()),
+        Err(message) => Err(message),
+    };
+    match outcome {
+        Ok(message) => flash(&session, "success", message),
+        Err(message) => flash(&session, "error", message),
+    }
+    redirect("/")
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decide_change(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, String)>,
+    form: web::Form<DecisionForm>,
+) -> HttpResponse {
+    if let Some(refusal) = refuse_oversized(&[("reason", &form.reason)]) {
+        return refusal;
+    }
+    if let Some(refusal) = refuse_session(&session, &form.csrf_token) {
+        return refusal;
+    }
+    let (change_id, decision) = path.into_inner();
+    let decision = match decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject,
+        other => {
+            flash(&session, "error", format!("Unknown decision '{other}'."));
+            return redirect("/");
+        }
+    };
+    match decide(&state, change_id, decision, Some(form.into_inner().reason)).await {
+        Ok(change) => flash(
+            &session,
+            "success",
+            format!(
+                "Partition change of '{}' ({} -> {}) {}",
+                change.topic_name, change.partitions_from, change.partitions_to, change.status
+            ),
+        ),
+        Err(e) => flash(&session, "error", e.to_string()),
+    }
+    redirect("/")
+}

@@ -1,0 +1,136 @@
+//! More partitions for an active topic: `POST /api/topics/{id}/partitions`
+//! (anyone) records a request; `/api/topic-changes` lists them and lets the
+//! admin approve or reject one.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::auth::Admin;
+use super::error::ApiError;
+use super::json;
+use super::state::AppState;
+use crate::actors::registry::{DecideChange, ListChanges, RequestPartitions};
+use crate::api::{PartitionsRequest, RejectRequest, TopicChangeRequestView};
+use crate::db::change_requests::Decision;
+use crate::domain::{
+    Actor, ChangeRequestStatus, MAX_CREATED_BY_LEN, TextKind, TopicId, checked_text, parse_reason,
+};
+
+/// Routes under `/api/topic-changes`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("").route(web::get().to(list)))
+        .service(web::resource("/{id}/approve").route(web::post().to(approve)))
+        .service(web::resource("/{id}/reject").route(web::post().to(reject)));
+}
+
+/// Records a request for more partitions.
+pub(super) async fn request(
+    admin: Option<Admin>,
+    state: web::Data<AppState>,
+    id: web::Path<TopicId>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body: PartitionsRequest = json::parse(&body)?;
+    let actor = if admin.is_some() {
+        Actor::Admin
+    } else {
+        let claimed = match body.requested_by.as_deref().map(str::trim) {
+            Some(who) if !who.is_empty() => checked_text(
+                "requested_by",
+                who,
+                MAX_CREATED_BY_LEN,
+                TextKind::Identifier,
+            )?,
+            _ => crate::domain::ANONYMOUS.to_owned(),
+        };
+        Actor::Anonymous {
+            field: "requested_by",
+            claimed,
+        }
+    };
+    let change = state
+        .ask(RequestPartitions {
+            topic: *id,
+            partitions: body.partitions,
+            actor: actor.to_string(),
+        })
+        .await?;
+    log::info!(
+        "more partitions for topic '{}' requested ({} -> {}) by {actor}",
+        change.topic_name,
+        change.partitions_from,
+        change.partitions_to
+    );
+    Ok(HttpResponse::Created().json(change))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let statuses = query
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim().parse::<ChangeRequestStatus>().map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "invalid status: {:?}; expected pending, approved or rejected",
+                    s.trim()
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(state.ask(ListChanges(statuses)).await?))
+}
+
+/// Approves or rejects a change request; shared by the API and the
+/// dashboard.
+pub(super) async fn decide(
+    state: &AppState,
+    change_id: i32,
+    decision: Decision,
+    reason: Option<String>,
+) -> Result<TopicChangeRequestView, ApiError> {
+    let reason = parse_reason(reason.as_deref())?;
+    let change = state
+        .ask(DecideChange {
+            change_id,
+            decision,
+            actor: Actor::Admin.to_string(),
+            reason,
+        })
+        .await?;
+    log::info!(
+        "partition change {} of topic '{}' {}",
+        change.change_id,
+        change.topic_name,
+        change.status
+    );
+    Ok(change)
+}
+
+async fn approve(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(decide(&state, *id, Decision::Approve, None).await?))
+}
+
+async fn reject(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let reason = json::parse_optional::<RejectRequest>(&body)?.reason;
+    Ok(HttpResponse::Ok().json(decide(&state, *id, Decision::Reject, reason).await?))
+}

@@ -1,0 +1,110 @@
+//! `POST /api/topics/{id}/edit` (admin: new values for a topic Kafka
+//! refused, and a retry) and `POST /api/topics/{id}/withdraw` (its
+//! requester or the admin: a pending request taken back).
+
+use actix_web::{HttpResponse, web};
+
+use super::auth::Admin;
+use super::error::ApiError;
+use super::json;
+use super::state::AppState;
+use super::topics::refuse_more_replicas_than_brokers;
+use crate::actors::registry::{EditTopic, WithdrawTopic};
+use crate::api::{EditTopicRequest, Message, WithdrawRequest};
+use crate::db::topic_edits::Withdrawer;
+use crate::domain::{Actor, KafkaState, TopicEdit, TopicId};
+
+/// Stores new values for an approved topic Kafka refused; shared by the
+/// API and the dashboard form.
+pub(super) async fn edit_topic(
+    state: &AppState,
+    id: TopicId,
+    body: EditTopicRequest,
+) -> Result<Message, ApiError> {
+    let edit = TopicEdit::parse(
+        body.partitions,
+        body.replication_factor,
+        state.max_replication_factor,
+    )?;
+    if let Some(replication_factor) = edit.replication_factor {
+        refuse_more_replicas_than_brokers(state, replication_factor)?;
+    }
+    let before = state.ask(crate::actors::registry::GetTopic(id)).await?;
+    let topic = state
+        .ask(EditTopic {
+            topic: id,
+            edit,
+            actor: Actor::Admin.to_string(),
+        })
+        .await?;
+    log::info!(
+        "topic '{}' edited ({} partitions, replication factor {}); Kafka creation retried",
+        topic.topic_name,
+        topic.partitions,
+        topic.replication_factor
+    );
+    let mut message = format!(
+        "Topic '{}' edited ({} partitions, replication factor {}); the producer will \
+         try to create it in Kafka again",
+        topic.topic_name, topic.partitions, topic.replication_factor
+    );
+    if before.kafka.state == KafkaState::Conflict {
+        message.push_str(
+            ". It was in conflict: while a foreign topic of this name exists in Kafka, \
+             it will be found in conflict again",
+        );
+    }
+    Ok(Message { message })
+}
+
+pub(super) async fn edit(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<TopicId>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body: EditTopicRequest = json::parse_optional(&body)?;
+    Ok(HttpResponse::Ok().json(edit_topic(&state, *id, body).await?))
+}
+
+/// Withdraws a pending request. Without the admin token, `created_by` (in
+/// the body or the query string) must name the topic's requester: a claim
+/// checked against a claim, as users have no credentials yet.
+pub(super) async fn withdraw(
+    admin: Option<Admin>,
+    state: web::Data<AppState>,
+    id: web::Path<TopicId>,
+    query: web::Query<WithdrawRequest>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body: WithdrawRequest = json::parse_optional(&body)?;
+    let (by, actor) = if admin.is_some() {
+        (Withdrawer::Admin, Actor::Admin)
+    } else {
+        let claimed = body
+            .created_by
+            .or_else(|| query.into_inner().created_by)
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                ApiError::BadRequest(
+                    "created_by is required: name the topic's requester in the body or \
+                     the query string"
+                        .into(),
+                )
+            })?;
+        let actor = Actor::anonymous_creator(&claimed);
+        (Withdrawer::Requester(claimed), actor)
+    };
+    let topic = state
+        .ask(WithdrawTopic {
+            topic: *id,
+            by,
+            actor: actor.to_string(),
+        })
+        .await?;
+    log::info!("topic '{}' withdrawn by {actor}", topic.topic_name);
+    Ok(HttpResponse::Ok().json(Message {
+        message: format!("Topic '{}' withdrawn", topic.topic_name),
+    }))
+}
