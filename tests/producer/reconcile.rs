@@ -80,6 +80,8 @@ async fn a_topic_kafka_refuses_ends_failed_with_its_reason_and_is_not_tried_agai
         .await
         .expect("the cluster view");
     assert_eq!(cluster.brokers, Some(1), "{cluster:?}");
+    // The one broker is also the one clients are told is the controller.
+    assert!(cluster.controller.is_some_and(|id| id >= 0), "{cluster:?}");
     drop(producer);
 }
 

@@ -36,6 +36,8 @@ pub fn create_admin_client(kafka: &KafkaSettings) -> Result<KafkaAdminClient, St
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub brokers: i32,
+    /// The broker that is the cluster's controller, when known.
+    pub controller: Option<i32>,
     topics: HashMap<String, Seen>,
 }
 
@@ -76,8 +78,16 @@ pub async fn snapshot(kafka: &Arc<KafkaAdminClient>) -> Result<Snapshot, String>
                 (topic.name().to_owned(), seen)
             })
             .collect();
+        // The metadata answer names the controller and librdkafka keeps it,
+        // but rust-rdkafka has no call for it; a timeout of 0 reads what
+        // librdkafka already knows (-1 when nothing), with no request.
+        // SAFETY: the pointer is the live client `kafka` holds for the
+        // whole call, and the function only reads librdkafka's state.
+        let controller =
+            unsafe { rdkafka::bindings::rd_kafka_controllerid(kafka.inner().native_ptr(), 0) };
         Ok(Snapshot {
             brokers: count(metadata.brokers().len()),
+            controller: (controller >= 0).then_some(controller),
             topics,
         })
     })

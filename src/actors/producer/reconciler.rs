@@ -243,7 +243,7 @@ impl Reconciler {
                 since.elapsed().as_secs_f64()
             );
         }
-        self.report_cluster(snapshot.brokers, ctx);
+        self.report_cluster(snapshot.brokers, snapshot.controller, ctx);
         self.refreshes_left = REFRESHES_PER_ROUND;
         let latest = self.latest.clone();
         let held = kafka_retire::names_held_by_live_topics(&latest);
@@ -513,12 +513,13 @@ impl Reconciler {
         }
     }
 
-    fn report_cluster(&mut self, brokers: i32, ctx: &mut Context<Self>) {
+    fn report_cluster(&mut self, brokers: i32, controller: Option<i32>, ctx: &mut Context<Self>) {
         let (api, key) = (self.api.clone(), self.producer_key.clone());
         let report = ClusterReport {
             brokers,
-            // librdkafka's metadata names neither; asking costs a request.
-            controller: None,
+            controller,
+            // Kafka's metadata does not carry it; brokers tell it only in
+            // answers rust-rdkafka does not expose.
             kafka_version: None,
         };
         let send = async move { api.report_cluster(&report, key.expose()).await };
