@@ -33,7 +33,8 @@ impl Handler<EditTopic> for TopicRegistry {
             Utc::now().naive_utc(),
         )?;
         self.topics_version.bump();
-        Ok(topic.view())
+        // With its configs, as every other answer of the registry.
+        self.one_view(&topic)
     }
 }
 
@@ -59,7 +60,8 @@ impl Handler<WithdrawTopic> for TopicRegistry {
             Utc::now().naive_utc(),
         )?;
         self.topics_version.bump();
-        Ok(topic.view())
+        // With its configs, as every other answer of the registry.
+        self.one_view(&topic)
     }
 }
 
