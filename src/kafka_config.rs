@@ -18,6 +18,10 @@ pub enum KafkaRole<'a> {
     ProducerAdmin,
     /// A consumer in `group`; `client_id` is its default id.
     Consumer { group: &'a str, client_id: &'a str },
+    /// The admin service's read-only clients (topic pages, consumer
+    /// groups, the message browser): they read metadata, watermarks,
+    /// offsets and records, and never commit, join a group or create.
+    AdminReader,
 }
 
 impl KafkaRole<'_> {
@@ -27,6 +31,7 @@ impl KafkaRole<'_> {
             KafkaRole::Producer => "topicgate-producer",
             KafkaRole::ProducerAdmin => "topicgate-producer-admin",
             KafkaRole::Consumer { client_id, .. } => client_id,
+            KafkaRole::AdminReader => "topicgate-admin",
         }
     }
 
@@ -62,6 +67,15 @@ impl KafkaRole<'_> {
             // Its metadata requests must not create topics either.
             KafkaRole::ProducerAdmin => {
                 config.set("allow.auto.create.topics", "false");
+            }
+            // Looking must change nothing: no topic made by a metadata
+            // request, no offset committed in anyone's name.
+            KafkaRole::AdminReader => {
+                config
+                    .set("allow.auto.create.topics", "false")
+                    .set("enable.auto.commit", "false")
+                    .set("enable.auto.offset.store", "false")
+                    .set("enable.partition.eof", "false");
             }
             KafkaRole::Consumer { group, .. } => {
                 config
@@ -117,7 +131,12 @@ pub fn check(settings: &KafkaSettings) -> Result<(), String> {
         group: "topicgate-check",
         client_id: "topicgate-check",
     };
-    for role in [KafkaRole::Producer, KafkaRole::ProducerAdmin, consumer] {
+    for role in [
+        KafkaRole::Producer,
+        KafkaRole::ProducerAdmin,
+        consumer,
+        KafkaRole::AdminReader,
+    ] {
         client_config(settings, role)
             .create_native_config()
             .map_err(explain)?;

@@ -65,6 +65,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         None => Kafka::start_local(config.kafka_port)?,
     };
 
+    kafka_settings.bootstrap_servers = kafka.servers().to_owned();
     let app = Application::build(AdminSettings {
         bind: config.bind.clone(),
         database_url: config.data_dir.join("topicgate.db"),
@@ -75,6 +76,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         workers: Some(2),
         topic_names: Default::default(),
         http: HttpEdgeSettings::default(),
+        kafka: Some(kafka_settings.clone()),
     })?;
     let host = config
         .bind
@@ -85,7 +87,6 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     let serving = actix_rt::spawn(app.run_until_stopped());
     wait_for_admin(&admin_url).await?;
 
-    kafka_settings.bootstrap_servers = kafka.servers().to_owned();
     let mut producer_settings = ProducerSettings::new(&admin_url, "", producer_key);
     producer_settings.kafka = kafka_settings;
     producer_settings.poll_interval = Duration::from_secs(config.poll_interval);

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use super::secret_file::{ADMIN_TOKEN, PRODUCER_KEY};
-use super::{HttpEdgeConfig, HttpEdgeSettings, Secret, TopicNameArgs};
+use super::{HttpEdgeConfig, HttpEdgeSettings, KafkaArgs, KafkaSettings, Secret, TopicNameArgs};
 use crate::domain::TopicNamePolicy;
 
 /// Everything the admin service needs to run, with its secrets present.
@@ -21,6 +21,9 @@ pub struct AdminSettings {
     pub topic_names: TopicNamePolicy,
     /// Sessions, CORS, rate limits and body timeouts.
     pub http: HttpEdgeSettings,
+    /// The read-only Kafka connection behind the topic pages; `None` when
+    /// no brokers were given, and those pages say so.
+    pub kafka: Option<KafkaSettings>,
 }
 
 /// Where an admin finds the token, as the dashboard's login page says it;
@@ -78,6 +81,12 @@ pub struct AdminConfig {
 
     #[command(flatten)]
     pub http: HttpEdgeConfig,
+
+    /// Kafka, read only (topic pages, groups, messages). Unlike the other
+    /// roles the admin service has no default brokers: without
+    /// --bootstrap-servers (KAFKA_BOOTSTRAP_SERVERS) it does not read Kafka.
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 }
 
 impl AdminConfig {
@@ -91,6 +100,14 @@ impl AdminConfig {
         };
         let admin_token =
             ADMIN_TOKEN.resolve(self.admin_token, self.admin_token_file.as_deref())?;
+        let kafka = match self.kafka.bootstrap_servers {
+            Some(_) => {
+                let settings = self.kafka.settings()?;
+                crate::kafka_config::check(&settings)?;
+                Some(settings)
+            }
+            None => None,
+        };
         Ok(AdminSettings {
             bind: self.bind,
             database_url: self.database_url,
@@ -101,6 +118,7 @@ impl AdminConfig {
             workers: self.workers,
             topic_names: self.topic_names.policy(),
             http: self.http.into_settings(),
+            kafka,
         })
     }
 }

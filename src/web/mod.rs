@@ -108,7 +108,14 @@ impl Application {
             max_replication_factor: settings.max_replication_factor,
             topic_names: settings.topic_names,
             max_pending_per_requester: i64::from(http.max_pending_per_requester),
+            kafka: settings.kafka,
         });
+        match &state.kafka {
+            Some(kafka) => log::info!("topic pages read Kafka at {}", kafka.bootstrap_servers),
+            None => log::info!(
+                "Kafka is not configured (--bootstrap-servers): topic pages show registry data only"
+            ),
+        }
         let dashboard = web::Data::new(dashboard::Dashboard::new()?);
         let sessions = Sessions::new(http.session_idle_timeout, http.session_max_age);
         let limits = WriteLimits::start(http.rate_limit_per_second, http.rate_limit_burst)?;

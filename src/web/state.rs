@@ -8,7 +8,7 @@ use actix_web::web::Bytes;
 use super::cluster::ClusterMemory;
 use super::error::ApiError;
 use crate::actors::registry::TopicRegistry;
-use crate::config::{AdminTokenHint, Secret};
+use crate::config::{AdminTokenHint, KafkaSettings, Secret};
 use crate::db::RegistryError;
 use crate::db::topics_version::TopicsVersion;
 use crate::domain::TopicNamePolicy;
@@ -28,6 +28,8 @@ pub struct AppState {
     pub topic_names: TopicNamePolicy,
     /// Pending topic requests one `created_by` may have at a time.
     pub max_pending_per_requester: i64,
+    /// How the topic pages read Kafka; `None` when it is not configured.
+    pub kafka: Option<KafkaSettings>,
 }
 
 impl AppState {

@@ -55,6 +55,7 @@ impl TestAdmin {
             workers: Some(1),
             topic_names: Default::default(),
             http: HttpEdgeSettings::default(),
+            kafka: None,
         };
         tune(&mut settings);
         let (ready_tx, ready_rx) = mpsc::channel();
