@@ -64,6 +64,10 @@ impl ClientError {
 pub struct AdminClient {
     base_url: String,
     http: awc::Client,
+    /// How long an answer's body may take once its head arrived. awc's
+    /// request timeout ends with the head: without this, a service that
+    /// stalls mid-answer would hold the caller for ever.
+    body_timeout: Duration,
 }
 
 impl AdminClient {
@@ -74,7 +78,11 @@ impl AdminClient {
     pub fn with_timeout(base_url: impl Into<String>, timeout: Duration) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_owned();
         let http = awc::Client::builder().timeout(timeout).finish();
-        Self { base_url, http }
+        Self {
+            base_url,
+            http,
+            body_timeout: timeout,
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -115,7 +123,7 @@ impl AdminClient {
         // The request is meant to be held: allow the wait plus the usual
         // time for an answer.
         let request = self.http.get(&url).timeout(wait + CHANGES_GRACE);
-        Self::read(&url, request.send().await).await
+        self.read(&url, request.send().await).await
     }
 
     pub async fn stats(&self) -> Result<Stats, ClientError> {
@@ -136,7 +144,7 @@ impl AdminClient {
         let body = ActivateByName {
             topic_name: topic_name.to_owned(),
         };
-        Self::read(&url, request.send_json(&body).await).await
+        self.read(&url, request.send_json(&body).await).await
     }
 
     /// Tells the registry where `topic` stands in Kafka. Answers the topic
@@ -152,7 +160,7 @@ impl AdminClient {
             .http
             .post(&url)
             .insert_header((PRODUCER_KEY_HEADER, producer_key));
-        Self::read(&url, request.send_json(report).await).await
+        self.read(&url, request.send_json(report).await).await
     }
 
     /// Tells the registry what the producer sees of the Kafka cluster (and
@@ -167,7 +175,7 @@ impl AdminClient {
             .http
             .post(&url)
             .insert_header((PRODUCER_KEY_HEADER, producer_key));
-        Self::read(&url, request.send_json(report).await).await
+        self.read(&url, request.send_json(report).await).await
     }
 
     pub async fn cluster(&self) -> Result<ClusterView, ClientError> {
@@ -182,7 +190,8 @@ impl AdminClient {
     pub async fn subscribe(&self, user_id: &str, topic_name: &str) -> Result<Message, ClientError> {
         let url = self.url("/api/subscriptions");
         let body = subscription(user_id, topic_name);
-        Self::read(&url, self.http.post(&url).send_json(&body).await).await
+        self.read(&url, self.http.post(&url).send_json(&body).await)
+            .await
     }
 
     pub async fn unsubscribe(
@@ -192,7 +201,8 @@ impl AdminClient {
     ) -> Result<Message, ClientError> {
         let url = self.url("/api/subscriptions");
         let body = subscription(user_id, topic_name);
-        Self::read(&url, self.http.delete(&url).send_json(&body).await).await
+        self.read(&url, self.http.delete(&url).send_json(&body).await)
+            .await
     }
 
     fn url(&self, path: &str) -> String {
@@ -201,10 +211,11 @@ impl AdminClient {
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let url = self.url(path);
-        Self::read(&url, self.http.get(&url).send().await).await
+        self.read(&url, self.http.get(&url).send().await).await
     }
 
     async fn read<T, S>(
+        &self,
         url: &str,
         sent: Result<awc::ClientResponse<S>, awc::error::SendRequestError>,
     ) -> Result<T, ClientError>
@@ -214,10 +225,12 @@ impl AdminClient {
                 Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>,
             > + Unpin,
     {
-        let mut response = sent.map_err(|e| ClientError::Unreachable {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let mut response = sent
+            .map_err(|e| ClientError::Unreachable {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?
+            .timeout(self.body_timeout);
         let status = response.status();
         let body = response
             .body()

@@ -206,6 +206,45 @@ async fn repl_keeps_consuming_when_the_admin_service_goes_away() {
     assert!(repl.wait_exit(), "the REPL failed:\n{}", repl.transcript());
 }
 
+/// An admin service that answers the head of every request and then never
+/// sends the body it announced, keeping the connection open.
+fn admin_stalling_mid_answer() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut connection in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = connection.read(&mut request);
+            let _ = connection.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n[",
+            );
+            held.push(connection);
+        }
+    });
+    url
+}
+
+#[actix_rt::test]
+async fn an_admin_service_that_stalls_mid_answer_is_reported_not_waited_for() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin_url = admin_stalling_mid_answer();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let user = kafka::unique_name("stall-user");
+    let prompt = format!("{user}> ");
+    let mut repl = Pty::spawn(consumer(&admin_url, &bootstrap, &user, dir.path()));
+    repl.expect(&prompt);
+
+    repl.line("topics");
+    repl.expect("is unreachable");
+    repl.expect("reading the answer failed");
+    repl.expect(&prompt);
+    repl.line("exit");
+    repl.expect("Goodbye.");
+    assert!(repl.wait_exit(), "the REPL failed:\n{}", repl.transcript());
+}
+
 #[actix_rt::test]
 async fn a_deactivated_topic_is_left_while_the_others_are_read_and_resumed_when_reactivated() {
     let bootstrap = kafka::bootstrap_servers();
