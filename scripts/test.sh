@@ -3,7 +3,12 @@
 # KAFKA_BOOTSTRAP_SERVERS names one), real SQLite files, real HTTP on
 # 127.0.0.1 and a real headless Chromium for the dashboard.
 #
-# Usage: scripts/test.sh [extra cargo test arguments]
+# Usage: scripts/test.sh [cargo test arguments] [-- test binary arguments]
+#
+# The test binaries (the library's unit tests and each area under tests/)
+# run two at a time: most of their time is spent waiting on brokers and
+# processes, not on the CPU, and each area's dedicated Kafka clusters use
+# ports of their own. Each binary's output is shown whole once all ended.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,7 +49,34 @@ await() {
   fi
 }
 
-cargo test --no-run "$@"
+# Arguments before `--` are cargo's (which tests to build), after it the
+# test binaries' (filters, --nocapture, ...).
+cargo_args=()
+test_args=()
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--" ]; then
+    shift
+    test_args=("$@")
+    break
+  fi
+  cargo_args+=("$1")
+  shift
+done
+
+# Builds the tests and lists the test binaries cargo made, one per line.
+build_tests() {
+  cargo test --no-run --message-format=json-render-diagnostics ${cargo_args[@]+"${cargo_args[@]}"} |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    message = json.loads(line)
+    if message.get("reason") == "compiler-artifact" and message.get("profile", {}).get("test") \
+            and message.get("executable"):
+        print(message["executable"])
+'
+}
+binaries="$setup_logs/binaries"
+build_tests >"$binaries"
 
 await "$browser_job" "installing the browser" "$setup_logs/browser.log"
 if [ -n "$kafka_job" ]; then
@@ -55,4 +87,58 @@ if [ -n "$kafka_job" ]; then
 fi
 echo "test.sh: Kafka at $KAFKA_BOOTSTRAP_SERVERS"
 
-cargo test "$@"
+# Runs the test binaries two at a time, longest first, then reports each in
+# turn; fails if any did. Two lanes nearly halve the wall time; more would
+# make the dedicated clusters' JVMs start slower than their tests allow on
+# a two-core machine.
+lanes="${TOPICGATE_TEST_LANES:-2}"
+outputs="$setup_logs/outputs"
+mkdir -p "$outputs"
+
+# Runs one test binary (or the doc tests), keeping its output and status.
+run_one() {
+  local name=$1
+  shift
+  if "$@" >"$outputs/$name" 2>&1; then echo 0 >"$outputs/$name.rc"; else echo 1 >"$outputs/$name.rc"; fi
+}
+
+# The areas whose tests take longest start first (from measured runs).
+longest_first() {
+  local area
+  for area in producer admin system consumer; do
+    grep "/$area-[0-9a-f]*$" "$binaries" || true
+  done
+  grep -v -E "/(producer|admin|system|consumer)-[0-9a-f]*$" "$binaries" || true
+}
+
+mapfile -t ordered < <(longest_first)
+names=()
+running=0
+for binary in "${ordered[@]}"; do
+  if [ "$running" -ge "$lanes" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+  name="$(basename "$binary")"
+  names+=("$name")
+  run_one "$name" "$binary" ${test_args[@]+"${test_args[@]}"} &
+  running=$((running + 1))
+done
+# Doc tests have no binary of their own; cargo runs them.
+if [ ${#cargo_args[@]} -eq 0 ]; then
+  names+=(doc-tests)
+  run_one doc-tests cargo test --doc -- ${test_args[@]+"${test_args[@]}"} &
+fi
+wait
+
+failed=()
+for name in "${names[@]}"; do
+  if [ "$(cat "$outputs/$name.rc")" = 0 ]; then status=passed; else status=FAILED; failed+=("$name"); fi
+  echo "test.sh: ---- $name: $status ----"
+  cat "$outputs/$name"
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "test.sh: failed: ${failed[*]}" >&2
+  exit 1
+fi
+echo "test.sh: every test binary passed (${#names[@]})"

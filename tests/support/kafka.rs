@@ -9,9 +9,12 @@
 //! Every helper here panics with a readable message on failure: they are for
 //! tests only.
 
+use std::fs::File;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::OnceLock;
+
+use nix::fcntl::{Flock, FlockArg};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
@@ -68,30 +71,32 @@ pub struct KafkaInstance {
     _turn: Turn,
 }
 
-/// Tests of one binary run in parallel; instances of their own take turns.
-/// Several JVM clusters at once on a small machine starve each other, and a
-/// restart test then measures the machine instead of the producer.
-struct Turn;
-
-static TURN_TAKEN: Mutex<bool> = Mutex::new(false);
-static TURN_FREED: Condvar = Condvar::new();
+/// Tests run in parallel, and test binaries side by side
+/// (`scripts/test.sh`); instances of their own take turns across all of
+/// them. Several JVM clusters at once on a small machine starve each other,
+/// and a restart test then measures the machine instead of the producer.
+/// The turn is an exclusive lock on a file, so the kernel frees it when a
+/// test process dies holding it.
+struct Turn {
+    _lock: Flock<File>,
+}
 
 impl Turn {
     fn take() -> Turn {
-        // A test that panicked while holding its turn must not fail the others.
-        let mut taken = TURN_TAKEN.lock().unwrap_or_else(|e| e.into_inner());
-        while *taken {
-            taken = TURN_FREED.wait(taken).unwrap_or_else(|e| e.into_inner());
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/kafka/test-cluster.lock");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("the lock file's directory");
         }
-        *taken = true;
-        Turn
-    }
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        *TURN_TAKEN.lock().unwrap_or_else(|e| e.into_inner()) = false;
-        TURN_FREED.notify_one();
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("opening {}: {e}", path.display()));
+        // Blocks until no other test, in any process, runs an instance.
+        let lock = Flock::lock(file, FlockArg::LockExclusive)
+            .unwrap_or_else(|(_, e)| panic!("locking {}: {e}", path.display()));
+        Turn { _lock: lock }
     }
 }
 
