@@ -293,3 +293,63 @@ async fn kafka_not_answering_is_said_beside_the_registry_parts() {
     assert_eq!(groups.status, 503, "{groups:?}");
     assert!(groups.body["error"].is_string(), "{groups:?}");
 }
+
+#[actix_rt::test]
+async fn a_group_whose_member_is_assigned_the_topic_is_listed_before_any_commit() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let admin = admin_reading_kafka();
+    let topic = active_topic(&admin, "groups-member", 1).await;
+    let group = unique_name("member-group");
+    let client_id = unique_name("member-client");
+    let stop = Arc::new(AtomicBool::new(false));
+    let member = {
+        let (topic, group, client_id, stop) = (
+            topic.clone(),
+            group.clone(),
+            client_id.clone(),
+            stop.clone(),
+        );
+        std::thread::spawn(move || {
+            let consumer: BaseConsumer = ClientConfig::new()
+                .set("bootstrap.servers", bootstrap_servers())
+                .set("group.id", &group)
+                .set("client.id", &client_id)
+                .set("enable.auto.commit", "false")
+                .create()
+                .expect("a consumer");
+            consumer.subscribe(&[&topic]).expect("subscribing");
+            while !stop.load(Ordering::Relaxed) {
+                let _ = consumer.poll(Duration::from_millis(100));
+            }
+        })
+    };
+    let listed = RefCell::new(Value::Null);
+    let (admin_ref, group_ref, listed_ref) = (&admin, &group, &listed);
+    let found = eventually(Duration::from_secs(60), move || async move {
+        let answer = admin_ref.get("/api/groups").await;
+        let entry = find_group(&answer.body["groups"], group_ref).cloned();
+        let has_member = entry.as_ref().is_some_and(|g| {
+            g["members"]
+                .as_array()
+                .is_some_and(|members| !members.is_empty())
+        });
+        *listed_ref.borrow_mut() = entry.unwrap_or(answer.body);
+        has_member
+    })
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    member.join().expect("the member thread");
+    let listed = listed.into_inner();
+    assert!(found, "the group never showed with its member: {listed}");
+    let member = &listed["members"][0];
+    assert_eq!(member["client_id"], client_id.as_str(), "{listed}");
+    assert!(member["host"].is_string(), "{listed}");
+    assert_eq!(member["topics"], json!([topic]), "{listed}");
+    let on_topic = &listed["topics"][0];
+    assert_eq!(on_topic["topic"], topic.as_str(), "{listed}");
+    // Assigned, never committed: no lag figure.
+    assert_eq!(on_topic["partitions"][0]["committed"], Value::Null);
+    assert_eq!(on_topic["partitions"][0]["lag"], Value::Null, "{listed}");
+}
