@@ -2,6 +2,8 @@
 //! and the clients (producer, consumer) that read them, so both sides agree
 //! by construction. Field names follow the original Python service.
 
+mod kafka_details;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -9,6 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     ChangeRequestStatus, DataType, KafkaState, SubscriptionStatus, TopicId, TopicStatus, UserId,
+};
+
+pub use kafka_details::{
+    AuditEntry, AuditKind, ConsumerGroup, GroupMember, GroupTopicLag, GroupsAnswer,
+    KAFKA_NOT_CONFIGURED, KafkaTopic, PartitionDetails, PartitionLag, TopicConfigEntry,
+    TopicDetails,
 };
 
 /// One topic as `GET /api/topics` and `GET /api/topics/{id}` return it.

@@ -42,6 +42,11 @@ pub enum AdminTokenHint {
 /// `topicgate-admin`: the topic registry's REST API and dashboard.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "topicgate-admin", version, about)]
+// The shared Kafka flags say the other roles' default; the admin has none.
+#[command(mut_arg("bootstrap_servers", |arg| arg.help(
+    "Kafka brokers (host:port, comma-separated) to read for the topic pages and consumer \
+     groups; without it the admin service does not read Kafka",
+)))]
 pub struct AdminConfig {
     /// Address to listen on.
     #[arg(long, env = "TOPICGATE_BIND", default_value = "127.0.0.1:5000")]

@@ -100,3 +100,17 @@ pub fn recent_events(
         .limit(limit)
         .load(conn)?)
 }
+
+/// One topic's Kafka state changes, newest first, at most `limit` entries.
+pub fn events_of(
+    conn: &mut SqliteConnection,
+    topic: TopicId,
+    limit: i64,
+) -> Result<Vec<TopicKafkaEvent>, RegistryError> {
+    Ok(topic_kafka_events::table
+        .filter(topic_kafka_events::topic_id.eq(topic))
+        .select(TopicKafkaEvent::as_select())
+        .order((topic_kafka_events::at.desc(), topic_kafka_events::id.desc()))
+        .limit(limit)
+        .load(conn)?)
+}

@@ -176,6 +176,21 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
+/// The subscriptions to one topic, newest first.
+pub fn of_topic(
+    conn: &mut SqliteConnection,
+    topic: TopicId,
+) -> Result<Vec<Subscription>, RegistryError> {
+    Ok(user_subscriptions::table
+        .filter(user_subscriptions::topic_id.eq(topic))
+        .select(Subscription::as_select())
+        .order((
+            user_subscriptions::subscribed_at.desc(),
+            user_subscriptions::id.desc(),
+        ))
+        .load(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -399,6 +399,31 @@ pub fn recent_events(
         .load(conn)?)
 }
 
+/// The names of the topics that hold their name (every one not deleted).
+pub fn governed_names(conn: &mut SqliteConnection) -> Result<Vec<String>, RegistryError> {
+    Ok(topics::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            HOLDS_ITS_NAME_SQL,
+        ))
+        .select(topics::name)
+        .order(topics::name.asc())
+        .load(conn)?)
+}
+
+/// One topic's audit trail, newest first, at most `limit` entries.
+pub fn events_of(
+    conn: &mut SqliteConnection,
+    topic: TopicId,
+    limit: i64,
+) -> Result<Vec<TopicEvent>, RegistryError> {
+    Ok(topic_events::table
+        .filter(topic_events::topic_id.eq(topic))
+        .select(TopicEvent::as_select())
+        .order((topic_events::at.desc(), topic_events::id.desc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
 /// Counts per state, and of subscriptions.
 pub fn stats(
     conn: &mut SqliteConnection,

@@ -25,7 +25,7 @@ pub use kafka_report::{CheckedKafkaReport, MAX_KAFKA_ERROR_LEN};
 pub use kafka_state::KafkaState;
 pub use status::{IllegalTransition, TopicStatus, Transition};
 pub use subscription_status::SubscriptionStatus;
-pub use text::{TextKind, checked_text};
+pub use text::{TextKind, checked_text, readable_text};
 pub use topic_configs::{
     CLEANUP_POLICIES, CLEANUP_POLICY, CONFIG_KEYS, MAX_MESSAGE_BYTES, RETENTION_MS, TopicConfigs,
 };

@@ -51,10 +51,16 @@ impl Dashboard {
         templates.register_partial("live", include_str!("../../templates/live.hbs"))?;
         templates.register_template_string("live", include_str!("../../templates/live.hbs"))?;
         templates.register_template_string("login", include_str!("../../templates/login.hbs"))?;
+        templates.register_template_string("topic", include_str!("../../templates/topic.hbs"))?;
+        templates.register_template_string("groups", include_str!("../../templates/groups.hbs"))?;
         Ok(Self { templates })
     }
 
-    fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<HttpResponse, ApiError> {
+    pub(super) fn render<T: Serialize>(
+        &self,
+        name: &str,
+        data: &T,
+    ) -> Result<HttpResponse, ApiError> {
         let html = self
             .templates
             .render(name, data)
@@ -90,6 +96,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: &Sessions, limits: &WriteL
             )
             // Before the generic topic action, which would take `edit`.
             .configure(super::dashboard_changes::routes)
+            .configure(super::topic_page::routes)
             .route(
                 "/dashboard/topics/{id}/{action}",
                 web::post().to(topic_action),
@@ -182,7 +189,7 @@ struct PageView {
     max_replication_factor: i32,
 }
 
-fn short_time(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn short_time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 

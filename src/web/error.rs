@@ -47,6 +47,9 @@ pub enum ApiError {
     /// What Kafka holds forbids the change; `code` says how.
     #[error("{message}")]
     Kafka { message: String, code: ErrorCode },
+    /// A service the answer needs (Kafka) did not answer.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -76,6 +79,7 @@ impl ResponseError for ApiError {
             ApiError::TopicNotActive { .. }
             | ApiError::AlreadySubscribed(_)
             | ApiError::Kafka { .. } => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

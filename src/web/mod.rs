@@ -12,6 +12,7 @@ mod dashboard_changes;
 mod error;
 mod form_draft;
 mod form_limits;
+mod groups;
 mod json;
 mod json_only;
 mod kafka_view;
@@ -23,8 +24,10 @@ mod state;
 mod subscriptions;
 mod system;
 mod topic_changes;
+mod topic_details;
 mod topic_edits;
 mod topic_kafka;
+mod topic_page;
 mod topic_pager;
 mod topics;
 mod uri_limit;
@@ -43,6 +46,7 @@ use session::Sessions;
 use state::{ActiveTopicsCache, AppState};
 
 use crate::actors::registry::TopicRegistry;
+use crate::actors::registry::kafka_reader::KafkaReader;
 use crate::config::AdminSettings;
 use crate::db;
 use crate::db::topics_version::TopicsVersion;
@@ -97,6 +101,13 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let http = settings.http;
+        let kafka_reader = match &settings.kafka {
+            Some(kafka) => Some(
+                KafkaReader::start(kafka)
+                    .map_err(|e| anyhow::anyhow!("cannot make the Kafka reader: {e}"))?,
+            ),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             registry,
             topics_version: topics_version.clone(),
@@ -109,6 +120,7 @@ impl Application {
             topic_names: settings.topic_names,
             max_pending_per_requester: i64::from(http.max_pending_per_requester),
             kafka: settings.kafka,
+            kafka_reader,
         });
         match &state.kafka {
             Some(kafka) => log::info!("topic pages read Kafka at {}", kafka.bootstrap_servers),
@@ -143,6 +155,7 @@ impl Application {
                         .service(web::scope("/topic-changes").configure(partition_changes::routes))
                         .configure(system::routes)
                         .configure(cluster::routes)
+                        .configure(groups::routes)
                         .default_service(web::to(api_not_found)),
                 )
                 .service(assets::routes())

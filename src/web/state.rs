@@ -8,6 +8,7 @@ use actix_web::web::Bytes;
 use super::cluster::ClusterMemory;
 use super::error::ApiError;
 use crate::actors::registry::TopicRegistry;
+use crate::actors::registry::kafka_reader::KafkaReader;
 use crate::config::{AdminTokenHint, KafkaSettings, Secret};
 use crate::db::RegistryError;
 use crate::db::topics_version::TopicsVersion;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub max_pending_per_requester: i64,
     /// How the topic pages read Kafka; `None` when it is not configured.
     pub kafka: Option<KafkaSettings>,
+    /// Reads Kafka for the topic pages and groups; `None` when `kafka` is.
+    pub kafka_reader: Option<Addr<KafkaReader>>,
 }
 
 impl AppState {

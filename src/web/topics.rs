@@ -11,6 +11,7 @@ use super::partition_changes;
 use super::rate_limit::WriteLimits;
 use super::state::AppState;
 use super::topic_changes;
+use super::topic_details;
 use super::topic_edits;
 use super::topic_kafka;
 use crate::actors::registry::{ActiveTopics, ChangeStatus, CreateTopic, GetTopic, ListTopics};
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
     .service(web::resource("/{id}/deactivate").route(web::post().to(deactivate)))
     .service(web::resource("/{id}/reactivate").route(web::post().to(reactivate)))
     .service(web::resource("/{id}/delete").route(web::post().to(delete)))
+    .service(web::resource("/{name}/details").route(web::get().to(topic_details::details)))
     .service(web::resource("/{id}/kafka").route(web::post().to(topic_kafka::report)))
     .service(web::resource("/{id}/edit").route(web::post().to(topic_edits::edit)))
     // Open to anyone, so rate limited as requests are.

@@ -15,3 +15,4 @@ mod process;
 mod retire;
 mod schema;
 mod topic_edits;
+mod topic_page;

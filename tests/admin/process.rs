@@ -431,3 +431,21 @@ fn bad_http_edge_settings_stop_the_start_with_a_message() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_help_shows_the_kafka_flags_without_a_default_broker() {
+    let output = Command::new(BINARY)
+        .arg("--help")
+        .output()
+        .expect("running topicgate-admin --help");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in ["--bootstrap-servers", "--kafka-client-id", "--kafka-option"] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+    assert!(
+        help.contains("without it the admin service does not read Kafka"),
+        "{help}"
+    );
+    assert!(!help.contains("[default: 127.0.0.1:9092]"), "{help}");
+}

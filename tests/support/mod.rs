@@ -7,4 +7,5 @@ pub mod browser;
 pub mod kafka;
 pub mod origin;
 pub mod raw_http;
+pub mod visitor;
 pub mod wait;

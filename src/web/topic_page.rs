@@ -1,0 +1,138 @@
+//! The dashboard's Kafka pages: one topic (`/topics/{name}`) and the
+//! consumer groups (`/groups`). Served in the dashboard's scope, so with
+//! its session and security headers, and readable by anyone who may read
+//! the dashboard; they change nothing.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde::Serialize;
+
+use super::dashboard::{Dashboard, short_time};
+use super::error::ApiError;
+use super::groups::consumer_groups;
+use super::session::{csrf_token, is_admin};
+use super::state::AppState;
+use super::topic_details::topic_details;
+use crate::api::{AuditEntry, ConsumerGroup, KafkaTopic, SubscriptionView, TopicView};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/topics/{name}", web::get().to(topic_page))
+        .route("/groups", web::get().to(groups_page));
+}
+
+/// What every page's header needs.
+#[derive(Serialize)]
+struct Header {
+    is_admin: bool,
+    csrf: String,
+    updated: String,
+}
+
+impl Header {
+    fn new(session: &Session) -> Self {
+        Self {
+            is_admin: is_admin(session),
+            csrf: csrf_token(session),
+            updated: short_time(Utc::now()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AuditRow {
+    #[serde(flatten)]
+    entry: AuditEntry,
+    when: String,
+    is_kafka: bool,
+}
+
+#[derive(Serialize)]
+struct SubscriberRow {
+    #[serde(flatten)]
+    subscription: SubscriptionView,
+    since: String,
+}
+
+#[derive(Serialize)]
+struct TopicPage {
+    #[serde(flatten)]
+    header: Header,
+    topic: TopicView,
+    kafka: KafkaTopic,
+    /// Records per second, one decimal, once known.
+    rate: Option<String>,
+    subscribers: Vec<SubscriberRow>,
+    audit: Vec<AuditRow>,
+}
+
+async fn topic_page(
+    state: web::Data<AppState>,
+    dashboard: web::Data<Dashboard>,
+    session: Session,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let details = topic_details(&state, &name).await?;
+    dashboard.render(
+        "topic",
+        &TopicPage {
+            header: Header::new(&session),
+            rate: details
+                .kafka
+                .messages_per_second
+                .map(|rate| format!("{rate:.1}")),
+            topic: details.topic,
+            kafka: details.kafka,
+            subscribers: details
+                .subscribers
+                .into_iter()
+                .map(|subscription| SubscriberRow {
+                    since: short_time(subscription.subscribed_at),
+                    subscription,
+                })
+                .collect(),
+            audit: details
+                .audit
+                .into_iter()
+                .map(|entry| AuditRow {
+                    when: short_time(entry.at),
+                    is_kafka: entry.kafka_to.is_some(),
+                    entry,
+                })
+                .collect(),
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct GroupsPage {
+    #[serde(flatten)]
+    header: Header,
+    configured: bool,
+    /// Why no groups are shown: Kafka not configured, or not answering.
+    error: Option<String>,
+    groups: Vec<ConsumerGroup>,
+}
+
+async fn groups_page(
+    state: web::Data<AppState>,
+    dashboard: web::Data<Dashboard>,
+    session: Session,
+) -> Result<HttpResponse, ApiError> {
+    let page = match consumer_groups(&state).await {
+        Ok(answer) => GroupsPage {
+            header: Header::new(&session),
+            configured: answer.configured,
+            error: answer.error,
+            groups: answer.groups,
+        },
+        Err(ApiError::Unavailable(error)) => GroupsPage {
+            header: Header::new(&session),
+            configured: true,
+            error: Some(error),
+            groups: Vec::new(),
+        },
+        Err(other) => return Err(other),
+    };
+    dashboard.render("groups", &page)
+}
