@@ -4,12 +4,15 @@
 //! message per intent and await the answer.
 
 mod changes;
+mod find_topic;
+pub mod record_reader;
 
 use std::path::PathBuf;
 
 use actix::prelude::*;
 pub use changes::{DecideChange, EditTopic, ListChanges, RequestPartitions, WithdrawTopic};
 use chrono::Utc;
+pub use find_topic::FindTopic;
 
 use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};
 use crate::db::models::{NewTopic, Topic, TopicEvent, TopicKafkaEvent};

@@ -29,6 +29,9 @@ pub enum ApiError {
     RequestTimeout(String),
     #[error("{0}")]
     UriTooLong(String),
+    /// A dependency (Kafka) is missing or busy; trying later may work.
+    #[error("{0}")]
+    Unavailable(String),
     /// No topic has that name or id.
     #[error("{0}")]
     TopicNotFound(String),
@@ -72,6 +75,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TopicNotFound(_) | ApiError::NotSubscribed(_) => StatusCode::NOT_FOUND,
             ApiError::TopicNotActive { .. }
             | ApiError::AlreadySubscribed(_)

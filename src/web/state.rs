@@ -7,7 +7,9 @@ use actix_web::web::Bytes;
 
 use super::cluster::ClusterMemory;
 use super::error::ApiError;
+use super::stream_slots::StreamSlots;
 use crate::actors::registry::TopicRegistry;
+use crate::actors::registry::record_reader::RecordReader;
 use crate::config::{AdminTokenHint, KafkaSettings, Secret};
 use crate::db::RegistryError;
 use crate::db::topics_version::TopicsVersion;
@@ -30,6 +32,11 @@ pub struct AppState {
     pub max_pending_per_requester: i64,
     /// How the topic pages read Kafka; `None` when it is not configured.
     pub kafka: Option<KafkaSettings>,
+    /// Reads records for the message browser and opens live tails; `None`
+    /// without Kafka.
+    pub records: Option<Addr<RecordReader>>,
+    /// The live tails open now, and how many may be.
+    pub streams: StreamSlots,
 }
 
 impl AppState {
