@@ -3,9 +3,10 @@
 //!
 //! A pump task moves records from the tail's Kafka consumer into a bounded
 //! buffer (at most [`BUFFER_EVENTS`] events and [`BUFFER_BYTES`] bytes);
-//! the response body takes them out as the client reads. A client that
-//! reads slower than records arrive fills the buffer: the pump then stops,
-//! drops its consumer and frees the stream's slot at once, and the client,
+//! the response body takes them out as the client reads. A burst may fill
+//! the buffer for a moment; a client that leaves it full for
+//! [`SLOW_CLIENT_GRACE`] reads slower than records arrive: the pump then
+//! stops, drops its consumer and frees the stream's slot, and the client,
 //! if it ever reads again, gets what was buffered and a final
 //! `event: dropped` saying why. Nothing grows with the client's delay.
 
@@ -19,9 +20,9 @@ use futures_util::stream::{self, Stream};
 use rdkafka::consumer::StreamConsumer;
 use serde::Serialize;
 use serde_json::value::RawValue;
-use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::mpsc::error::SendTimeoutError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
-use tokio::time::{Instant, Interval, interval_at};
+use tokio::time::{Instant, Interval, interval_at, timeout};
 
 use super::stream_slots::StreamSlot;
 use crate::actors::registry::record_reader::decode::RecordView;
@@ -31,6 +32,9 @@ pub const BUFFER_EVENTS: usize = 256;
 /// Bytes a stream buffers for its client; more than the largest event (a
 /// value is cut at 64 KiB, and escaping at most sextuples it).
 pub const BUFFER_BYTES: usize = 1024 * 1024;
+/// How long a full buffer may wait for its client before the stream is
+/// dropped; while it waits, the stream's consumer reads nothing.
+pub const SLOW_CLIENT_GRACE: Duration = Duration::from_secs(5);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// One event with its share of the byte budget, returned once sent.
@@ -93,21 +97,33 @@ async fn pump(
             }
         };
         let event = encode(&RecordView::read(&message));
-        let Ok(permit) = Arc::clone(&budget).try_acquire_many_owned(event_cost(&event)) else {
-            return stop(too_slow());
+        let cost = event_cost(&event);
+        let permit = match timeout(
+            SLOW_CLIENT_GRACE,
+            Arc::clone(&budget).acquire_many_owned(cost),
+        )
+        .await
+        {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_closed)) => return,
+            Err(_elapsed) => return stop(too_slow()),
         };
-        match events.try_send((event, permit)) {
+        match events
+            .send_timeout((event, permit), SLOW_CLIENT_GRACE)
+            .await
+        {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => return stop(too_slow()),
-            Err(TrySendError::Closed(_)) => return,
+            Err(SendTimeoutError::Timeout(_)) => return stop(too_slow()),
+            Err(SendTimeoutError::Closed(_)) => return,
         }
     }
 }
 
 fn too_slow() -> String {
     format!(
-        "the client read too slowly: its buffer ({BUFFER_EVENTS} events or {} KiB) was full",
-        BUFFER_BYTES / 1024
+        "the client read too slowly: its buffer ({BUFFER_EVENTS} events or {} KiB) stayed full for {} s",
+        BUFFER_BYTES / 1024,
+        SLOW_CLIENT_GRACE.as_secs()
     )
 }
 

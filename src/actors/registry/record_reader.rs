@@ -177,6 +177,12 @@ impl TailStart {
 /// so they never join it, and never commit to it (`AdminReader`).
 fn reader_config(settings: &KafkaSettings) -> rdkafka::ClientConfig {
     let mut config = client_config(settings, KafkaRole::AdminReader);
-    config.set("group.id", READER_GROUP);
+    config
+        .set("group.id", READER_GROUP)
+        // librdkafka fetches ahead into a queue of up to 64 MiB per
+        // consumer by default; a page needs at most 200 records, and a
+        // tail whose client stalls stops taking records, so each of the
+        // `--max-streams` consumers would hold that much. 2 MiB each.
+        .set("queued.max.messages.kbytes", "2048");
     config
 }
