@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
-use actix_web::web::Bytes;
+use actix_web::web::{Bytes, BytesMut};
 use futures_util::stream::{self, Stream};
 use rdkafka::consumer::StreamConsumer;
 use serde::Serialize;
@@ -36,6 +36,8 @@ pub const BUFFER_BYTES: usize = 1024 * 1024;
 /// dropped; while it waits, the stream's consumer reads nothing.
 pub const SLOW_CLIENT_GRACE: Duration = Duration::from_secs(5);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How many bytes of waiting events one chunk of the body joins.
+const CHUNK_BYTES: usize = 64 * 1024;
 
 /// One event with its share of the byte budget, returned once sent.
 type Buffered = (Bytes, OwnedSemaphorePermit);
@@ -153,6 +155,19 @@ fn dropped_event(why: &str) -> Bytes {
     Bytes::from(format!("event: dropped\ndata: {json}\n\n"))
 }
 
+/// Events waiting behind `first`, joined into one chunk of at most about
+/// [`CHUNK_BYTES`]: under load one write carries many events.
+fn gather(first: Bytes, buffered: &mut mpsc::Receiver<Buffered>) -> Bytes {
+    let mut chunk = BytesMut::from(&first[..]);
+    while chunk.len() < CHUNK_BYTES {
+        match buffered.try_recv() {
+            Ok((event, _permit)) => chunk.extend_from_slice(&event),
+            Err(_) => break,
+        }
+    }
+    chunk.freeze()
+}
+
 struct BodyState {
     buffered: mpsc::Receiver<Buffered>,
     reason: DropReason,
@@ -184,9 +199,9 @@ fn body(
         }
         let chunk = tokio::select! {
             event = state.buffered.recv() => match event {
-                // The permit returns to the budget here: actix holds what
+                // The permits return to the budget here: actix holds what
                 // it writes in a buffer of its own, bounded.
-                Some((event, _permit)) => event,
+                Some((event, _permit)) => gather(event, &mut state.buffered),
                 None => {
                     state.done = true;
                     let why = state.reason.lock().ok().and_then(|mut r| r.take())?;
