@@ -26,6 +26,7 @@ use tokio::time::{Instant, Interval, interval_at, timeout};
 
 use super::stream_slots::StreamSlot;
 use crate::actors::registry::record_reader::decode::RecordView;
+use crate::db::topics_version::TopicsVersion;
 
 /// Events a stream buffers for its client.
 pub const BUFFER_EVENTS: usize = 256;
@@ -56,8 +57,13 @@ struct TailEvent<'a> {
 }
 
 /// The streaming answer for a tail of `topic` read by `consumer`; `slot`
-/// is held until the pump stops.
-pub fn respond(consumer: StreamConsumer, slot: StreamSlot, topic: String) -> HttpResponse {
+/// is held until the pump stops; the stream ends when `stopping` closes.
+pub fn respond(
+    consumer: StreamConsumer,
+    slot: StreamSlot,
+    topic: String,
+    stopping: TopicsVersion,
+) -> HttpResponse {
     let (events, buffered) = mpsc::channel(BUFFER_EVENTS);
     let budget = Arc::new(Semaphore::new(BUFFER_BYTES));
     let reason = DropReason::default();
@@ -67,7 +73,7 @@ pub fn respond(consumer: StreamConsumer, slot: StreamSlot, topic: String) -> Htt
         .insert_header((header::CACHE_CONTROL, "no-store"))
         // Proxies such as nginx would otherwise hold events back.
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(body(buffered, reason))
+        .streaming(body(buffered, reason, stopping))
 }
 
 async fn pump(
@@ -171,6 +177,9 @@ fn gather(first: Bytes, buffered: &mut mpsc::Receiver<Buffered>) -> Bytes {
 struct BodyState {
     buffered: mpsc::Receiver<Buffered>,
     reason: DropReason,
+    /// Closed when the service stops (ending the body drops the pump's
+    /// receiver, so the pump stops too).
+    stopping: TopicsVersion,
     keep_alive: Interval,
     greeted: bool,
     done: bool,
@@ -181,10 +190,12 @@ struct BodyState {
 fn body(
     buffered: mpsc::Receiver<Buffered>,
     reason: DropReason,
+    stopping: TopicsVersion,
 ) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
     let state = BodyState {
         buffered,
         reason,
+        stopping,
         keep_alive: interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
         greeted: false,
         done: false,
@@ -209,6 +220,10 @@ fn body(
                 }
             },
             _ = state.keep_alive.tick() => Bytes::from_static(b": keep-alive\n\n"),
+            () = state.stopping.closed() => {
+                state.done = true;
+                dropped_event("the admin service is stopping")
+            }
         };
         Some((Ok(chunk), state))
     })

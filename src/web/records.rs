@@ -101,7 +101,12 @@ async fn stream(
         .map_err(from_reader)?;
     let settings = state.kafka.as_ref().ok_or_else(not_configured)?;
     let consumer = start.consumer(settings).map_err(from_reader)?;
-    Ok(record_stream::respond(consumer, slot, topic))
+    Ok(record_stream::respond(
+        consumer,
+        slot,
+        topic,
+        state.topics_version.clone(),
+    ))
 }
 
 fn reader(state: &AppState) -> Result<Addr<RecordReader>, ApiError> {

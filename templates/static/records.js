@@ -3,7 +3,7 @@
 // partition, a partition / offset / time picker, and a live tail with
 // pause and resume (Server-Sent Events from /api/topics/NAME/stream).
 // Records are untrusted: every value reaches the page through textContent
-// (never innerHTML), cut to MAX_VALUE_CHARS, and the table keeps at most
+// (never parsed as markup), cut to MAX_VALUE_CHARS, and the table keeps at most
 // MAX_ROWS rows, so a busy topic cannot grow the page without end.
 (function () {
   "use strict";

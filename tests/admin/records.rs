@@ -451,3 +451,47 @@ async fn streams_beyond_the_bound_are_refused_until_one_closes() {
     }
     assert!(reopened, "the slot of the closed stream was never freed");
 }
+
+#[actix_rt::test]
+async fn a_graceful_stop_ends_open_streams_with_a_reason() {
+    let admin = admin_with_kafka(|_| {});
+    let topic = registered_topic(&admin, "tail-stop", 1).await;
+    let mut tail = open_tail(&admin, &topic);
+    let reader = std::thread::spawn(move || {
+        let closed = tail.read_to_close(Duration::from_secs(60));
+        (closed, tail.text())
+    });
+    admin.stop(true).await;
+    let (closed, text) = reader.join().expect("the reader thread");
+    assert!(closed, "{text}");
+    let (_, last) = text
+        .rsplit_once("event: dropped\n")
+        .expect("a final dropped event");
+    assert!(last.contains("the admin service is stopping"), "{last}");
+}
+
+#[test]
+fn the_records_script_is_served_from_the_binary_and_never_writes_html() {
+    let admin = TestAdmin::spawn();
+    let answer = support::raw_http::exchange(
+        admin.port(),
+        b"GET /static/records.js HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        WAIT,
+    );
+    assert_eq!(answer.status(), Some(200), "{}", answer.text);
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let script = answer.body();
+    assert!(script.contains("getElementById(\"records\")"), "{script}");
+    // Records reach the page as text only.
+    for unsafe_sink in [
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+    ] {
+        assert!(!script.contains(unsafe_sink), "{unsafe_sink}");
+    }
+}
