@@ -5,7 +5,9 @@
 
 mod changes;
 mod details;
+mod find_topic;
 pub mod kafka_reader;
+pub mod record_reader;
 
 use std::path::PathBuf;
 
@@ -13,6 +15,7 @@ use actix::prelude::*;
 pub use changes::{DecideChange, EditTopic, ListChanges, RequestPartitions, WithdrawTopic};
 use chrono::Utc;
 pub use details::{GetTopicRecord, GovernedTopicNames};
+pub use find_topic::FindTopic;
 
 use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};
 use crate::db::models::{NewTopic, Topic, TopicEvent, TopicKafkaEvent};

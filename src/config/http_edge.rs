@@ -22,6 +22,9 @@ pub struct HttpEdgeSettings {
     pub max_pending_per_requester: u32,
     /// Time a client has to send a request body once its head arrived.
     pub body_timeout: Duration,
+    /// Live tails (`/api/topics/{name}/stream`) open at once; each holds a
+    /// Kafka consumer and a bounded buffer.
+    pub max_streams: usize,
 }
 
 impl Default for HttpEdgeSettings {
@@ -34,6 +37,7 @@ impl Default for HttpEdgeSettings {
             rate_limit_burst: 50,
             max_pending_per_requester: 100,
             body_timeout: Duration::from_secs(10),
+            max_streams: 16,
         }
     }
 }
@@ -78,6 +82,12 @@ pub struct HttpEdgeConfig {
     #[arg(long, env = "TOPICGATE_BODY_TIMEOUT", default_value = "10s",
           value_parser = parse_duration)]
     pub body_timeout: Duration,
+
+    /// Live tails of topics (Server-Sent Events) the service holds open at
+    /// once; one more is refused with 503.
+    #[arg(long, env = "TOPICGATE_MAX_STREAMS", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_streams: u32,
 }
 
 impl HttpEdgeConfig {
@@ -90,6 +100,7 @@ impl HttpEdgeConfig {
             rate_limit_burst: self.rate_limit_burst,
             max_pending_per_requester: self.max_pending_per_requester,
             body_timeout: self.body_timeout,
+            max_streams: self.max_streams as usize,
         }
     }
 }

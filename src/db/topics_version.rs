@@ -42,6 +42,14 @@ impl TopicsVersion {
         self.current()
     }
 
+    /// Resolves once the service stops (see [`TopicsVersion::close`]), so
+    /// open streams end rather than hold the graceful stop back.
+    pub async fn closed(&self) {
+        let mut changes = self.0.subscribe();
+        // The sender lives as long as `self`, so `wait_for` cannot fail.
+        let _ = changes.wait_for(|state| state.closing).await;
+    }
+
     /// Ends every wait now and every later one at once (the service stops).
     pub fn close(&self) {
         self.0.send_modify(|state| state.closing = true);

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 
 const APP_CSS: &str = include_str!("../../templates/static/app.css");
 const APP_JS: &str = include_str!("../../templates/static/app.js");
+const RECORDS_JS: &str = include_str!("../../templates/static/records.js");
 
 pub fn routes() -> actix_web::Scope {
     web::scope("/static")
@@ -16,6 +17,11 @@ pub fn routes() -> actix_web::Scope {
         .route(
             "/app.js",
             web::get().to(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        // The topic page's message browser and live tail.
+        .route(
+            "/records.js",
+            web::get().to(|| async { asset("text/javascript; charset=utf-8", RECORDS_JS) }),
         )
 }
 

@@ -29,6 +29,10 @@ pub enum ApiError {
     RequestTimeout(String),
     #[error("{0}")]
     UriTooLong(String),
+    /// A dependency (Kafka) is missing, busy or did not answer; trying
+    /// later may work.
+    #[error("{0}")]
+    Unavailable(String),
     /// No topic has that name or id.
     #[error("{0}")]
     TopicNotFound(String),
@@ -47,9 +51,6 @@ pub enum ApiError {
     /// What Kafka holds forbids the change; `code` says how.
     #[error("{message}")]
     Kafka { message: String, code: ErrorCode },
-    /// A service the answer needs (Kafka) did not answer.
-    #[error("{0}")]
-    Unavailable(String),
     #[error("internal error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -75,11 +76,11 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TopicNotFound(_) | ApiError::NotSubscribed(_) => StatusCode::NOT_FOUND,
             ApiError::TopicNotActive { .. }
             | ApiError::AlreadySubscribed(_)
             | ApiError::Kafka { .. } => StatusCode::CONFLICT,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

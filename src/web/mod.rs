@@ -18,9 +18,12 @@ mod json_only;
 mod kafka_view;
 mod partition_changes;
 mod rate_limit;
+mod record_stream;
+mod records;
 mod session;
 mod session_store;
 mod state;
+mod stream_slots;
 mod subscriptions;
 mod system;
 mod topic_changes;
@@ -44,9 +47,11 @@ pub use error::ApiError;
 use rate_limit::WriteLimits;
 use session::Sessions;
 use state::{ActiveTopicsCache, AppState};
+pub use stream_slots::{StreamSlot, StreamSlots};
 
 use crate::actors::registry::TopicRegistry;
 use crate::actors::registry::kafka_reader::KafkaReader;
+use crate::actors::registry::record_reader::RecordReader;
 use crate::config::AdminSettings;
 use crate::db;
 use crate::db::topics_version::TopicsVersion;
@@ -108,6 +113,11 @@ impl Application {
             ),
             None => None,
         };
+        // Two readers: a slow page does not hold up the next one.
+        let records = settings
+            .kafka
+            .clone()
+            .map(|kafka| RecordReader::start(kafka, 2));
         let state = web::Data::new(AppState {
             registry,
             topics_version: topics_version.clone(),
@@ -121,6 +131,8 @@ impl Application {
             max_pending_per_requester: i64::from(http.max_pending_per_requester),
             kafka: settings.kafka,
             kafka_reader,
+            records,
+            streams: StreamSlots::new(http.max_streams),
         });
         match &state.kafka {
             Some(kafka) => log::info!("topic pages read Kafka at {}", kafka.bootstrap_servers),
@@ -146,7 +158,9 @@ impl Application {
                         .wrap(cors::api_cors(&cors_origins))
                         .wrap(ErrorHandlers::new().default_handler(json_error_body))
                         .service(
-                            web::scope("/topics").configure(|cfg| topics::routes(cfg, &limits)),
+                            web::scope("/topics")
+                                .configure(records::routes)
+                                .configure(|cfg| topics::routes(cfg, &limits)),
                         )
                         .service(
                             web::scope("/subscriptions")

@@ -7,8 +7,10 @@ use actix_web::web::Bytes;
 
 use super::cluster::ClusterMemory;
 use super::error::ApiError;
+use super::stream_slots::StreamSlots;
 use crate::actors::registry::TopicRegistry;
 use crate::actors::registry::kafka_reader::KafkaReader;
+use crate::actors::registry::record_reader::RecordReader;
 use crate::config::{AdminTokenHint, KafkaSettings, Secret};
 use crate::db::RegistryError;
 use crate::db::topics_version::TopicsVersion;
@@ -33,6 +35,11 @@ pub struct AppState {
     pub kafka: Option<KafkaSettings>,
     /// Reads Kafka for the topic pages and groups; `None` when `kafka` is.
     pub kafka_reader: Option<Addr<KafkaReader>>,
+    /// Reads records for the message browser and opens live tails; `None`
+    /// without Kafka.
+    pub records: Option<Addr<RecordReader>>,
+    /// The live tails open now, and how many may be.
+    pub streams: StreamSlots,
 }
 
 impl AppState {

@@ -12,6 +12,7 @@ mod browser_dashboard;
 mod dashboard_forms;
 mod kafka_state;
 mod process;
+mod records;
 mod retire;
 mod schema;
 mod topic_edits;
