@@ -22,6 +22,9 @@ pub struct HttpEdgeSettings {
     pub max_pending_per_requester: u32,
     /// Time a client has to send a request body once its head arrived.
     pub body_timeout: Duration,
+    /// Count and time every request for `/metrics` (on unless turned off
+    /// for a benchmark that compares both).
+    pub request_metrics: bool,
 }
 
 impl Default for HttpEdgeSettings {
@@ -34,6 +37,7 @@ impl Default for HttpEdgeSettings {
             rate_limit_burst: 50,
             max_pending_per_requester: 100,
             body_timeout: Duration::from_secs(10),
+            request_metrics: true,
         }
     }
 }
@@ -78,6 +82,12 @@ pub struct HttpEdgeConfig {
     #[arg(long, env = "TOPICGATE_BODY_TIMEOUT", default_value = "10s",
           value_parser = parse_duration)]
     pub body_timeout: Duration,
+
+    /// Turns off counting and timing requests for `/metrics` (the topic
+    /// and Kafka figures stay). Hidden: it exists so the admin benchmark
+    /// can measure what the counting costs (`scripts/bench-admin.sh`).
+    #[arg(long, env = "TOPICGATE_NO_REQUEST_METRICS", hide = true)]
+    pub no_request_metrics: bool,
 }
 
 impl HttpEdgeConfig {
@@ -90,6 +100,7 @@ impl HttpEdgeConfig {
             rate_limit_burst: self.rate_limit_burst,
             max_pending_per_requester: self.max_pending_per_requester,
             body_timeout: self.body_timeout,
+            request_metrics: !self.no_request_metrics,
         }
     }
 }

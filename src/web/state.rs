@@ -7,6 +7,7 @@ use actix_web::web::Bytes;
 
 use super::cluster::ClusterMemory;
 use super::error::ApiError;
+use super::metrics::AdminMetrics;
 use crate::actors::registry::TopicRegistry;
 use crate::config::{AdminTokenHint, KafkaSettings, Secret};
 use crate::db::RegistryError;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub max_pending_per_requester: i64,
     /// How the topic pages read Kafka; `None` when it is not configured.
     pub kafka: Option<KafkaSettings>,
+    /// What `/metrics` shows; handlers count their own events here.
+    pub metrics: AdminMetrics,
 }
 
 impl AppState {

@@ -6,5 +6,6 @@ pub mod admin;
 pub mod browser;
 pub mod kafka;
 pub mod origin;
+pub mod prometheus;
 pub mod raw_http;
 pub mod wait;
