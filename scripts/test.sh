@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test against real parts: the project's own Apache Kafka (unless
 # KAFKA_BOOTSTRAP_SERVERS names one), real SQLite files, real HTTP on
-# 127.0.0.1 and a real headless Chromium for the dashboard.
+# 127.0.0.1, a real headless Chromium for the dashboard and a real
+# Prometheus (with promtool) for the metrics.
 #
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
@@ -15,6 +16,8 @@ cd "$ROOT"
 setup_logs="$(mktemp -d)"
 scripts/install-browser.sh >"$setup_logs/browser.log" 2>&1 &
 browser_job=$!
+scripts/install-prometheus.sh >"$setup_logs/prometheus.log" 2>&1 &
+prometheus_job=$!
 
 started_kafka=""
 kafka_job=""
@@ -47,6 +50,12 @@ await() {
 cargo test --no-run "$@"
 
 await "$browser_job" "installing the browser" "$setup_logs/browser.log"
+await "$prometheus_job" "installing prometheus" "$setup_logs/prometheus.log"
+
+# The shipped Prometheus configuration, alert rules and their unit tests.
+promtool check config deploy/prometheus/prometheus.yml
+promtool check rules deploy/prometheus/rules.yml
+promtool test rules deploy/prometheus/rules_test.yml
 if [ -n "$kafka_job" ]; then
   await "$kafka_job" "starting Kafka" "$setup_logs/kafka.out" "$setup_logs/kafka.log"
   kafka_job=""
