@@ -16,7 +16,12 @@ cd "$ROOT"
 setup_logs="$(mktemp -d)"
 scripts/install-browser.sh >"$setup_logs/browser.log" 2>&1 &
 browser_job=$!
-scripts/install-prometheus.sh >"$setup_logs/prometheus.log" 2>&1 &
+# After the browser, not beside it: two apt-gets at once fight over apt's lock.
+{
+  # Not a child of this subshell, so polled rather than waited for.
+  while kill -0 "$browser_job" 2>/dev/null; do sleep 1; done
+  scripts/install-prometheus.sh
+} >"$setup_logs/prometheus.log" 2>&1 &
 prometheus_job=$!
 
 started_kafka=""
