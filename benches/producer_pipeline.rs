@@ -80,6 +80,7 @@ fn settings(bootstrap: &str) -> PublisherSettings {
         per_record: false,
         buffer_capacity: 20_000,
         summary_interval: Duration::from_secs(3600),
+        statistics: false,
     }
 }
 
@@ -118,8 +119,8 @@ fn records_in(bootstrap: &str, topic: &str) -> u64 {
 
 /// A plain producer loop; messages per second until all are acknowledged.
 fn baseline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
-    let producer = create_producer(&settings(bootstrap)).expect("a producer");
     let stats = ProducerStats::default();
+    let producer = create_producer(&settings(bootstrap), &stats).expect("a producer");
     let counters = stats.counters(topic, DATA_TYPE);
     let mut rng = SmallRng::from_rng(&mut rand::rng());
     let mut maker = PayloadMaker::new(DATA_TYPE, &mut rng).expect("valid payload tables");

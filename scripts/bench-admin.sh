@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Load-tests the admin API with wrk: GET /api/topics/active and GET /api/stats
 # over a registry of 50 topics, against a baseline in the same run on the
-# same server (a static asset that never reaches the registry).
+# same server (a static asset that never reaches the registry). Then the
+# same endpoints on a second server over the same registry file with the
+# request metrics turned off (TOPICGATE_NO_REQUEST_METRICS), alternating
+# with the first, and the cost of one GET /metrics scrape.
 #
 # Usage: scripts/bench-admin.sh [DURATION_SECONDS] [CONNECTIONS]
 # Needs wrk (Debian package "wrk"; installed when missing and running as root).
@@ -31,10 +34,16 @@ RUST_LOG=warn TOPICGATE_BIND="127.0.0.1:$PORT" TOPICGATE_DATABASE_URL="$WORK/ben
   TOPICGATE_ADMIN_TOKEN="$ADMIN_TOKEN" TOPICGATE_PRODUCER_KEY="$PRODUCER_KEY" \
   target/release/topicgate-admin &
 ADMIN_PID=$!
-trap 'kill $ADMIN_PID 2>/dev/null; wait $ADMIN_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+OFF_PORT=$((PORT + 1))
+OFF_BASE="http://127.0.0.1:$OFF_PORT"
+RUST_LOG=warn TOPICGATE_BIND="127.0.0.1:$OFF_PORT" TOPICGATE_DATABASE_URL="$WORK/bench.db" \
+  TOPICGATE_ADMIN_TOKEN="$ADMIN_TOKEN" TOPICGATE_PRODUCER_KEY="$PRODUCER_KEY" \
+  TOPICGATE_NO_REQUEST_METRICS=true target/release/topicgate-admin &
+OFF_PID=$!
+trap 'kill $ADMIN_PID $OFF_PID 2>/dev/null; wait $ADMIN_PID $OFF_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 
 for _ in $(seq 50); do
-  curl -sf "$BASE/api/health" >/dev/null && break
+  curl -sf "$BASE/api/health" >/dev/null && curl -sf "$OFF_BASE/api/health" >/dev/null && break
   sleep 0.2
 done
 
@@ -54,22 +63,35 @@ done
 echo "active topics: $(curl -sf "$BASE/api/topics/active" | grep -o topic_name | wc -l)"
 
 run() {
-  local path=$1
+  local path=$1 base=${2:-$BASE} label=${3:-}
   # Warm up, then measure.
-  wrk -t1 -c"$CONNECTIONS" -d2s "$BASE$path" >/dev/null
+  wrk -t1 -c"$CONNECTIONS" -d2s "$base$path" >/dev/null
   local out
-  out="$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$BASE$path")"
+  out="$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$base$path")"
   local rps p50 p99
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-  printf '| %-22s | %10s | %8s | %8s |\n' "GET $path" "$rps" "$p50" "$p99"
+  printf '| %-34s | %10s | %8s | %8s |\n' "GET $path$label" "$rps" "$p50" "$p99"
 }
 
 echo
 echo "wrk -t1 -c$CONNECTIONS -d${DURATION}s, $(nproc) cores, $(date -u +%Y-%m-%d)"
-printf '| %-22s | %10s | %8s | %8s |\n' "endpoint" "req/s" "p50" "p99"
+printf '| %-34s | %10s | %8s | %8s |\n' "endpoint" "req/s" "p50" "p99"
 printf '|%s|%s|%s|%s|\n' "------------------------" "------------" "----------" "----------"
 run /static/app.css
 run /api/topics/active
 run /api/stats
+
+echo
+echo "request metrics on vs off (same registry file, alternating):"
+printf '| %-34s | %10s | %8s | %8s |\n' "endpoint" "req/s" "p50" "p99"
+printf '|%s|%s|%s|%s|\n' "------------------------------------" "------------" "----------" "----------"
+for path in /api/topics/active /api/stats; do
+  run "$path" "$BASE" " (metrics on)"
+  run "$path" "$OFF_BASE" " (metrics off)"
+done
+echo
+echo "one scrape (the registry's counts plus rendering):"
+run /metrics "$BASE"
+echo "/metrics body: $(curl -sf "$BASE/metrics" | wc -c) bytes"

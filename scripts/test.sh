@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test against real parts: the project's own Apache Kafka (unless
 # KAFKA_BOOTSTRAP_SERVERS names one), real SQLite files, real HTTP on
-# 127.0.0.1 and a real headless Chromium for the dashboard.
+# 127.0.0.1, a real headless Chromium for the dashboard and a real
+# Prometheus (with promtool) for the metrics.
 #
 # Usage: scripts/test.sh [cargo test arguments] [-- test binary arguments]
 #
@@ -20,6 +21,13 @@ cd "$ROOT"
 setup_logs="$(mktemp -d)"
 scripts/install-browser.sh >"$setup_logs/browser.log" 2>&1 &
 browser_job=$!
+# After the browser, not beside it: two apt-gets at once fight over apt's lock.
+{
+  # Not a child of this subshell, so polled rather than waited for.
+  while kill -0 "$browser_job" 2>/dev/null; do sleep 1; done
+  scripts/install-prometheus.sh
+} >"$setup_logs/prometheus.log" 2>&1 &
+prometheus_job=$!
 
 started_kafka=""
 kafka_job=""
@@ -79,6 +87,12 @@ binaries="$setup_logs/binaries"
 build_tests >"$binaries"
 
 await "$browser_job" "installing the browser" "$setup_logs/browser.log"
+await "$prometheus_job" "installing prometheus" "$setup_logs/prometheus.log"
+
+# The shipped Prometheus configuration, alert rules and their unit tests.
+promtool check config deploy/prometheus/prometheus.yml
+promtool check rules deploy/prometheus/rules.yml
+promtool test rules deploy/prometheus/rules_test.yml
 if [ -n "$kafka_job" ]; then
   await "$kafka_job" "starting Kafka" "$setup_logs/kafka.out" "$setup_logs/kafka.log"
   kafka_job=""

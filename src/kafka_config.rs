@@ -123,6 +123,18 @@ pub fn client_config(settings: &KafkaSettings, role: KafkaRole<'_>) -> ClientCon
     config
 }
 
+/// How often librdkafka sends its statistics when a role's metrics are
+/// on: as often as Prometheus usually scrapes, since parsing the JSON is
+/// cheap at that pace and fresher figures would not be seen anyway.
+pub const STATISTICS_INTERVAL_MS: u32 = 5_000;
+
+/// Makes librdkafka send its statistics (to the context's `stats`
+/// callback) every [`STATISTICS_INTERVAL_MS`]. Only with metrics on: the
+/// default `stats` callback would log each one.
+pub fn enable_statistics(config: &mut ClientConfig) {
+    config.set("statistics.interval.ms", STATISTICS_INTERVAL_MS.to_string());
+}
+
 /// Checks every property of every role with librdkafka itself, so an
 /// unknown property or a bad value stops the process at start with its
 /// name rather than when a client is first made.

@@ -23,6 +23,7 @@ use anyhow::{Context as _, anyhow};
 
 use crate::actors::producer::generator_pool::{GeneratorPool, InjectFaultInto, StopAll};
 use crate::actors::producer::kafka_topics::create_admin_client;
+use crate::actors::producer::metrics as producer_metrics;
 use crate::actors::producer::publisher::{Flush, FlushReport, Publisher, PublisherSettings};
 use crate::actors::producer::reconciler::Reconciler;
 use crate::actors::producer::stats::ProducerStats;
@@ -30,6 +31,7 @@ use crate::actors::producer::topic_watcher::{StopWatching, TopicWatcher};
 use crate::config::{Pace, ProducerSettings};
 use crate::kafka_config::describe as describe_kafka;
 use crate::shutdown;
+use crate::telemetry::metrics_server::MetricsServer;
 
 /// The daemon's actors, running on the current actix system.
 pub struct Running {
@@ -38,6 +40,7 @@ pub struct Running {
     publisher: Addr<Publisher>,
     stats: ProducerStats,
     flush_timeout: Duration,
+    metrics: Option<MetricsServer>,
 }
 
 impl Running {
@@ -51,6 +54,7 @@ impl Running {
                 per_record: settings.pace.is_gentle(),
                 buffer_capacity: settings.buffer_capacity.max(1),
                 summary_interval: settings.summary_interval,
+                statistics: settings.metrics_bind.is_some(),
             },
             stats.clone(),
         )
@@ -69,9 +73,17 @@ impl Running {
         let (admin_url, interval) = (settings.admin_url.clone(), settings.poll_interval);
         let names = settings.topic_names.clone();
         let feed = settings.change_feed;
+        let daemon = Arc::clone(stats.daemon());
         let watcher = Supervisor::start(move |_| {
-            TopicWatcher::new(&admin_url, interval, feed, reconciler, names)
+            TopicWatcher::new(&admin_url, interval, feed, reconciler, names, daemon)
         });
+        let metrics = match &settings.metrics_bind {
+            Some(bind) => Some(MetricsServer::start(
+                bind,
+                Arc::new(producer_metrics::registry(stats.clone())),
+            )?),
+            None => None,
+        };
         log::info!(
             "producer started: admin API {}, Kafka {}, polling every {:.1}s{}, {}",
             settings.admin_url,
@@ -90,6 +102,7 @@ impl Running {
             publisher,
             stats,
             flush_timeout: settings.flush_timeout,
+            metrics,
         })
     }
 
@@ -111,6 +124,7 @@ impl Running {
             generators,
             publisher,
             flush_timeout,
+            metrics,
             ..
         } = self;
         // Dropping the last address before the watcher handles the message
@@ -121,7 +135,7 @@ impl Running {
             log::warn!("the generator pool was already gone at shutdown");
         }
         log::info!("generators stopped; flushing records in flight");
-        match publisher
+        let report = match publisher
             .send(Flush {
                 timeout: flush_timeout,
             })
@@ -132,7 +146,12 @@ impl Running {
                 log::error!("the publisher was gone at shutdown: {error}");
                 FlushReport { undelivered: 0 }
             }
+        };
+        // Last, so a final scrape sees the flushed counts.
+        if let Some(metrics) = metrics {
+            metrics.stop().await;
         }
+        report
     }
 }
 

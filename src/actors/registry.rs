@@ -19,6 +19,7 @@ pub use find_topic::FindTopic;
 
 use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};
 use crate::db::models::{NewTopic, Topic, TopicEvent, TopicKafkaEvent};
+use crate::db::topic_counts::TopicCounts;
 use crate::db::topics::{Changed, TopicRef};
 use crate::db::topics_version::TopicsVersion;
 use crate::db::{self, DbPool, RegistryError};
@@ -215,6 +216,19 @@ impl Handler<GetStats> for TopicRegistry {
 
     fn handle(&mut self, _: GetStats, _: &mut Self::Context) -> Self::Result {
         db::topics::stats(&mut *self.conn()?, Utc::now())
+    }
+}
+
+/// Topic counts by status and by Kafka state, for the metrics.
+#[derive(Message)]
+#[rtype(result = "Result<TopicCounts, RegistryError>")]
+pub struct GetTopicCounts;
+
+impl Handler<GetTopicCounts> for TopicRegistry {
+    type Result = Result<TopicCounts, RegistryError>;
+
+    fn handle(&mut self, _: GetTopicCounts, _: &mut Self::Context) -> Self::Result {
+        db::topic_counts::topic_counts(&mut *self.conn()?)
     }
 }
 

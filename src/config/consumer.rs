@@ -123,6 +123,10 @@ pub struct TailArgs {
     /// committed once a message is printed).
     #[arg(long)]
     pub no_store: bool,
+    /// Serve Prometheus metrics at http://ADDRESS/metrics while tailing
+    /// (`127.0.0.1:9102`). Off by default.
+    #[arg(long, env = "TOPICGATE_METRICS_BIND", value_name = "ADDRESS")]
+    pub metrics_bind: Option<String>,
 }
 
 fn parse_seconds(raw: &str) -> Result<std::time::Duration, String> {

@@ -25,6 +25,9 @@ pub struct HttpEdgeSettings {
     /// Live tails (`/api/topics/{name}/stream`) open at once; each holds a
     /// Kafka consumer and a bounded buffer.
     pub max_streams: usize,
+    /// Count and time every request for `/metrics` (on unless turned off
+    /// for a benchmark that compares both).
+    pub request_metrics: bool,
 }
 
 impl Default for HttpEdgeSettings {
@@ -38,6 +41,7 @@ impl Default for HttpEdgeSettings {
             max_pending_per_requester: 100,
             body_timeout: Duration::from_secs(10),
             max_streams: 16,
+            request_metrics: true,
         }
     }
 }
@@ -88,6 +92,11 @@ pub struct HttpEdgeConfig {
     #[arg(long, env = "TOPICGATE_MAX_STREAMS", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_streams: u32,
+    /// Turns off counting and timing requests for `/metrics` (the topic
+    /// and Kafka figures stay). Hidden: it exists so the admin benchmark
+    /// can measure what the counting costs (`scripts/bench-admin.sh`).
+    #[arg(long, env = "TOPICGATE_NO_REQUEST_METRICS", hide = true)]
+    pub no_request_metrics: bool,
 }
 
 impl HttpEdgeConfig {
@@ -101,6 +110,7 @@ impl HttpEdgeConfig {
             max_pending_per_requester: self.max_pending_per_requester,
             body_timeout: self.body_timeout,
             max_streams: self.max_streams as usize,
+            request_metrics: !self.no_request_metrics,
         }
     }
 }

@@ -54,6 +54,8 @@ pub struct ProducerSettings {
     /// Which registry topics the daemon may create and publish to; the
     /// others are refused even when approved.
     pub topic_names: TopicNamePolicy,
+    /// Where to serve `/metrics` (`127.0.0.1:9101`); `None`: nowhere.
+    pub metrics_bind: Option<String>,
 }
 
 impl ProducerSettings {
@@ -74,6 +76,7 @@ impl ProducerSettings {
             flush_timeout: Duration::from_secs(10),
             summary_interval: Duration::from_secs(30),
             topic_names: TopicNamePolicy::default(),
+            metrics_bind: None,
         }
     }
 }
@@ -123,6 +126,11 @@ pub struct ProducerConfig {
 
     #[command(flatten)]
     pub topic_names: TopicNameArgs,
+
+    /// Serve Prometheus metrics at http://ADDRESS/metrics (`127.0.0.1:9101`;
+    /// port 0 picks one). Off by default.
+    #[arg(long, env = "TOPICGATE_METRICS_BIND", value_name = "ADDRESS")]
+    pub metrics_bind: Option<String>,
 }
 
 impl ProducerConfig {
@@ -139,6 +147,7 @@ impl ProducerConfig {
         settings.change_feed = !self.no_change_feed;
         settings.summary_interval = self.summary_interval;
         settings.topic_names = self.topic_names.policy();
+        settings.metrics_bind = self.metrics_bind;
         settings.pace = match self.rate {
             None => Pace::Relaxed,
             Some(0.0) => Pace::Unthrottled,

@@ -11,6 +11,7 @@ pub mod schema;
 mod sql_types;
 pub mod subscriptions;
 pub mod topic_configs;
+pub mod topic_counts;
 pub mod topic_edits;
 pub mod topics;
 pub mod topics_version;

@@ -2,9 +2,11 @@
 //! `unsubscribe`, `history` and `tail`. Results go to stdout, messages
 //! about them to stderr; the exit code says how it went.
 
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use futures_util::future::Either;
@@ -16,12 +18,15 @@ use super::sanitize::json::write_value;
 use super::sanitize::visible;
 use crate::actors::consumer::engine::{Engine, EngineHandle, EngineSettings, Output, RunEnd};
 use crate::actors::consumer::follow::{self, PausedTopics};
+use crate::actors::consumer::metrics::ConsumerMetrics;
 use crate::actors::consumer::pump::{PumpError, Sink};
+use crate::actors::consumer::stats::Stats;
 use crate::actors::consumer::subscriptions::{self, Subscribed, SubscriptionError};
 use crate::client::AdminClient;
 use crate::config::{ConsumerCommand, ConsumerSettings, TailArgs};
 use crate::domain::TopicName;
 use crate::store;
+use crate::telemetry::metrics_server::MetricsServer;
 
 /// Exit code of a command that could not do its job.
 pub const EXIT_FAILURE: u8 = 1;
@@ -194,10 +199,21 @@ async fn tail(
         })?;
     }
 
+    let metrics = args
+        .metrics_bind
+        .as_ref()
+        .map(|_| ConsumerMetrics::new(&settings.group));
+    let metrics_server = match (&args.metrics_bind, &metrics) {
+        (Some(bind), Some(metrics)) => {
+            Some(MetricsServer::start(bind, metrics.registry()).map_err(Failure::failed)?)
+        }
+        _ => None,
+    };
     let engine_settings = EngineSettings {
         kafka: &settings.kafka,
         group: &settings.group,
         user: &settings.user,
+        metrics: metrics.as_ref(),
     };
     let engine =
         Engine::open(&engine_settings, &topics, Arc::default()).map_err(Failure::failed)?;
@@ -217,6 +233,7 @@ async fn tail(
         engine,
         paused,
         following,
+        metrics,
     };
 
     let store = if args.no_store {
@@ -233,6 +250,9 @@ async fn tail(
     } else {
         run_until_signalled(running, Readable::new(out, style), store, &args).await
     };
+    if let Some(server) = metrics_server {
+        server.stop().await;
+    }
     match ended {
         Ok(end) => {
             log::debug!("tail ended: {end:?}");
@@ -250,6 +270,8 @@ struct Running<F> {
     engine: Engine,
     paused: PausedTopics,
     following: F,
+    /// Where the counts go as well (`--metrics-bind`).
+    metrics: Option<ConsumerMetrics>,
 }
 
 /// Runs the engine into `sink`, following the subscriptions beside it,
@@ -268,11 +290,16 @@ where
         engine,
         paused,
         following,
+        metrics,
     } = running;
+    let stats = match metrics {
+        Some(metrics) => Stats::with_metrics(metrics),
+        None => Stats::default(),
+    };
     let output = Output {
         sink,
         store,
-        stats: Default::default(),
+        stats: Rc::new(RefCell::new(stats)),
         limit: args.count,
         idle_timeout: args.idle_timeout,
         paused,

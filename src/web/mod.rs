@@ -16,6 +16,7 @@ mod groups;
 mod json;
 mod json_only;
 mod kafka_view;
+mod metrics;
 mod partition_changes;
 mod rate_limit;
 mod record_stream;
@@ -40,10 +41,11 @@ use std::net::TcpListener;
 use actix_web::body::BoxBody;
 use actix_web::dev::{Server, ServerHandle, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
+use actix_web::middleware::{Condition, ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
 
 pub use error::ApiError;
+pub use metrics::AdminMetrics;
 use rate_limit::WriteLimits;
 use session::Sessions;
 use state::{ActiveTopicsCache, AppState};
@@ -133,6 +135,7 @@ impl Application {
             kafka_reader,
             records,
             streams: StreamSlots::new(http.max_streams),
+            metrics: AdminMetrics::new(),
         });
         match &state.kafka {
             Some(kafka) => log::info!("topic pages read Kafka at {}", kafka.bootstrap_servers),
@@ -145,6 +148,7 @@ impl Application {
         let limits = WriteLimits::start(http.rate_limit_per_second, http.rate_limit_burst)?;
         let body_timeout = http.body_timeout;
         let cors_origins = http.cors_origins;
+        let request_metrics = http.request_metrics;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -172,6 +176,7 @@ impl Application {
                         .configure(groups::routes)
                         .default_service(web::to(api_not_found)),
                 )
+                .route("/metrics", web::get().to(metrics::show))
                 .service(assets::routes())
                 .configure(|cfg| dashboard::routes(cfg, &sessions, &limits))
                 .wrap(from_fn(move |req, next| {
@@ -179,6 +184,8 @@ impl Application {
                 }))
                 .wrap(from_fn(uri_limit::refuse_long_uris))
                 .wrap(Logger::default())
+                // Outermost, so the time counted is the whole answer's.
+                .wrap(Condition::new(request_metrics, from_fn(metrics::measure)))
         })
         .listen(listener)?
         // Each binary decides what a signal stops (see `shutdown::signal`).

@@ -7,6 +7,7 @@ use actix_web::web::Bytes;
 
 use super::cluster::ClusterMemory;
 use super::error::ApiError;
+use super::metrics::AdminMetrics;
 use super::stream_slots::StreamSlots;
 use crate::actors::registry::TopicRegistry;
 use crate::actors::registry::kafka_reader::KafkaReader;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub records: Option<Addr<RecordReader>>,
     /// The live tails open now, and how many may be.
     pub streams: StreamSlots,
+    /// What `/metrics` shows; handlers count their own events here.
+    pub metrics: AdminMetrics,
 }
 
 impl AppState {

@@ -9,7 +9,7 @@ use super::json;
 use super::state::AppState;
 use crate::actors::registry::ReportKafkaState;
 use crate::api::KafkaReport;
-use crate::domain::{Actor, CheckedKafkaReport, TopicId};
+use crate::domain::{Actor, CheckedKafkaReport, KafkaState, TopicId};
 
 /// Stores the report and answers the topic as the registry now has it.
 pub(super) async fn report(
@@ -25,6 +25,7 @@ pub(super) async fn report(
         body.partitions,
         body.replication_factor,
     )?;
+    let failed = report.state == KafkaState::Failed;
     let topic = state
         .ask(ReportKafkaState {
             topic: *id,
@@ -32,5 +33,9 @@ pub(super) async fn report(
             actor: Actor::Producer.to_string(),
         })
         .await?;
+    // Counted once stored: a refused report changed nothing.
+    if failed {
+        state.metrics.count_failure_report();
+    }
     Ok(HttpResponse::Ok().json(topic))
 }

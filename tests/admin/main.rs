@@ -11,6 +11,7 @@ mod api;
 mod browser_dashboard;
 mod dashboard_forms;
 mod kafka_state;
+mod metrics;
 mod process;
 mod records;
 mod retire;

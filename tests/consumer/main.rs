@@ -11,6 +11,7 @@ mod consumer_support;
 mod broker_outage;
 mod cli;
 mod group;
+mod metrics;
 mod repl;
 mod restart;
 mod store;

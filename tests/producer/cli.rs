@@ -27,7 +27,12 @@ const NAMES_BASE_PORT: u16 = 20492;
 
 /// Starts the binary against `admin` and Kafka at `bootstrap`, polling
 /// every second, with `args` added and its log written to `log`.
-fn spawn_producer(admin: &TestAdmin, bootstrap: &str, args: &[&str], log: &Path) -> Child {
+pub(crate) fn spawn_producer(
+    admin: &TestAdmin,
+    bootstrap: &str,
+    args: &[&str],
+    log: &Path,
+) -> Child {
     Command::new(BINARY)
         .args(args)
         .env("TOPICGATE_ADMIN_URL", &admin.base_url)
@@ -44,7 +49,7 @@ fn spawn_producer(admin: &TestAdmin, bootstrap: &str, args: &[&str], log: &Path)
 }
 
 /// Sends SIGTERM and waits (bounded) for the exit.
-fn terminate(child: &mut Child) -> Option<ExitStatus> {
+pub(crate) fn terminate(child: &mut Child) -> Option<ExitStatus> {
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -53,13 +58,13 @@ fn terminate(child: &mut Child) -> Option<ExitStatus> {
     wait_for_exit(child, Duration::from_secs(30))
 }
 
-fn read_log(log: &Path) -> String {
+pub(crate) fn read_log(log: &Path) -> String {
     std::fs::read_to_string(log).unwrap_or_default()
 }
 
 /// Requests, approves and waits for a topic to be active: once it is, the
 /// producer has acted on at least one full answer of the admin API.
-async fn activated(admin: &TestAdmin, prefix: &str, log: &Path) -> String {
+pub(crate) async fn activated(admin: &TestAdmin, prefix: &str, log: &Path) -> String {
     let name = unique_name(prefix);
     let id = admin.create_topic(&name, 1, 1).await;
     admin.approve(id).await;

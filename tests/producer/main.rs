@@ -12,6 +12,7 @@ mod producer_util;
 mod cli;
 mod fault;
 mod lifecycle;
+mod metrics;
 mod outage;
 mod reconcile;
 mod replication;

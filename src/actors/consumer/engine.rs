@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 
 use super::follow::PausedTopics;
 use super::kafka::{self, ConsumerOptions, KafkaHealth, SessionConsumer};
+use super::metrics::ConsumerMetrics;
 use super::pump::{Pump, PumpEnd, PumpError, Sink};
 use super::stats::Stats;
 use crate::config::KafkaSettings;
@@ -33,6 +34,8 @@ pub struct EngineSettings<'a> {
     pub kafka: &'a KafkaSettings,
     pub group: &'a str,
     pub user: &'a str,
+    /// Where librdkafka's statistics go (`tail --metrics-bind`).
+    pub metrics: Option<&'a ConsumerMetrics>,
 }
 
 /// Where a running engine puts what it reads, and when it stops by itself.
@@ -96,6 +99,7 @@ impl Engine {
             kafka: settings.kafka,
             group: settings.group,
             client_id: &client_id,
+            metrics: settings.metrics,
         };
         let consumer = kafka::create_consumer(&options, Arc::clone(&health))
             .map_err(|e| format!("could not create the Kafka consumer: {e}"))?;

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
+use rdkafka::Statistics;
 use rdkafka::client::ClientContext;
 use rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
@@ -11,8 +12,9 @@ use rdkafka::consumer::{
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::topic_partition_list::TopicPartitionList;
 
+use super::metrics::ConsumerMetrics;
 use crate::config::KafkaSettings;
-use crate::kafka_config::{KafkaRole, client_config, explain};
+use crate::kafka_config::{KafkaRole, client_config, enable_statistics, explain};
 
 /// The session's consumer type.
 pub type SessionConsumer = StreamConsumer<SessionContext>;
@@ -66,11 +68,13 @@ impl KafkaHealth {
 /// [`KafkaHealth`].
 pub struct SessionContext {
     health: Arc<KafkaHealth>,
+    metrics: Option<ConsumerMetrics>,
 }
 
 impl SessionContext {
-    pub fn new(health: Arc<KafkaHealth>) -> Self {
-        Self { health }
+    /// librdkafka's statistics, when configured, go to `metrics`.
+    pub fn new(health: Arc<KafkaHealth>, metrics: Option<ConsumerMetrics>) -> Self {
+        Self { health, metrics }
     }
 }
 
@@ -78,6 +82,12 @@ impl ClientContext for SessionContext {
     fn error(&self, error: KafkaError, reason: &str) {
         log::warn!("Kafka: {error}: {reason}");
         self.health.record_error(format!("{error}: {reason}"));
+    }
+
+    fn stats(&self, statistics: Statistics) {
+        if let Some(metrics) = &self.metrics {
+            metrics.note_statistics(&statistics);
+        }
     }
 }
 
@@ -119,6 +129,9 @@ pub struct ConsumerOptions<'a> {
     pub group: &'a str,
     /// The client id unless the operator chose one.
     pub client_id: &'a str,
+    /// Where librdkafka's statistics go (`tail --metrics-bind`); with
+    /// `None` it sends none.
+    pub metrics: Option<&'a ConsumerMetrics>,
 }
 
 /// Creates a consumer for at-least-once delivery: offsets are stored only
@@ -133,8 +146,12 @@ pub fn create_consumer(
         group: options.group,
         client_id: options.client_id,
     };
-    client_config(options.kafka, role)
-        .create_with_context(SessionContext::new(health))
+    let mut config = client_config(options.kafka, role);
+    if options.metrics.is_some() {
+        enable_statistics(&mut config);
+    }
+    config
+        .create_with_context(SessionContext::new(health, options.metrics.cloned()))
         .map_err(explain)
 }
 

@@ -6,6 +6,7 @@
 pub mod engine;
 pub mod follow;
 pub mod kafka;
+pub mod metrics;
 pub mod pump;
 pub mod record;
 pub mod session;

@@ -124,7 +124,10 @@ impl<S: Sink> Pump<S> {
         mut stop: oneshot::Receiver<()>,
     ) -> Result<PumpEnd, PumpError> {
         let writer = match self.store.take() {
-            Some(conn) => Some(StoreWriter::start(conn).map_err(PumpError::Output)?),
+            Some(conn) => {
+                let metrics = self.stats.borrow().metrics().cloned();
+                Some(StoreWriter::start(conn, metrics).map_err(PumpError::Output)?)
+            }
             None => None,
         };
         let mut pending = VecDeque::new();

@@ -214,6 +214,7 @@ impl ConsumerSession {
             kafka: &self.settings.kafka,
             group: &self.settings.group,
             user: &self.settings.user,
+            metrics: None,
         };
         let engine = Engine::open(&settings, &self.readable(), Arc::clone(&self.health))?;
         Ok((engine, store))

@@ -9,6 +9,7 @@ use rdkafka::Offset;
 use rdkafka::consumer::Consumer;
 
 use super::kafka::SessionConsumer;
+use super::metrics::ConsumerMetrics;
 use super::record::Received;
 
 /// How far back the current rate looks.
@@ -31,9 +32,24 @@ pub struct Stats {
     last_message_at: Option<DateTime<Utc>>,
     /// The next offset to process, per topic and partition.
     next_offsets: BTreeMap<String, BTreeMap<i32, i64>>,
+    /// Where the counts go for `--metrics-bind` as well.
+    metrics: Option<ConsumerMetrics>,
 }
 
 impl Stats {
+    /// Counters that also count into `metrics`.
+    pub fn with_metrics(metrics: ConsumerMetrics) -> Self {
+        Self {
+            metrics: Some(metrics),
+            ..Self::default()
+        }
+    }
+
+    /// The metrics these counts also go to, if any.
+    pub fn metrics(&self) -> Option<&ConsumerMetrics> {
+        self.metrics.as_ref()
+    }
+
     /// Counts a processed batch.
     pub fn record(&mut self, batch: &[Received<'_>], now: Instant) {
         if batch.is_empty() {
@@ -56,6 +72,13 @@ impl Stats {
             };
             let next = partitions.entry(message.partition).or_insert(0);
             *next = (*next).max(message.offset + 1);
+        }
+        if let Some(metrics) = &self.metrics {
+            // One increment per run of a topic, not per record.
+            let mut runs = batch.chunk_by(|a, b| a.topic == b.topic);
+            for run in runs.by_ref() {
+                metrics.add_records(run[0].topic, run.len() as u64);
+            }
         }
         let n = batch.len() as u64;
         self.total += n;

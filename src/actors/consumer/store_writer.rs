@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
+use super::metrics::ConsumerMetrics;
 use super::record::Received;
 use crate::store::{self, NewMessage, StoreConn, StoreError};
 
@@ -99,7 +100,8 @@ pub struct StoreWriter {
 }
 
 impl StoreWriter {
-    pub fn start(mut conn: StoreConn) -> std::io::Result<Self> {
+    /// Each batch's store time goes to `metrics` too, when given.
+    pub fn start(mut conn: StoreConn, metrics: Option<ConsumerMetrics>) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("message-store".into())
@@ -110,7 +112,11 @@ impl StoreWriter {
                     let started = Instant::now();
                     let stored =
                         store::messages::insert_batch(&mut conn, &job.batch.new_messages());
-                    busy += started.elapsed();
+                    let took = started.elapsed();
+                    busy += took;
+                    if let Some(metrics) = &metrics {
+                        metrics.observe_store(took.as_secs_f64());
+                    }
                     rows += job.batch.rows.len();
                     // The pump may have given up on this batch; that is fine.
                     let _ = job.done.send(stored);

@@ -107,6 +107,9 @@ impl GeneratorPool {
                 Err(e) => log::error!("cannot generate records for {name}: {e}"),
             }
         }
+        self.stats
+            .daemon()
+            .set_generators_running(self.running.len());
     }
 }
 
@@ -153,6 +156,7 @@ impl Handler<StopAll> for GeneratorPool {
     fn handle(&mut self, _: StopAll, _: &mut Self::Context) -> Self::Result {
         self.closed = true;
         let retired: Vec<_> = self.running.drain().map(|(_, g)| g.send(Retire)).collect();
+        self.stats.daemon().set_generators_running(0);
         let thread = self.thread.handle();
         Box::pin(async move {
             join_all(retired).await;

@@ -12,6 +12,7 @@ pub mod generator_pool;
 pub mod kafka_context;
 pub mod kafka_retire;
 pub mod kafka_topics;
+pub mod metrics;
 pub mod pacer;
 pub mod payloads;
 pub mod publisher;

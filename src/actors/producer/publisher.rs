@@ -28,7 +28,7 @@ use super::delivery::note_failure;
 pub use super::delivery::{DeliveryContext, KafkaProducer};
 use super::stats::{ProducerStats, TopicCounters};
 use crate::config::KafkaSettings;
-use crate::kafka_config::{KafkaRole, client_config, explain};
+use crate::kafka_config::{KafkaRole, client_config, enable_statistics, explain};
 
 /// How often the buffer is offered to librdkafka again while it is full.
 const DRAIN_EVERY: Duration = Duration::from_millis(5);
@@ -39,9 +39,20 @@ const STALL_WARNING_AFTER: Duration = Duration::from_secs(5);
 /// Creates the publisher's producer from its settings; it connects lazily,
 /// so a broker that is down is not an error here.
 /// A setting librdkafka refuses is named in the error.
-pub fn create_producer(settings: &PublisherSettings) -> Result<KafkaProducer, String> {
-    client_config(&settings.kafka, KafkaRole::Producer)
-        .create_with_context(DeliveryContext::new(settings.per_record))
+/// librdkafka's statistics, when asked for, go to `stats`' daemon figures.
+pub fn create_producer(
+    settings: &PublisherSettings,
+    stats: &ProducerStats,
+) -> Result<KafkaProducer, String> {
+    let mut config = client_config(&settings.kafka, KafkaRole::Producer);
+    if settings.statistics {
+        enable_statistics(&mut config);
+    }
+    config
+        .create_with_context(DeliveryContext::new(
+            settings.per_record,
+            Arc::clone(stats.daemon()),
+        ))
         .map_err(explain)
 }
 
@@ -56,6 +67,8 @@ pub struct PublisherSettings {
     pub buffer_capacity: usize,
     /// Period of the summary log line.
     pub summary_interval: Duration,
+    /// Have librdkafka send its statistics (for `--metrics-bind`).
+    pub statistics: bool,
 }
 
 /// One record for the publisher: its key and its envelope, serialised by
@@ -134,7 +147,7 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn new(settings: PublisherSettings, stats: ProducerStats) -> Result<Self, String> {
-        let producer = create_producer(&settings)?;
+        let producer = create_producer(&settings, &stats)?;
         Ok(Self {
             settings,
             producer,
@@ -287,7 +300,7 @@ impl Actor for Publisher {
 impl Supervised for Publisher {
     fn restarting(&mut self, _: &mut Self::Context) {
         self.drain_scheduled = false;
-        match create_producer(&self.settings) {
+        match create_producer(&self.settings, &self.stats) {
             Ok(producer) => self.producer = producer,
             Err(error) => log::error!("cannot create a new Kafka producer: {error}"),
         }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::domain::DataType;
+use crate::telemetry::metrics::{AtomicHistogram, latency_buckets};
 
 /// The live counters of one topic. The publisher counts what it accepted,
 /// Kafka's delivery reports count what was acknowledged or failed.
@@ -16,8 +17,12 @@ pub struct TopicCounters {
     data_type: DataType,
     accepted: AtomicU64,
     delivered: AtomicU64,
+    /// Payload bytes of the delivered records.
+    delivered_bytes: AtomicU64,
     failed: AtomicU64,
     restarts: AtomicU64,
+    /// From handing a record to librdkafka to its acknowledgement.
+    delivery_latency: AtomicHistogram,
     // When the last failure was logged, so a broken topic logs a line per
     // interval and not one per record.
     failure_logged: Mutex<Option<Instant>>,
@@ -30,8 +35,10 @@ impl TopicCounters {
             data_type,
             accepted: AtomicU64::new(0),
             delivered: AtomicU64::new(0),
+            delivered_bytes: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             restarts: AtomicU64::new(0),
+            delivery_latency: AtomicHistogram::new(latency_buckets()),
             failure_logged: Mutex::new(None),
         }
     }
@@ -48,8 +55,25 @@ impl TopicCounters {
         self.accepted.fetch_add(n, Ordering::Relaxed);
     }
 
-    pub fn add_delivered(&self) {
+    /// Counts one acknowledged record of `bytes` payload bytes, and how
+    /// long it took when that is known.
+    pub fn add_delivered(&self, bytes: usize, latency_seconds: Option<f64>) {
         self.delivered.fetch_add(1, Ordering::Relaxed);
+        self.delivered_bytes
+            .fetch_add(bytes as u64, Ordering::Relaxed);
+        if let Some(seconds) = latency_seconds {
+            self.delivery_latency.observe(seconds);
+        }
+    }
+
+    /// Payload bytes delivered so far.
+    pub fn delivered_bytes(&self) -> u64 {
+        self.delivered_bytes.load(Ordering::Relaxed)
+    }
+
+    /// The delivery latency histogram (shared, for the metrics).
+    pub fn delivery_latency(&self) -> &AtomicHistogram {
+        &self.delivery_latency
     }
 
     pub fn add_failed(&self) {
@@ -116,10 +140,83 @@ impl TopicStats {
     }
 }
 
-/// All topics' counters of one daemon run. Cloning shares them.
+/// All topics' counters of one daemon run, and the daemon's own figures.
+/// Cloning shares them.
 #[derive(Debug, Clone, Default)]
 pub struct ProducerStats {
     topics: Arc<Mutex<HashMap<String, Arc<TopicCounters>>>>,
+    daemon: Arc<DaemonFigures>,
+}
+
+/// What the daemon as a whole looks like, for the metrics: written by the
+/// actors that know (generator pool, topic watcher, librdkafka's
+/// statistics), read at scrape time.
+#[derive(Debug, Default)]
+pub struct DaemonFigures {
+    generators_running: AtomicU64,
+    /// 1 while the last poll of the admin API was answered, else 0.
+    admin_reachable: AtomicU64,
+    /// Unix seconds of the last answered poll; 0 before the first.
+    admin_last_success: AtomicU64,
+    /// The last statistics librdkafka sent; `None` before the first.
+    client: Mutex<Option<ClientFigures>>,
+}
+
+/// The figures kept from librdkafka's statistics of the producer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClientFigures {
+    /// Messages in librdkafka's queue, and the most it holds
+    /// (`queue.buffering.max.messages`).
+    pub queued: i64,
+    pub queue_max: i64,
+    /// Bytes the client sent to brokers, in total.
+    pub tx_bytes: i64,
+    /// Round-trip time to each broker (name, p50 and p99 in seconds).
+    pub broker_rtt: Vec<(String, f64, f64)>,
+}
+
+impl DaemonFigures {
+    pub fn set_generators_running(&self, n: usize) {
+        self.generators_running.store(n as u64, Ordering::Relaxed);
+    }
+
+    pub fn generators_running(&self) -> u64 {
+        self.generators_running.load(Ordering::Relaxed)
+    }
+
+    /// Notes whether the admin API answered a poll just now.
+    pub fn note_admin_poll(&self, answered: bool) {
+        self.admin_reachable
+            .store(u64::from(answered), Ordering::Relaxed);
+        if answered {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            self.admin_last_success.store(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the last poll was answered, and when one last was (unix s).
+    pub fn admin_reachability(&self) -> (bool, u64) {
+        (
+            self.admin_reachable.load(Ordering::Relaxed) == 1,
+            self.admin_last_success.load(Ordering::Relaxed),
+        )
+    }
+
+    pub fn set_client(&self, figures: ClientFigures) {
+        *self
+            .client
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(figures);
+    }
+
+    pub fn client(&self) -> Option<ClientFigures> {
+        self.client
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
 }
 
 impl ProducerStats {
@@ -131,6 +228,18 @@ impl ProducerStats {
                 .entry(topic.to_owned())
                 .or_insert_with(|| Arc::new(TopicCounters::new(topic, data_type))),
         )
+    }
+
+    /// The daemon's own figures.
+    pub fn daemon(&self) -> &Arc<DaemonFigures> {
+        &self.daemon
+    }
+
+    /// Every topic's live counters, by name (for the metrics).
+    pub fn all_counters(&self) -> Vec<Arc<TopicCounters>> {
+        let mut all: Vec<Arc<TopicCounters>> = self.lock().values().cloned().collect();
+        all.sort_by(|a, b| a.topic.cmp(&b.topic));
+        all
     }
 
     /// One topic's counters, if it ever had a generator.
@@ -162,7 +271,7 @@ mod tests {
         let a = stats.counters("orders", DataType::Generic);
         let again = stats.counters("orders", DataType::Generic);
         a.add_accepted(3);
-        again.add_delivered();
+        again.add_delivered(10, Some(0.002));
         a.add_failed();
         let snapshot = stats.topic("orders").unwrap();
         assert_eq!(

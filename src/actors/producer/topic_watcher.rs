@@ -15,12 +15,14 @@
 //! neither created in Kafka nor published to, and each is logged once.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
 use super::backoff::Backoff;
 use super::reconciler::Observed;
+use super::stats::DaemonFigures;
 use crate::api::TopicView;
 use crate::client::{AdminClient, ClientError};
 use crate::domain::{KafkaState, TopicNamePolicy, TopicStatus};
@@ -52,6 +54,8 @@ pub struct TopicWatcher {
     change_feed: bool,
     /// The registry's version at the last change-feed answer.
     feed_version: Option<u64>,
+    /// Where the admin API's reachability is noted for the metrics.
+    daemon: Arc<DaemonFigures>,
 }
 
 impl TopicWatcher {
@@ -61,6 +65,7 @@ impl TopicWatcher {
         change_feed: bool,
         reconciler: Recipient<Observed>,
         names: TopicNamePolicy,
+        daemon: Arc<DaemonFigures>,
     ) -> Self {
         // Never wait for an answer longer than an interval (but give a
         // loaded machine a couple of seconds).
@@ -83,6 +88,7 @@ impl TopicWatcher {
             next_poll: None,
             change_feed,
             feed_version: None,
+            daemon,
         }
     }
 
@@ -157,6 +163,7 @@ impl TopicWatcher {
     /// Acts on one answer and says when to ask again.
     fn handle_answer(&mut self, result: Result<Vec<TopicView>, ClientError>) -> Duration {
         let first = std::mem::replace(&mut self.first_poll, false);
+        self.daemon.note_admin_poll(result.is_ok());
         match result {
             Ok(topics) => {
                 if let Some(since) = self.outage.take() {

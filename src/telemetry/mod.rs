@@ -1,8 +1,14 @@
-//! Logging, set up in one place for every binary, the benchmarks included.
+//! Telemetry, in one place for every binary: logging (here) and the
+//! Prometheus metrics ([`metrics`], [`metrics_server`]).
+//!
+//! Logging is set up the same way by every binary, the benchmarks included.
 //!
 //! Each binary calls [`init`] first with its role and its default filter;
 //! `RUST_LOG` overrides the filter. Logs go to stderr, so stdout stays for
 //! what a command prints (the consumer's records, `up`'s banner).
+
+pub mod metrics;
+pub mod metrics_server;
 
 use std::sync::OnceLock;
 
