@@ -12,6 +12,7 @@ use topicgate::config::KafkaSettings;
 
 use crate::support;
 use support::admin::TestAdmin;
+use support::prometheus::{get_text, sample};
 use support::raw_http::RawStream;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -436,6 +437,12 @@ async fn streams_beyond_the_bound_are_refused_until_one_closes() {
     let body = refused.text();
     assert!(body.contains("\"error\""), "{body}");
     assert!(body.contains("--max-streams"), "{body}");
+    let metrics = get_text(&admin.url("/metrics")).await;
+    assert_eq!(
+        sample(&metrics, "topicgate_sse_clients", &[]),
+        Some(2.0),
+        "the open streams in /metrics: {metrics}"
+    );
 
     // A client that leaves frees its slot (at the latest when the next
     // keep-alive finds it gone).
