@@ -12,8 +12,10 @@ use topicgate::config::KafkaSettings;
 
 use crate::support;
 use support::admin::TestAdmin;
+use support::browser::Browser;
 use support::prometheus::{get_text, sample};
 use support::raw_http::RawStream;
+use support::wait::eventually;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -501,4 +503,68 @@ fn the_records_script_is_served_from_the_binary_and_never_writes_html() {
     ] {
         assert!(!script.contains(unsafe_sink), "{unsafe_sink}");
     }
+}
+
+/// The topic page in a real headless Chromium: once its live tail is on,
+/// records produced afterwards appear in its table, newest first, while
+/// the page stays the same document (no reload).
+#[actix_rt::test]
+async fn the_topic_page_shows_live_records_arriving_without_reload() {
+    let admin = admin_with_kafka(|_| {});
+    let topic = registered_topic(&admin, "page-live", 1).await;
+    let mut browser = Browser::start("topic-live").await;
+    browser.goto(&admin.url(&format!("/topics/{topic}"))).await;
+    browser.expect("#records .records-tail button", WAIT).await;
+    // A mark that a reload would wipe.
+    browser
+        .execute("window.sameDocument = true; return null;")
+        .await;
+
+    browser.click("#records .records-tail button").await;
+    let connected = eventually(WAIT, || async {
+        browser
+            .text("#records .records-tail-status")
+            .await
+            .starts_with("Live")
+    })
+    .await;
+    assert!(connected, "the live tail did not connect");
+    browser.screenshot("tail-connected").await;
+
+    let keys: Vec<String> = (0..5).map(|i| format!("live-{i}")).collect();
+    let records: Vec<Produced<'_>> = keys
+        .iter()
+        .map(|key| Produced {
+            partition: 0,
+            key: key.clone(),
+            value: br#"{"sensor_id": "s-1", "temperature": 21.5}"#,
+            timestamp: None,
+        })
+        .collect();
+    produce(&support::kafka::bootstrap_servers(), &topic, &records).await;
+
+    let shown_keys = "return Array.from(document.querySelectorAll(\
+        '#records tbody tr td:nth-child(4)')).map(function (td) { return td.textContent; });";
+    let mut newest_first = keys.clone();
+    newest_first.reverse();
+    let arrived = eventually(WAIT, || async {
+        browser.execute(shown_keys).await == json!(newest_first)
+    })
+    .await;
+    browser.screenshot("tail-records").await;
+    assert!(
+        arrived,
+        "the page shows keys {} instead of {newest_first:?}",
+        browser.execute(shown_keys).await
+    );
+    assert_eq!(
+        browser
+            .execute("return window.sameDocument === true;")
+            .await,
+        json!(true),
+        "the page was reloaded"
+    );
+    let value = browser.text("#records tbody tr td.records-value").await;
+    assert!(value.contains("temperature"), "{value}");
+    browser.close().await;
 }
