@@ -90,6 +90,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     let mut producer_settings = ProducerSettings::new(&admin_url, "", producer_key);
     producer_settings.kafka = kafka_settings;
     producer_settings.poll_interval = Duration::from_secs(config.poll_interval);
+    producer_settings.metrics_bind = config.metrics_bind.clone();
     let producer = Running::start(&producer_settings)?;
 
     let stop = shutdown::signal();

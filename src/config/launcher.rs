@@ -64,4 +64,10 @@ pub struct UpConfig {
     #[arg(long, env = "TOPICGATE_POLL_INTERVAL", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub poll_interval: u64,
+
+    /// Serve the producer's Prometheus metrics at http://ADDRESS/metrics
+    /// (e.g. `127.0.0.1:9101`); the admin service's are at its own
+    /// `/metrics`. Off by default.
+    #[arg(long, env = "TOPICGATE_METRICS_BIND", value_name = "ADDRESS")]
+    pub metrics_bind: Option<String>,
 }

@@ -111,7 +111,17 @@ fn interrupt(mut child: Child, mut stdout: BufReader<ChildStdout>) -> String {
 async fn up_runs_the_workflow_and_stops_cleanly() {
     let servers = bootstrap_servers();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = launch(dir.path(), Some(&servers));
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let metrics_bind = format!("127.0.0.1:{metrics_port}");
+    let mut child = launch_with(
+        dir.path(),
+        Some(&servers),
+        &["--metrics-bind".as_ref(), metrics_bind.as_ref()],
+    );
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let (text, url) = banner(&mut stdout);
 
@@ -187,6 +197,42 @@ async fn up_runs_the_workflow_and_stops_cleanly() {
     })
     .await;
     assert!(active, "the producer inside `up` did not activate {name}");
+
+    // `up` gives the admin service its Kafka: the topic page reads it.
+    let details = http
+        .get(format!("{url}/api/topics/{name}/details"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .limit(1 << 20)
+        .await
+        .unwrap();
+    assert_eq!(details["kafka"]["configured"], json!(true), "{details}");
+    assert_eq!(
+        details["kafka"]["partitions"].as_array().map(Vec::len),
+        Some(2),
+        "{details}"
+    );
+    // And the producer inside it serves its metrics where it was told.
+    let produced = eventually(Duration::from_secs(10), || async {
+        let Ok(mut answer) = http
+            .get(format!("http://{metrics_bind}/metrics"))
+            .send()
+            .await
+        else {
+            return false;
+        };
+        let body = answer.body().await.unwrap_or_default();
+        String::from_utf8_lossy(&body).lines().any(|line| {
+            line.starts_with("topicgate_producer_records_total{") && line.contains(&name)
+        })
+    })
+    .await;
+    assert!(
+        produced,
+        "no records of {name} in the producer's metrics at {metrics_bind}"
+    );
 
     let rest = interrupt(child, stdout);
     assert!(rest.contains("topicgate stopped."), "{rest}");
