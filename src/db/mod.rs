@@ -23,6 +23,7 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use nix::fcntl::{Flock, FlockArg};
 
 pub use error::RegistryError;
 
@@ -69,10 +70,30 @@ pub fn open(path: &Path, max_connections: u32) -> Result<DbPool, RegistryError> 
             RegistryError::Unexpected(anyhow::anyhow!("opening {}: {e}", path.display()))
         })?;
     let mut conn = pool.get()?;
+    // Two services started at once on one file would both find the same
+    // migrations pending and apply them twice ("duplicate column"): each
+    // migration is a transaction of its own, not the whole run. An
+    // exclusive flock on the database file makes one wait for the other;
+    // SQLite's own locks are POSIX record locks, which flock does not
+    // touch on Linux.
+    let _only_migrator = lock_for_migrations(path)?;
     // journal_mode is stored in the file, so setting it once is enough.
     conn.batch_execute("PRAGMA journal_mode = WAL;")?;
     migrate(&mut conn)?;
     Ok(pool)
+}
+
+/// Holds an exclusive flock on `path` until dropped.
+fn lock_for_migrations(path: &Path) -> Result<Flock<std::fs::File>, RegistryError> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        RegistryError::Unexpected(anyhow::anyhow!("opening {}: {e}", path.display()))
+    })?;
+    Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| {
+        RegistryError::Unexpected(anyhow::anyhow!(
+            "locking {} for its migrations: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// Applies every migration that has not run on this database yet.
@@ -80,4 +101,30 @@ pub fn migrate(conn: &mut SqliteConnection) -> Result<(), RegistryError> {
     conn.run_pending_migrations(MIGRATIONS)
         .map_err(|e| RegistryError::Unexpected(anyhow::anyhow!("running migrations: {e}")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_opening_one_new_registry_at_once_migrate_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.db");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                let start = std::sync::Arc::clone(&start);
+                std::thread::spawn(move || {
+                    start.wait();
+                    open(&path, 2).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let opened = opener.join().unwrap();
+            assert!(opened.is_ok(), "{opened:?}");
+        }
+    }
 }
