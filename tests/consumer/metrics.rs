@@ -9,7 +9,9 @@ use consumer_support::live::Live;
 use consumer_support::{active_topic, consumer, envelopes, publish, signal};
 use support::admin::TestAdmin;
 use support::kafka;
-use support::prometheus::{check_metrics, free_port, get_text, sample};
+use support::prometheus::{
+    check_metrics, free_port, get_text, sample, series_in, series_the_deploy_files_query,
+};
 use topicgate::domain::Envelope;
 
 #[actix_rt::test]
@@ -65,6 +67,16 @@ async fn tail_counts_what_it_printed_and_reports_lag_per_partition() {
     );
     let stored = sample(&body, "topicgate_consumer_store_latency_seconds_count", &[]);
     assert!(stored.is_some_and(|n| n >= 1.0), "{body}");
+    // The consumer's series that the shipped rules and board query.
+    let exposed = series_in(&body);
+    let missing: Vec<String> = series_the_deploy_files_query()
+        .into_iter()
+        .filter(|name| name.starts_with("topicgate_consumer_") && !exposed.contains(name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "deploy/ queries consumer series tail does not expose: {missing:?}"
+    );
 
     signal(tail.pid(), "TERM");
     assert!(tail.wait_exit(), "tail failed:\n{}", tail.stderr());

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use support::admin::TestAdmin;
 use support::kafka::bootstrap_servers;
-use support::prometheus::{PrometheusServer, check_metrics, free_port, get_text, sample};
+use support::prometheus::{
+    PrometheusServer, check_metrics, free_port, get_text, sample, series_in,
+    series_the_deploy_files_query,
+};
 use support::wait::eventually;
 
 #[actix_rt::test]
@@ -120,6 +123,19 @@ async fn prometheus_scrapes_the_admin_and_the_producer() {
         active,
         "Prometheus has not the admin's topics:\n{}",
         prometheus.log()
+    );
+
+    // What the shipped rules and board query, apart from the consumer's
+    // (checked with `tail`), is exposed by the admin or the producer.
+    let mut exposed = series_in(&body);
+    exposed.extend(series_in(&get_text(&admin.url("/metrics")).await));
+    let missing: Vec<String> = series_the_deploy_files_query()
+        .into_iter()
+        .filter(|name| !name.starts_with("topicgate_consumer_") && !exposed.contains(name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "deploy/ queries series nobody exposes: {missing:?}"
     );
 
     let status = terminate(&mut producer);

@@ -217,3 +217,35 @@ impl Drop for PrometheusServer {
         let _ = self.child.wait();
     }
 }
+
+/// The series names (`topicgate_…`) that the shipped alert rules and
+/// Grafana board query: a renamed metric would leave them silently empty.
+pub fn series_the_deploy_files_query() -> std::collections::BTreeSet<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    let mut names = std::collections::BTreeSet::new();
+    for file in ["prometheus/rules.yml", "grafana/topicgate.json"] {
+        let path = root.join(file);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("topicgate_") {
+            let name: String = rest[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            rest = &rest[at + name.len()..];
+            names.insert(name);
+        }
+    }
+    names
+}
+
+/// Every series name a `/metrics` body has a sample of.
+pub fn series_in(body: &str) -> std::collections::BTreeSet<String> {
+    body.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split(['{', ' ']).next())
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
