@@ -198,16 +198,25 @@ async fn up_runs_the_workflow_and_stops_cleanly() {
     .await;
     assert!(active, "the producer inside `up` did not activate {name}");
 
-    // `up` gives the admin service its Kafka: the topic page reads it.
-    let details = http
-        .get(format!("{url}/api/topics/{name}/details"))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .limit(1 << 20)
-        .await
-        .unwrap();
+    // `up` gives the admin service its Kafka: the topic page reads it
+    // (asked again while the brokers' metadata of the new topic settles).
+    let details = || async {
+        http.get(format!("{url}/api/topics/{name}/details"))
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .limit(1 << 20)
+            .await
+            .unwrap()
+    };
+    eventually(Duration::from_secs(10), || async {
+        details().await["kafka"]["partitions"]
+            .as_array()
+            .is_some_and(|p| p.len() == 2)
+    })
+    .await;
+    let details = details().await;
     assert_eq!(details["kafka"]["configured"], json!(true), "{details}");
     assert_eq!(
         details["kafka"]["partitions"].as_array().map(Vec::len),
