@@ -86,6 +86,19 @@ pub enum NameRefused {
          (--deny-topic-pattern; case and '.' versus '_' are ignored)"
     )]
     Denied { name: String, pattern: DenyPattern },
+    /// A dead-letter topic's name: `<topic>.dlq` belongs to `<topic>`.
+    #[error(
+        "'{0}' ends in '.dlq' or '_dlq', which is kept for dead-letter topics \
+         (topicgate makes '<topic>.dlq' for each topic; Kafka takes '.' and '_' as the same)"
+    )]
+    DeadLetter(String),
+    /// Too long to leave room for its dead-letter topic's `.dlq`.
+    #[error(
+        "'{name}' is {len} characters; a topic may have at most {max}, \
+         so that its dead-letter topic '<topic>.dlq' fits Kafka's limit",
+        max = crate::schema::MAX_TOPIC_NAME_LEN_WITH_DLQ
+    )]
+    NoRoomForDeadLetter { name: String, len: usize },
 }
 
 /// The names this installation accepts: Kafka-legal, not Kafka's own, and
@@ -121,6 +134,27 @@ impl TopicNamePolicy {
     }
 }
 
+impl TopicNamePolicy {
+    /// [`TopicNamePolicy::parse`] for a new topic request, which may not
+    /// take a dead-letter topic's name, and must leave room for its own
+    /// dead-letter topic's. Only requests are held to this: a registry may
+    /// hold such a topic from before the rule.
+    pub fn parse_request(&self, raw: &str) -> Result<TopicName, NameRefused> {
+        let name = self.parse(raw)?;
+        if crate::schema::is_dlq_name(name.as_str()) {
+            return Err(NameRefused::DeadLetter(name.into_inner()));
+        }
+        let len = name.as_str().len();
+        if len > crate::schema::MAX_TOPIC_NAME_LEN_WITH_DLQ {
+            return Err(NameRefused::NoRoomForDeadLetter {
+                name: name.into_inner(),
+                len,
+            });
+        }
+        Ok(name)
+    }
+}
+
 impl Default for TopicNamePolicy {
     fn default() -> Self {
         Self::new(default_deny_patterns())
@@ -144,6 +178,7 @@ mod tests {
             Ok(_) => None,
             Err(NameRefused::Denied { pattern, .. }) => Some(pattern.to_string()),
             Err(NameRefused::Invalid(e)) => Some(format!("invalid: {e}")),
+            Err(other) => Some(other.to_string()),
         }
     }
 
@@ -197,6 +232,26 @@ mod tests {
         for bad in ["", "*", "a*b*", "*x", "has space", "x?"] {
             assert!(bad.parse::<DenyPattern>().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn requests_may_not_take_a_dead_letter_topic_name() {
+        let policy = TopicNamePolicy::default();
+        for dlq in ["orders.dlq", "orders_dlq", "Orders.DLQ"] {
+            assert!(
+                matches!(policy.parse_request(dlq), Err(NameRefused::DeadLetter(_))),
+                "{dlq}"
+            );
+            assert!(policy.parse(dlq).is_ok(), "{dlq}");
+        }
+        assert!(policy.parse_request("dlq_orders").is_ok());
+        let longest = "a".repeat(crate::schema::MAX_TOPIC_NAME_LEN_WITH_DLQ);
+        assert!(policy.parse_request(&longest).is_ok());
+        let too_long = format!("{longest}b");
+        assert!(matches!(
+            policy.parse_request(&too_long),
+            Err(NameRefused::NoRoomForDeadLetter { len, .. }) if len == too_long.len()
+        ));
     }
 
     #[test]
