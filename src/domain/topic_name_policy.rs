@@ -92,13 +92,6 @@ pub enum NameRefused {
          (topicgate makes '<topic>.dlq' for each topic; Kafka takes '.' and '_' as the same)"
     )]
     DeadLetter(String),
-    /// Too long to leave room for its dead-letter topic's `.dlq`.
-    #[error(
-        "'{name}' is {len} characters; a topic may have at most {max}, \
-         so that its dead-letter topic '<topic>.dlq' fits Kafka's limit",
-        max = crate::schema::MAX_TOPIC_NAME_LEN_WITH_DLQ
-    )]
-    NoRoomForDeadLetter { name: String, len: usize },
 }
 
 /// The names this installation accepts: Kafka-legal, not Kafka's own, and
@@ -136,20 +129,12 @@ impl TopicNamePolicy {
 
 impl TopicNamePolicy {
     /// [`TopicNamePolicy::parse`] for a new topic request, which may not
-    /// take a dead-letter topic's name, and must leave room for its own
-    /// dead-letter topic's. Only requests are held to this: a registry may
-    /// hold such a topic from before the rule.
+    /// take a dead-letter topic's name either. Only requests are held to
+    /// it: a registry may hold such a topic from before the rule.
     pub fn parse_request(&self, raw: &str) -> Result<TopicName, NameRefused> {
         let name = self.parse(raw)?;
         if crate::schema::is_dlq_name(name.as_str()) {
             return Err(NameRefused::DeadLetter(name.into_inner()));
-        }
-        let len = name.as_str().len();
-        if len > crate::schema::MAX_TOPIC_NAME_LEN_WITH_DLQ {
-            return Err(NameRefused::NoRoomForDeadLetter {
-                name: name.into_inner(),
-                len,
-            });
         }
         Ok(name)
     }
@@ -245,13 +230,6 @@ mod tests {
             assert!(policy.parse(dlq).is_ok(), "{dlq}");
         }
         assert!(policy.parse_request("dlq_orders").is_ok());
-        let longest = "a".repeat(crate::schema::MAX_TOPIC_NAME_LEN_WITH_DLQ);
-        assert!(policy.parse_request(&longest).is_ok());
-        let too_long = format!("{longest}b");
-        assert!(matches!(
-            policy.parse_request(&too_long),
-            Err(NameRefused::NoRoomForDeadLetter { len, .. }) if len == too_long.len()
-        ));
     }
 
     #[test]
