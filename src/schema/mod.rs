@@ -8,11 +8,13 @@
 //! schemas, compiled validation, the wire marks and the dead-letter names.
 
 pub mod builtin;
+pub mod compatibility;
 pub mod dlq;
 pub mod validator;
 pub mod wire;
 
 pub use builtin::builtin_schema;
+pub use compatibility::CompatibilityMode;
 pub use dlq::{
     DLQ_GROUP_HEADER, DLQ_OFFSET_HEADER, DLQ_PARTITION_HEADER, DLQ_REASON_HEADER,
     DLQ_SCHEMA_ID_HEADER, DLQ_SUFFIX, DLQ_TOPIC_HEADER, MAX_TOPIC_NAME_LEN_WITH_DLQ,
