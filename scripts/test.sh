@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test against real parts: the project's own Apache Kafka (unless
 # KAFKA_BOOTSTRAP_SERVERS names one), real SQLite files, real HTTP on
-# 127.0.0.1, a real headless Chromium for the dashboard and a real
-# Prometheus (with promtool) for the metrics.
+# 127.0.0.1, a real headless Chromium for the dashboard, a real
+# Prometheus (with promtool) for the metrics and Confluent's Python client
+# for the Schema Registry API.
 #
 # Usage: scripts/test.sh [cargo test arguments] [-- test binary arguments]
 #
@@ -28,6 +29,13 @@ browser_job=$!
   scripts/install-prometheus.sh
 } >"$setup_logs/prometheus.log" 2>&1 &
 prometheus_job=$!
+# Confluent's Python client for the Schema Registry API test; after
+# Prometheus, since it may need apt for python3-venv.
+{
+  while kill -0 "$prometheus_job" 2>/dev/null; do sleep 1; done
+  scripts/install-python-client.sh
+} >"$setup_logs/python.log" 2>&1 &
+python_job=$!
 
 started_kafka=""
 kafka_job=""
@@ -88,6 +96,7 @@ build_tests >"$binaries"
 
 await "$browser_job" "installing the browser" "$setup_logs/browser.log"
 await "$prometheus_job" "installing prometheus" "$setup_logs/prometheus.log"
+await "$python_job" "installing Confluent's Python client" "$setup_logs/python.log"
 
 # The shipped Prometheus configuration, alert rules and their unit tests.
 promtool check config deploy/prometheus/prometheus.yml

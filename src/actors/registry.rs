@@ -8,6 +8,7 @@ mod details;
 mod find_topic;
 pub mod kafka_reader;
 pub mod record_reader;
+mod schema_writes;
 mod schemas;
 
 use std::path::PathBuf;
@@ -17,6 +18,9 @@ pub use changes::{DecideChange, EditTopic, ListChanges, RequestPartitions, Withd
 use chrono::Utc;
 pub use details::{GetTopicRecord, GovernedTopicNames};
 pub use find_topic::FindTopic;
+pub use schema_writes::{
+    GetCompatibility, LookupSchema, RegisterSchema, SetCompatibility, TestCompatibility,
+};
 pub use schemas::{
     GetSchemaById, GetSubjectVersion, ListSubjects, SchemaIdVersions, SubjectVersions,
 };

@@ -180,7 +180,10 @@ fn insert_approved(
 /// The version the subject's next approval gets: one past every version
 /// it ever had, a deleted topic's included, so a number never names two
 /// schemas.
-fn next_version(conn: &mut SqliteConnection, subject: &str) -> Result<i32, RegistryError> {
+pub(super) fn next_version(
+    conn: &mut SqliteConnection,
+    subject: &str,
+) -> Result<i32, RegistryError> {
     let highest: Option<i32> = schemas::table
         .filter(schemas::subject.eq(subject))
         .select(diesel::dsl::max(schemas::version))

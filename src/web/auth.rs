@@ -42,6 +42,57 @@ fn check_admin(req: &HttpRequest) -> Result<Admin, ApiError> {
     }
 }
 
+/// Proof that the request carries the admin token as a bearer token, or
+/// as the password of basic auth (any user name): Confluent's clients
+/// send basic auth. For the Schema Registry API.
+pub struct RegistryAdmin;
+
+impl FromRequest for RegistryAdmin {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(check_registry_admin(req))
+    }
+}
+
+fn check_registry_admin(req: &HttpRequest) -> Result<RegistryAdmin, ApiError> {
+    use base64::Engine;
+    let state = state(req)?;
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let presented = if let Some(token) = header.strip_prefix("Bearer ") {
+        Some(token.trim().to_owned())
+    } else if let Some(encoded) = header.strip_prefix("Basic ") {
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()
+            .and_then(|raw| String::from_utf8(raw).ok())
+            .and_then(|pair| {
+                pair.split_once(':')
+                    .map(|(_, password)| password.to_owned())
+            })
+    } else {
+        None
+    };
+    let Some(presented) = presented else {
+        return Err(ApiError::Unauthorized(
+            "admin authentication required: send the admin token as a bearer token, \
+             or as the password of basic auth"
+                .into(),
+        ));
+    };
+    if state.admin_token.matches(&presented) {
+        Ok(RegistryAdmin)
+    } else {
+        log_refused("admin token", req);
+        Err(ApiError::Unauthorized("invalid admin token".into()))
+    }
+}
+
 /// Proof that the request carries the producer daemon's key.
 pub struct Producer;
 

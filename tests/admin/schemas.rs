@@ -474,3 +474,259 @@ async fn topics_registered_before_schemas_get_their_builtin_schema() {
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(stored_schemas_in(&path), rows);
 }
+
+/// Where `scripts/install-python-client.sh` puts Confluent's Python client.
+fn confluent_python() -> std::path::PathBuf {
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/python-venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/install-python-client.sh",
+        python.display()
+    );
+    python
+}
+
+#[actix_rt::test]
+async fn confluents_python_client_reads_registers_and_serializes() {
+    let admin = TestAdmin::spawn();
+    let topic = format!("py_orders_{}", std::process::id());
+    let created = request_with(
+        &admin,
+        json!({"name": topic, "created_by": "tests", "schema": orders_schema()}),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    admin
+        .approve(created.body["topic_id"].as_i64().unwrap() as i32)
+        .await;
+    let first_id = stored_schemas(&admin)[0].0;
+
+    let url = admin.url("/schema-registry");
+    let token = admin.admin_token.clone();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/admin/python/confluent_client.py");
+    let python = confluent_python();
+    let run_topic = topic.clone();
+    // The client blocks; the admin service answers on its own thread.
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .arg(script)
+            .args([url.as_str(), token.as_str(), run_topic.as_str()])
+            .output()
+            .expect("run the Python client")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "the Python client failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    let subject = format!("{topic}-value");
+    assert_eq!(seen["subjects"], json!([subject]));
+    assert_eq!(
+        seen["latest"],
+        json!({"id": first_id, "version": 1, "type": "JSON"})
+    );
+    assert_eq!(seen["by_id_equals_latest"], true);
+    assert_eq!(seen["anonymous_register"], 401);
+    let rows = stored_schemas(&admin);
+    // The compatible version is registered and approved at once; the
+    // incompatible one is refused with 409 and stored nowhere.
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(seen["compatible_id"], rows[1].0);
+    assert_eq!((rows[1].2, rows[1].3.as_str()), (Some(2), "approved"));
+    assert_eq!(seen["incompatible"]["status"], 409, "{seen}");
+    assert_eq!(seen["incompatible"]["code"], 409, "{seen}");
+    assert!(
+        seen["incompatible"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("amount"),
+        "{seen}"
+    );
+    // The serializer framed the record with the latest version's id.
+    assert_eq!(seen["frame"], json!({"magic": 0, "id": rows[1].0}));
+    assert_eq!(seen["round_trip"], true);
+    assert_eq!(seen["invalid_record"], "SerializationError");
+}
+
+#[actix_rt::test]
+async fn admins_register_versions_under_the_subjects_compatibility_mode() {
+    let admin = TestAdmin::spawn();
+    let created = request_with(
+        &admin,
+        json!({"name": "ledger", "created_by": "tests", "schema": orders_schema()}),
+    )
+    .await;
+    let id = created.body["topic_id"].as_i64().unwrap() as i32;
+    let first_id = stored_schemas(&admin)[0].0;
+    let body = |schema: &Value| json!({"schema": schema.to_string(), "schemaType": "JSON"});
+    let mut relaxed = orders_schema();
+    relaxed["properties"]["payload"]["required"] = json!([]);
+    let mut breaking = orders_schema();
+    breaking["properties"]["payload"]["properties"]["amount"] = json!({"type": "string"});
+    let register = "/schema-registry/subjects/ledger-value/versions";
+
+    // Only a topic approved or later has a subject to register under.
+    let pending = admin.post(register, &body(&relaxed), true).await;
+    assert_confluent_error(&pending, 404, 40401);
+    assert!(
+        pending.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("pending"),
+        "{pending:?}"
+    );
+    for subject in ["nobody-value", "ledger-key", "ledger"] {
+        let answer = admin
+            .post(
+                &format!("/schema-registry/subjects/{subject}/versions"),
+                &body(&relaxed),
+                true,
+            )
+            .await;
+        assert_confluent_error(&answer, 404, 40401);
+    }
+    admin.approve(id).await;
+    admin.activate("ledger").await;
+
+    // Writes need the admin token.
+    let anonymous = admin.post(register, &body(&relaxed), false).await;
+    assert_confluent_error(&anonymous, 401, 401);
+    // Not a schema topicgate keeps: 42201, nothing stored.
+    for bad in [
+        json!({"schema": "{not json", "schemaType": "JSON"}),
+        json!({"schema": "{\"type\": \"nonsense\"}", "schemaType": "JSON"}),
+        json!({"schema": "{\"type\": \"record\", \"name\": \"x\", \"fields\": []}", "schemaType": "AVRO"}),
+    ] {
+        assert_confluent_error(&admin.post(register, &bad, true).await, 422, 42201);
+    }
+    // The same schema again answers its id.
+    let same = admin.post(register, &body(&orders_schema()), true).await;
+    assert_eq!(same.status, 200, "{same:?}");
+    assert_eq!(same.body, json!({"id": first_id}));
+    assert_eq!(stored_schemas(&admin).len(), 1);
+
+    // Compatibility is tested without storing anything...
+    let test = "/schema-registry/compatibility/subjects/ledger-value/versions/latest";
+    let fine = admin.post(test, &body(&relaxed), true).await;
+    assert_eq!(
+        fine.body,
+        json!({"is_compatible": true, "messages": []}),
+        "{fine:?}"
+    );
+    let broken = admin.post(test, &body(&breaking), true).await;
+    assert_eq!(broken.body["is_compatible"], false, "{broken:?}");
+    assert!(!broken.body["messages"].as_array().unwrap().is_empty());
+    assert_eq!(stored_schemas(&admin).len(), 1);
+
+    // ...and enforced by registration.
+    let refused = admin.post(register, &body(&breaking), true).await;
+    assert_confluent_error(&refused, 409, 409);
+    assert!(refused.body["message"].as_str().unwrap().contains("amount"));
+    let version_cache = admin.get("/api/topics/active").await.body;
+    let registered = admin.post(register, &body(&relaxed), true).await;
+    assert_eq!(registered.status, 200, "{registered:?}");
+    let new_id = registered.body["id"].as_i64().unwrap();
+    assert_ne!(new_id, i64::from(first_id));
+    assert_eq!(
+        admin
+            .get("/schema-registry/subjects/ledger-value/versions")
+            .await
+            .body,
+        json!([1, 2])
+    );
+    // The active topics answer follows the new version at once.
+    assert_eq!(version_cache[0]["schema_id"], first_id);
+    assert_eq!(
+        admin.get("/api/topics/active").await.body[0]["schema_id"],
+        new_id
+    );
+    // Audited as an admin action on the topic.
+    let events = admin.get("/api/topics").await;
+    assert_eq!(events.status, 200);
+    let audited = {
+        use db::schema::topic_events::dsl::*;
+        let pool = db::open(&admin.database, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        topic_events
+            .filter(reason.like("%schema version 2%"))
+            .select(actor)
+            .load::<String>(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(audited, ["admin"]);
+
+    // Lookup: registered → its version; not → 40403.
+    let found = admin
+        .post(
+            "/schema-registry/subjects/ledger-value",
+            &body(&relaxed),
+            true,
+        )
+        .await;
+    assert_eq!(found.body["version"], 2, "{found:?}");
+    assert_eq!(found.body["id"], new_id);
+    let missing = admin
+        .post(
+            "/schema-registry/subjects/ledger-value",
+            &body(&breaking),
+            true,
+        )
+        .await;
+    assert_confluent_error(&missing, 404, 40403);
+
+    // Modes: BACKWARD by default; NONE lets the breaking change through.
+    let global = admin.get("/schema-registry/config").await;
+    assert_eq!(global.body, json!({"compatibilityLevel": "BACKWARD"}));
+    let bad_level = admin
+        .put(
+            "/schema-registry/config/ledger-value",
+            &json!({"compatibility": "SOMETIMES"}),
+            true,
+        )
+        .await;
+    assert_confluent_error(&bad_level, 422, 42203);
+    let anonymous_put = admin
+        .put(
+            "/schema-registry/config",
+            &json!({"compatibility": "NONE"}),
+            false,
+        )
+        .await;
+    assert_confluent_error(&anonymous_put, 401, 401);
+    let set = admin
+        .put(
+            "/schema-registry/config/ledger-value",
+            &json!({"compatibility": "NONE"}),
+            true,
+        )
+        .await;
+    assert_eq!(set.body, json!({"compatibility": "NONE"}), "{set:?}");
+    assert_eq!(
+        admin.get("/schema-registry/config/ledger-value").await.body,
+        json!({"compatibilityLevel": "NONE"})
+    );
+    assert_eq!(
+        admin.get("/schema-registry/config").await.body,
+        json!({"compatibilityLevel": "BACKWARD"})
+    );
+    let now_fine = admin.post(register, &body(&breaking), true).await;
+    assert_eq!(now_fine.status, 200, "{now_fine:?}");
+    let global_set = admin
+        .put(
+            "/schema-registry/config",
+            &json!({"compatibility": "full"}),
+            true,
+        )
+        .await;
+    assert_eq!(
+        global_set.body,
+        json!({"compatibility": "FULL"}),
+        "{global_set:?}"
+    );
+}

@@ -147,6 +147,15 @@ impl TestAdmin {
         Self::answer(request.send_json(body).await).await
     }
 
+    /// PUTs JSON, with the admin token when `as_admin`.
+    pub async fn put(&self, path: &str, body: &Value, as_admin: bool) -> Answer {
+        let mut request = Self::client().put(self.url(path));
+        if as_admin {
+            request = request.bearer_auth(&self.admin_token);
+        }
+        Self::answer(request.send_json(body).await).await
+    }
+
     /// POSTs JSON with `key` in the producer key header (none when `None`).
     pub async fn post_as_producer(&self, path: &str, body: &Value, key: Option<&str>) -> Answer {
         let mut request = Self::client().post(self.url(path));

@@ -77,6 +77,49 @@ impl RegistryApiError {
         )
     }
 
+    /// 40401 for a subject no schema may be registered under; `why` says so.
+    pub fn subject_refused(why: String) -> Self {
+        Self::new(StatusCode::NOT_FOUND, 40401, why)
+    }
+
+    /// 42201: not a schema topicgate keeps.
+    pub fn invalid_schema(why: String) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            42201,
+            format!("Invalid schema: {why}"),
+        )
+    }
+
+    /// 42203: not one of the seven modes.
+    pub fn invalid_compatibility(given: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            42203,
+            format!(
+                "Invalid compatibility level {given:?}. Valid values are NONE, BACKWARD, \
+                 BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL and FULL_TRANSITIVE"
+            ),
+        )
+    }
+
+    /// 409: the schema breaks compatibility; `problems` say how.
+    pub fn incompatible(problems: &[String]) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            409,
+            format!(
+                "Schema being registered is incompatible with an earlier schema: {}",
+                problems.join("; ")
+            ),
+        )
+    }
+
+    /// 400: a body that is not what the endpoint reads.
+    pub fn bad_request(why: String) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, 400, why)
+    }
+
     /// An error from outside the handlers (unknown route, wrong method):
     /// Confluent answers these with the bare HTTP status as the code.
     fn from_status(status: StatusCode) -> Self {

@@ -2,10 +2,12 @@
 //! Schema Registry-compatible API, so Confluent's own serialisers (and
 //! topicgate's producer and consumer) fetch them by subject or id.
 //!
-//! Reads need no credentials; only approved versions are visible.
+//! Reads need no credentials; only approved versions are visible. Writes
+//! need the admin token (bearer, or basic auth with it as the password).
 
 mod error;
 mod reads;
+mod writes;
 
 use actix_web::middleware::ErrorHandlers;
 use actix_web::{HttpResponse, web};
@@ -20,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/schema-registry")
             .wrap(ErrorHandlers::new().default_handler(error::confluent_error_body))
             .configure(reads::routes)
+            .configure(writes::routes)
             .default_service(web::to(not_found)),
     );
 }

@@ -15,7 +15,11 @@ use crate::web::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/subjects").route(web::get().to(subjects)))
-        .service(web::resource("/subjects/{subject}/versions").route(web::get().to(versions)))
+        .service(
+            web::resource("/subjects/{subject}/versions")
+                .route(web::get().to(versions))
+                .route(web::post().to(super::writes::register)),
+        )
         .service(
             web::resource("/subjects/{subject}/versions/{version}")
                 .route(web::get().to(subject_version)),
