@@ -202,6 +202,36 @@ pub struct TopicChangeRequestView {
     pub reason: Option<String>,
 }
 
+/// Body of `POST /api/topics/{id}/schema`: a new value schema for an
+/// approved topic, and who asks (a claim, as `created_by` is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaChangeRequest {
+    pub schema: serde_json::Value,
+    #[serde(default)]
+    pub requested_by: Option<String>,
+}
+
+/// A request to change a topic's value schema, as `GET /api/schema-changes`
+/// lists it. Its `change_id` is the schema's registry id, which it keeps
+/// once approved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchemaChangeView {
+    pub change_id: i64,
+    pub topic_id: TopicId,
+    pub topic_name: String,
+    pub subject: String,
+    /// The schema asked for.
+    pub schema: serde_json::Value,
+    pub status: ChangeRequestStatus,
+    /// The subject version it became, once approved.
+    pub version: Option<i32>,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
 /// Body of `POST /api/topics/activate_by_name`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivateByName {

@@ -8,6 +8,7 @@ mod details;
 mod find_topic;
 pub mod kafka_reader;
 pub mod record_reader;
+mod schema_changes;
 mod schema_writes;
 mod schemas;
 
@@ -18,6 +19,7 @@ pub use changes::{DecideChange, EditTopic, ListChanges, RequestPartitions, Withd
 use chrono::Utc;
 pub use details::{GetTopicRecord, GovernedTopicNames};
 pub use find_topic::FindTopic;
+pub use schema_changes::{DecideSchemaChange, ListSchemaChanges, RequestSchemaChange};
 pub use schema_writes::{
     GetCompatibility, LookupSchema, RegisterSchema, SetCompatibility, TestCompatibility,
 };

@@ -8,6 +8,7 @@ mod error;
 pub mod kafka_state;
 pub mod models;
 pub mod schema;
+pub mod schema_changes;
 pub mod schema_registrations;
 pub mod schemas;
 mod sql_types;

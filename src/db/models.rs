@@ -271,6 +271,26 @@ pub struct SchemaVersion {
     pub decided_at: Option<NaiveDateTime>,
 }
 
+impl SchemaVersion {
+    /// The row as a schema change request (see `db::schema_changes`).
+    pub fn change_view(&self, topic_name: &str) -> crate::api::SchemaChangeView {
+        crate::api::SchemaChangeView {
+            change_id: i64::from(self.id),
+            topic_id: self.topic_id,
+            topic_name: topic_name.to_owned(),
+            subject: self.subject.clone(),
+            // Stored as checked JSON; `null` would mean a hand-edited row.
+            schema: serde_json::from_str(&self.schema).unwrap_or_default(),
+            status: self.status,
+            version: self.version,
+            requested_by: self.requested_by.clone(),
+            requested_at: utc(self.created_at),
+            decided_by: self.decided_by.clone(),
+            decided_at: self.decided_at.map(utc),
+        }
+    }
+}
+
 /// A schema version to insert: pending, or approved at once with its
 /// version number.
 #[derive(Debug, Clone, Insertable)]

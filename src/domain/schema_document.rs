@@ -28,6 +28,11 @@ impl SchemaDocument {
         Self(canonical_json(&builtin_schema(data_type)))
     }
 
+    /// A schema as the registry stored it (checked when it was stored).
+    pub fn stored(canonical: String) -> Self {
+        Self(canonical)
+    }
+
     /// The canonical JSON text.
     pub fn as_str(&self) -> &str {
         &self.0

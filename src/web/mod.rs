@@ -21,6 +21,7 @@ mod partition_changes;
 mod rate_limit;
 mod record_stream;
 mod records;
+mod schema_changes;
 mod schema_registry;
 mod session;
 mod session_store;
@@ -172,6 +173,7 @@ impl Application {
                                 .configure(|cfg| subscriptions::routes(cfg, &limits)),
                         )
                         .service(web::scope("/topic-changes").configure(partition_changes::routes))
+                        .service(web::scope("/schema-changes").configure(schema_changes::routes))
                         .configure(system::routes)
                         .configure(cluster::routes)
                         .configure(groups::routes)

@@ -9,6 +9,7 @@ use super::error::ApiError;
 use super::json;
 use super::partition_changes;
 use super::rate_limit::WriteLimits;
+use super::schema_changes;
 use super::state::AppState;
 use super::topic_changes;
 use super::topic_details;
@@ -54,6 +55,11 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
         web::resource("/{id}/partitions")
             .wrap(limits.middleware())
             .route(web::post().to(partition_changes::request)),
+    )
+    .service(
+        web::resource("/{id}/schema")
+            .wrap(limits.middleware())
+            .route(web::post().to(schema_changes::request)),
     );
 }
 

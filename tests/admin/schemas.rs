@@ -730,3 +730,170 @@ async fn admins_register_versions_under_the_subjects_compatibility_mode() {
         "{global_set:?}"
     );
 }
+
+#[actix_rt::test]
+async fn users_ask_for_schema_changes_that_the_admin_decides() {
+    let admin = TestAdmin::spawn();
+    let created = request_with(
+        &admin,
+        json!({"name": "invoices", "created_by": "billing", "schema": orders_schema()}),
+    )
+    .await;
+    let id = created.body["topic_id"].as_i64().unwrap() as i32;
+    let ask = |schema: Value| json!({"schema": schema, "requested_by": "billing"});
+    let mut relaxed = orders_schema();
+    relaxed["properties"]["payload"]["required"] = json!([]);
+    let mut breaking = orders_schema();
+    breaking["properties"]["payload"]["properties"]["amount"] = json!({"type": "string"});
+    let path = format!("/api/topics/{id}/schema");
+
+    // Not before the topic is approved.
+    let early = admin.post(&path, &ask(relaxed.clone()), false).await;
+    assert_eq!(early.status, 409, "{early:?}");
+    admin.approve(id).await;
+
+    // Incompatible: refused at once with the reasons, nothing stored.
+    let refused = admin.post(&path, &ask(breaking.clone()), false).await;
+    assert_eq!(refused.status, 409, "{refused:?}");
+    assert!(
+        refused.body["error"].as_str().unwrap().contains("amount"),
+        "{refused:?}"
+    );
+    let invalid = admin.post(&path, &ask(json!({"type": 7})), false).await;
+    assert_eq!(invalid.status, 400, "{invalid:?}");
+    assert_eq!(stored_schemas(&admin).len(), 1);
+
+    // Compatible: pending, listed, not served until approved.
+    let asked = admin.post(&path, &ask(relaxed.clone()), false).await;
+    assert_eq!(asked.status, 201, "{asked:?}");
+    assert_eq!(asked.body["status"], "pending");
+    assert_eq!(
+        asked.body["requested_by"],
+        "anonymous (requested_by: billing)"
+    );
+    assert_eq!(asked.body["schema"], relaxed);
+    let change = asked.body["change_id"].as_i64().unwrap();
+    let second = admin.post(&path, &ask(relaxed.clone()), false).await;
+    assert_eq!(
+        second.status, 409,
+        "one pending change at a time: {second:?}"
+    );
+    let pending = admin.get("/api/schema-changes?status=pending").await;
+    assert_eq!(pending.body.as_array().unwrap().len(), 1, "{pending:?}");
+    assert_eq!(pending.body[0]["change_id"], change);
+    assert_eq!(
+        admin
+            .get("/schema-registry/subjects/invoices-value/versions")
+            .await
+            .body,
+        json!([1])
+    );
+    let anonymous = admin
+        .post(
+            &format!("/api/schema-changes/{change}/approve"),
+            &json!({}),
+            false,
+        )
+        .await;
+    assert_eq!(anonymous.status, 401, "{anonymous:?}");
+
+    // Approval re-checks against what was approved meanwhile.
+    let mut stricter = orders_schema();
+    stricter["properties"]["payload"]["properties"]["amount"] = json!({"type": "integer"});
+    let meanwhile = admin
+        .post(
+            "/schema-registry/subjects/invoices-value/versions",
+            &json!({"schema": stricter.to_string(), "schemaType": "JSON"}),
+            true,
+        )
+        .await;
+    // Narrowing number to integer is itself refused under BACKWARD...
+    assert_eq!(meanwhile.status, 409, "{meanwhile:?}");
+    let set = admin
+        .put(
+            "/schema-registry/config/invoices-value",
+            &json!({"compatibility": "FORWARD"}),
+            true,
+        )
+        .await;
+    assert_eq!(set.status, 200, "{set:?}");
+    // ...but FORWARD takes it, and then the pending relaxation no longer fits.
+    let meanwhile = admin
+        .post(
+            "/schema-registry/subjects/invoices-value/versions",
+            &json!({"schema": stricter.to_string(), "schemaType": "JSON"}),
+            true,
+        )
+        .await;
+    assert_eq!(meanwhile.status, 200, "{meanwhile:?}");
+    let stale = admin
+        .post(
+            &format!("/api/schema-changes/{change}/approve"),
+            &json!({}),
+            true,
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{stale:?}");
+    assert!(
+        stale.body["error"].as_str().unwrap().contains("meanwhile"),
+        "{stale:?}"
+    );
+    let rejected = admin
+        .post(
+            &format!("/api/schema-changes/{change}/reject"),
+            &json!({"reason": "superseded"}),
+            true,
+        )
+        .await;
+    assert_eq!(rejected.status, 200, "{rejected:?}");
+    assert_eq!(rejected.body["status"], "rejected");
+
+    // A fresh compatible request is approved as the next version.
+    admin.activate("invoices").await;
+    let mut described = stricter.clone();
+    described["description"] = json!("an invoice");
+    let asked = admin.post(&path, &ask(described), false).await;
+    assert_eq!(asked.status, 201, "{asked:?}");
+    let change = asked.body["change_id"].as_i64().unwrap();
+    let before = admin.get("/api/topics/active").await.body;
+    let approved = admin
+        .post(
+            &format!("/api/schema-changes/{change}/approve"),
+            &json!({}),
+            true,
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{approved:?}");
+    assert_eq!(approved.body["version"], 3);
+    assert_eq!(
+        admin
+            .get("/schema-registry/subjects/invoices-value/versions")
+            .await
+            .body,
+        json!([1, 2, 3])
+    );
+    assert_ne!(before[0]["schema_id"], change);
+    assert_eq!(
+        admin.get("/api/topics/active").await.body[0]["schema_id"],
+        change
+    );
+    let again = admin
+        .post(
+            &format!("/api/schema-changes/{change}/approve"),
+            &json!({}),
+            true,
+        )
+        .await;
+    assert_eq!(again.status, 409, "{again:?}");
+    // Every change after the topic's own first schema is listed, the
+    // admin's registration through the registry API too (approved at once).
+    let all = admin.get("/api/schema-changes").await;
+    let statuses: Vec<&str> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["approved", "approved", "rejected"], "{all:?}");
+}

@@ -1,0 +1,152 @@
+//! Changes of a topic's value schema: `POST /api/topics/{id}/schema`
+//! (anyone, rate limited) asks, checked for compatibility at once;
+//! `/api/schema-changes` lists them and lets the admin approve or reject.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::auth::Admin;
+use super::error::ApiError;
+use super::json;
+use super::state::AppState;
+use crate::actors::registry::{DecideSchemaChange, ListSchemaChanges, RequestSchemaChange};
+use crate::api::{RejectRequest, SchemaChangeRequest, SchemaChangeView};
+use crate::db::change_requests::Decision;
+use crate::domain::{
+    Actor, ChangeRequestStatus, MAX_CREATED_BY_LEN, SchemaDocument, TextKind, TopicId,
+    checked_text, parse_reason,
+};
+
+/// Routes under `/api/schema-changes`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("").route(web::get().to(list)))
+        .service(web::resource("/{id}/approve").route(web::post().to(approve)))
+        .service(web::resource("/{id}/reject").route(web::post().to(reject)));
+}
+
+/// Why a schema is refused, with each reason, as a 409.
+fn incompatible(topic: TopicId, problems: &[String]) -> ApiError {
+    ApiError::Conflict(format!(
+        "the schema is not compatible with topic {topic}'s approved versions: {}",
+        problems.join("; ")
+    ))
+}
+
+/// Records a request for a new value schema.
+pub(super) async fn request(
+    admin: Option<Admin>,
+    state: web::Data<AppState>,
+    id: web::Path<TopicId>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body: SchemaChangeRequest = json::parse(&body)?;
+    let schema = SchemaDocument::parse("schema", &body.schema)?;
+    let actor = if admin.is_some() {
+        Actor::Admin
+    } else {
+        let claimed = match body.requested_by.as_deref().map(str::trim) {
+            Some(who) if !who.is_empty() => checked_text(
+                "requested_by",
+                who,
+                MAX_CREATED_BY_LEN,
+                TextKind::Identifier,
+            )?,
+            _ => crate::domain::ANONYMOUS.to_owned(),
+        };
+        Actor::Anonymous {
+            field: "requested_by",
+            claimed,
+        }
+    };
+    let change = state
+        .ask(RequestSchemaChange {
+            topic: *id,
+            schema,
+            actor: actor.to_string(),
+        })
+        .await?
+        .map_err(|problems| incompatible(*id, &problems))?;
+    log::info!(
+        "schema change {} of topic '{}' requested by {actor}",
+        change.change_id,
+        change.topic_name
+    );
+    Ok(HttpResponse::Created().json(change))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let statuses = query
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim().parse::<ChangeRequestStatus>().map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "invalid status: {:?}; expected pending, approved or rejected",
+                    s.trim()
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(state.ask(ListSchemaChanges(statuses)).await?))
+}
+
+/// Approves or rejects a schema change; shared by the API and the dashboard.
+pub(super) async fn decide(
+    state: &AppState,
+    change_id: i32,
+    decision: Decision,
+    reason: Option<String>,
+) -> Result<SchemaChangeView, ApiError> {
+    let reason = parse_reason(reason.as_deref())?;
+    let change = state
+        .ask(DecideSchemaChange {
+            change_id,
+            decision,
+            actor: Actor::Admin.to_string(),
+            reason,
+        })
+        .await?
+        .map_err(|problems| {
+            ApiError::Conflict(format!(
+                "schema change {change_id} is no longer compatible with what was approved \
+                 meanwhile: {}",
+                problems.join("; ")
+            ))
+        })?;
+    log::info!(
+        "schema change {} of topic '{}' {}",
+        change.change_id,
+        change.topic_name,
+        change.status
+    );
+    Ok(change)
+}
+
+async fn approve(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(decide(&state, *id, Decision::Approve, None).await?))
+}
+
+async fn reject(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let reason = json::parse_optional::<RejectRequest>(&body)?.reason;
+    Ok(HttpResponse::Ok().json(decide(&state, *id, Decision::Reject, reason).await?))
+}
