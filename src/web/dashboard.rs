@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::activity::{EventRow, recent_activity};
 use super::config_form::ConfigFields;
 use super::error::ApiError;
-use super::form_draft::{TopicDraft, keep_draft, take_draft};
+use super::form_draft::{MAX_SCHEMA_FIELD_CHARS, TopicDraft, keep_draft, take_draft};
 use super::form_limits::refuse_oversized;
 use super::kafka_view::{
     ClusterLine, KafkaNote, cluster_line, kafka_note, on_its_way, rejectable_when_approved,
@@ -92,6 +92,9 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: &Sessions, limits: &WriteL
                     // quota; the handler checks it, so that a refusal
                     // comes back as the form with what was typed in it.
                     .app_data(web::Data::new(limits.clone()))
+                    // The schema text area needs more than the 16 KiB
+                    // actix allows a form by default; the API's bound.
+                    .app_data(web::FormConfig::default().limit(super::MAX_JSON_BODY))
                     .route(web::post().to(create_topic)),
             )
             // Before the generic topic action, which would take `edit`.
@@ -379,8 +382,28 @@ struct CreateForm {
     description: String,
     #[serde(default)]
     data_type: String,
+    /// JSON Schema text; empty for the data type's built-in schema.
+    #[serde(default)]
+    schema: String,
     #[serde(flatten)]
     configs: ConfigFields,
+}
+
+/// The schema text area: empty means none (the built-in one), else JSON.
+fn form_schema(raw: &str) -> Result<Option<serde_json::Value>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if raw.chars().count() > MAX_SCHEMA_FIELD_CHARS {
+        return Err(format!(
+            "invalid schema: at most {MAX_SCHEMA_FIELD_CHARS} characters in the form; \
+             register a larger schema through the API"
+        ));
+    }
+    serde_json::from_str(raw)
+        .map(Some)
+        .map_err(|e| format!("invalid schema: not JSON: {e}"))
 }
 
 fn form_number(field: &str, raw: &str) -> Result<Option<i64>, String> {
@@ -402,6 +425,7 @@ impl CreateForm {
             replication_factor: self.replication_factor.clone(),
             description: self.description.clone(),
             data_type: self.data_type.clone(),
+            schema: self.schema.clone(),
             configs: self.configs.clone(),
         }
     }
@@ -452,6 +476,10 @@ async fn create_topic(
         Ok(numbers) => numbers,
         Err(message) => return refuse_form(&session, &form, message),
     };
+    let schema = match form_schema(&form.schema) {
+        Ok(schema) => schema,
+        Err(message) => return refuse_form(&session, &form, message),
+    };
     let configs = form.configs.to_json();
     let raw = RawTopicRequest {
         name: &form.name,
@@ -461,7 +489,7 @@ async fn create_topic(
         created_by: Some(form.created_by.as_str()),
         description: Some(form.description.as_str()),
         configs: configs.as_ref(),
-        schema: None,
+        schema: schema.as_ref(),
         value_format: None,
     };
     match request_topic(&state, raw, is_admin(&session)).await {

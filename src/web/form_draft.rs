@@ -11,6 +11,10 @@ use super::config_form::ConfigFields;
 
 const DRAFT_KEY: &str = "topic_draft";
 
+/// The schema text area's `maxlength` in `dashboard.hbs`; larger schemas
+/// go through the API, whose body may be 64 KiB.
+pub const MAX_SCHEMA_FIELD_CHARS: usize = 12_000;
+
 /// The Create Topic form's fields, as typed (or its defaults).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicDraft {
@@ -20,6 +24,9 @@ pub struct TopicDraft {
     pub replication_factor: String,
     pub description: String,
     pub data_type: String,
+    /// The value schema as typed (JSON text); empty for the built-in one.
+    #[serde(default)]
+    pub schema: String,
     /// The optional Kafka config inputs.
     #[serde(flatten)]
     pub configs: ConfigFields,
@@ -35,6 +42,7 @@ impl Default for TopicDraft {
             replication_factor: "1".into(),
             description: String::new(),
             data_type: String::new(),
+            schema: String::new(),
             configs: ConfigFields::default(),
         }
     }
@@ -52,6 +60,7 @@ impl TopicDraft {
             replication_factor: cut(self.replication_factor, 12),
             description: cut(self.description, 1000),
             data_type: cut(self.data_type, 32),
+            schema: cut(self.schema, MAX_SCHEMA_FIELD_CHARS),
             configs: self.configs.bounded(),
         }
     }

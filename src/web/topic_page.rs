@@ -14,7 +14,10 @@ use super::groups::consumer_groups;
 use super::session::{csrf_token, is_admin};
 use super::state::AppState;
 use super::topic_details::topic_details;
+use crate::actors::registry::{GetSubjectVersion, SubjectVersions};
 use crate::api::{AuditEntry, ConsumerGroup, KafkaTopic, SubscriptionView, TopicView};
+use crate::db::schemas::{SubjectLookup, VersionRef};
+use crate::schema::value_subject;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/topics/{name}", web::get().to(topic_page))
@@ -64,6 +67,44 @@ struct TopicPage {
     rate: Option<String>,
     subscribers: Vec<SubscriberRow>,
     audit: Vec<AuditRow>,
+    /// The current value schema; `None` until one is approved.
+    schema: Option<SchemaPanel>,
+}
+
+/// The topic's current schema and its subject's versions.
+#[derive(Serialize)]
+struct SchemaPanel {
+    subject: String,
+    id: i64,
+    version: i32,
+    /// Indented JSON, escaped by handlebars like every value.
+    pretty: String,
+    versions: Vec<i32>,
+}
+
+/// The latest approved version of `topic`'s value subject, if any.
+async fn schema_panel(state: &AppState, topic: &str) -> Result<Option<SchemaPanel>, ApiError> {
+    let subject = value_subject(topic);
+    let found = state
+        .ask(GetSubjectVersion {
+            subject: subject.clone(),
+            version: VersionRef::Latest,
+        })
+        .await?;
+    let SubjectLookup::Found(row) = found else {
+        return Ok(None);
+    };
+    let versions = state.ask(SubjectVersions(subject.clone())).await?;
+    let pretty = serde_json::from_str::<serde_json::Value>(&row.schema)
+        .and_then(|value| serde_json::to_string_pretty(&value))
+        .unwrap_or(row.schema);
+    Ok(Some(SchemaPanel {
+        subject,
+        id: i64::from(row.id),
+        version: row.version.unwrap_or_default(),
+        pretty,
+        versions,
+    }))
 }
 
 async fn topic_page(
@@ -73,10 +114,12 @@ async fn topic_page(
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let details = topic_details(&state, &name).await?;
+    let schema = schema_panel(&state, &details.topic.topic_name).await?;
     dashboard.render(
         "topic",
         &TopicPage {
             header: Header::new(&session),
+            schema,
             rate: details
                 .kafka
                 .messages_per_second

@@ -897,3 +897,83 @@ async fn users_ask_for_schema_changes_that_the_admin_decides() {
         .collect();
     assert_eq!(statuses, ["approved", "approved", "rejected"], "{all:?}");
 }
+
+/// The text inside the textarea `id` on `page`, as written in the HTML.
+fn textarea_text(page: &support::visitor::Page, id: &str) -> String {
+    let start = page
+        .body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} on the page"));
+    let inner = &page.body[start..];
+    let inner = &inner[inner.find('>').expect("the tag ends") + 1..];
+    inner[..inner.find("</textarea>").expect("the textarea ends")].to_owned()
+}
+
+#[actix_rt::test]
+async fn the_dashboard_takes_a_schema_and_the_topic_page_shows_it() {
+    use support::visitor::Visitor;
+    let admin = TestAdmin::spawn();
+    let mut visitor = Visitor::new(&admin);
+    let csrf = Visitor::csrf(&visitor.get("/").await);
+
+    // Not JSON: refused, and the form comes back with the text, escaped.
+    let typed = r#"{"type": "object", "description": "<b>bold</b>""#;
+    let refused = visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "form_orders"),
+                ("schema", typed),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 303);
+    let page = visitor.get("/").await;
+    assert!(page.body.contains("invalid schema"), "no error shown");
+    let shown = textarea_text(&page, "schema");
+    assert!(shown.contains("&lt;b&gt;bold&lt;/b&gt;"), "{shown}");
+    assert!(!shown.contains('<'), "{shown}");
+    assert_eq!(admin.topics().await.len(), 0);
+
+    // A schema with markup in it, accepted, approved and shown escaped.
+    let schema = json!({"type": "object", "description": "<script>alert(1)</script>",
+                        "properties": {"payload": {"type": "object"}}});
+    let created = visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "form_orders"),
+                ("schema", &schema.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303);
+    let topics = admin.topics().await;
+    assert_eq!(topics.len(), 1, "the form's request was not stored");
+    let before = visitor.get("/topics/form_orders").await;
+    assert!(
+        before.body.contains("id=\"schema-none\""),
+        "{}",
+        before.body
+    );
+    admin.approve(topics[0].topic_id.0).await;
+    let page = visitor.get("/topics/form_orders").await;
+    assert_eq!(page.status, 200);
+    let schema_id = stored_schemas(&admin)[0].0;
+    assert!(
+        page.body
+            .contains(&format!("id=\"schema-id\">{schema_id}<")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("id=\"schema-version\">1<"));
+    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.body.contains("<script>alert(1)"));
+    let served = admin
+        .get("/schema-registry/subjects/form_orders-value/versions/1")
+        .await;
+    let served: Value = serde_json::from_str(served.body["schema"].as_str().unwrap()).unwrap();
+    assert_eq!(served, schema);
+}
