@@ -46,6 +46,11 @@ pub struct KafkaTopic {
     /// The consumer groups with committed offsets on the topic, or with
     /// members assigned it.
     pub groups: Vec<ConsumerGroup>,
+    /// Records held by the topic's dead-letter topic `<topic>.dlq` (the
+    /// sum of its high minus low watermarks); `null` when it does not
+    /// exist, or Kafka was not read.
+    #[serde(default)]
+    pub dead_letters: Option<i64>,
 }
 
 impl KafkaTopic {

@@ -353,3 +353,30 @@ async fn a_group_whose_member_is_assigned_the_topic_is_listed_before_any_commit(
     assert_eq!(on_topic["partitions"][0]["committed"], Value::Null);
     assert_eq!(on_topic["partitions"][0]["lag"], Value::Null, "{listed}");
 }
+
+#[actix_rt::test]
+async fn the_topic_page_counts_the_records_of_its_dead_letter_topic() {
+    let admin = admin_reading_kafka();
+    let name = active_topic(&admin, "dead-letters", 1).await;
+    let details = admin.get(&format!("/api/topics/{name}/details")).await;
+    assert_eq!(details.status, 200, "{details:?}");
+    assert_eq!(details.body["kafka"]["error"], Value::Null, "{details:?}");
+    assert_eq!(details.body["kafka"]["dead_letters"], Value::Null);
+    let mut visitor = Visitor::new(&admin);
+    let page = visitor.get(&format!("/topics/{name}")).await;
+    assert!(page.body.contains("no dead-letter topic"), "{}", page.body);
+
+    let dlq = format!("{name}.dlq");
+    support::kafka::create_topic(&bootstrap_servers(), &dlq, 2, 1, &[]).await;
+    support::kafka::produce(&bootstrap_servers(), &dlq, 5).await;
+    let details = admin.get(&format!("/api/topics/{name}/details")).await;
+    assert_eq!(details.body["kafka"]["dead_letters"], 5, "{details:?}");
+    let page = visitor.get(&format!("/topics/{name}")).await;
+    assert!(
+        page.body.contains("id=\"dead-letter-count\">5<"),
+        "{}",
+        page.body
+    );
+    // The topic's own records are not counted as dead letters.
+    assert_eq!(details.body["kafka"]["total_messages"], 0);
+}

@@ -13,6 +13,7 @@ use super::rate::RateBook;
 use super::{CALL_TIMEOUT, Clients, blocking, groups, kafka_error};
 use crate::api::{KafkaTopic, PartitionDetails, TopicConfigEntry};
 use crate::domain::readable_text;
+use crate::schema::dlq_topic_name;
 
 /// Longest config value passed on.
 const MAX_CONFIG_VALUE_CHARS: usize = 1000;
@@ -23,7 +24,7 @@ pub(super) async fn read(
     rates: Arc<Mutex<RateBook>>,
     name: String,
 ) -> Result<KafkaTopic, String> {
-    let (partitions, groups) = {
+    let (partitions, groups, dead_letters) = {
         let clients = clients.clone();
         let name = name.clone();
         blocking(move || {
@@ -33,8 +34,10 @@ pub(super) async fn read(
                 .map(|p| ((name.clone(), p.partition), p.high_watermark))
                 .collect();
             let ids = partitions.iter().map(|p| p.partition).collect();
-            let groups = groups::read(&clients, &BTreeMap::from([(name, ids)]), &mut highs)?;
-            Ok((partitions, groups))
+            let groups =
+                groups::read(&clients, &BTreeMap::from([(name.clone(), ids)]), &mut highs)?;
+            let dead_letters = dead_letters(&clients.metadata, &dlq_topic_name(&name))?;
+            Ok((partitions, groups, dead_letters))
         })
         .await?
     };
@@ -52,7 +55,31 @@ pub(super) async fn read(
         messages_per_second,
         configs,
         groups,
+        dead_letters,
     })
+}
+
+/// The records `dlq` holds, or `None` when Kafka has no such topic.
+fn dead_letters(client: &BaseConsumer, dlq: &str) -> Result<Option<i64>, String> {
+    let metadata = client
+        .fetch_metadata(Some(dlq), CALL_TIMEOUT)
+        .map_err(|e| kafka_error("reading Kafka's metadata", e))?;
+    let Some(topic) = metadata.topics().iter().find(|t| t.name() == dlq) else {
+        return Ok(None);
+    };
+    match topic.error().map(RDKafkaErrorCode::from) {
+        Some(RDKafkaErrorCode::UnknownTopicOrPartition) => return Ok(None),
+        Some(code) => return Err(kafka_error(&format!("Kafka's metadata of '{dlq}'"), code)),
+        None => {}
+    }
+    let mut held = 0;
+    for partition in topic.partitions() {
+        let (low, high) = client
+            .fetch_watermarks(dlq, partition.id(), CALL_TIMEOUT)
+            .map_err(|e| kafka_error(&format!("reading {dlq}[{}]'s offsets", partition.id()), e))?;
+        held += high - low;
+    }
+    Ok(Some(held))
 }
 
 /// Each partition's replicas and watermarks, by partition id.
