@@ -133,6 +133,16 @@ struct ActionButton {
     confirm: Option<String>,
 }
 
+/// A pending schema change as the dashboard lists it.
+#[derive(Serialize)]
+struct SchemaChangeRow {
+    #[serde(flatten)]
+    change: crate::api::SchemaChangeView,
+    requested: String,
+    /// The schema asked for, indented (escaped by handlebars).
+    pretty: String,
+}
+
 #[derive(Serialize)]
 struct TopicRow {
     #[serde(flatten)]
@@ -163,6 +173,8 @@ struct LiveView {
     subscriptions: Vec<SubscriptionRow>,
     /// Pending partition change requests, for the admin to decide.
     changes: Vec<TopicChangeRequestView>,
+    /// Pending schema changes, for the admin to decide.
+    schema_changes: Vec<SchemaChangeRow>,
     events: Vec<EventRow>,
     is_admin: bool,
     csrf: String,
@@ -285,13 +297,16 @@ async fn live_view(
         page: listing.page,
         per_page: TOPICS_PER_PAGE,
     };
-    let (stats, shown, subscriptions, events, kafka_events, changes) = futures_util::try_join!(
+    let (stats, shown, subscriptions, events, kafka_events, changes, schema_changes) = futures_util::try_join!(
         state.ask(GetStats),
         state.ask(page),
         state.ask(ListSubscriptions(None)),
         state.ask(RecentEvents(RECENT_EVENTS)),
         state.ask(RecentKafkaEvents(RECENT_EVENTS)),
         state.ask(ListChanges(vec![ChangeRequestStatus::Pending])),
+        state.ask(crate::actors::registry::ListSchemaChanges(vec![
+            ChangeRequestStatus::Pending
+        ])),
     )?;
     Ok(LiveView {
         cards: cards(&stats),
@@ -317,6 +332,14 @@ async fn live_view(
             })
             .collect(),
         changes,
+        schema_changes: schema_changes
+            .into_iter()
+            .map(|change| SchemaChangeRow {
+                requested: short_time(change.requested_at),
+                pretty: serde_json::to_string_pretty(&change.schema).unwrap_or_default(),
+                change,
+            })
+            .collect(),
         events: recent_activity(events, kafka_events, RECENT_EVENTS as usize, short_time),
         is_admin: is_admin(session),
         csrf: csrf_token(session),

@@ -22,6 +22,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/dashboard/topic-changes/{id}/{decision}",
             web::post().to(decide_change),
+        )
+        .route(
+            "/dashboard/schema-changes/{id}/{decision}",
+            web::post().to(decide_schema_change),
         );
 }
 
@@ -141,6 +145,42 @@ async fn decide_change(
             format!(
                 "Partition change of '{}' ({} -> {}) {}",
                 change.topic_name, change.partitions_from, change.partitions_to, change.status
+            ),
+        ),
+        Err(e) => flash(&session, "error", e.to_string()),
+    }
+    redirect("/")
+}
+
+async fn decide_schema_change(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, String)>,
+    form: web::Form<DecisionForm>,
+) -> HttpResponse {
+    if let Some(refusal) = refuse_oversized(&[("reason", &form.reason)]) {
+        return refusal;
+    }
+    if let Some(refusal) = refuse_session(&session, &form.csrf_token) {
+        return refusal;
+    }
+    let (change_id, decision) = path.into_inner();
+    let decision = match decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject,
+        other => {
+            flash(&session, "error", format!("Unknown decision '{other}'."));
+            return redirect("/");
+        }
+    };
+    let reason = Some(form.into_inner().reason);
+    match super::schema_changes::decide(&state, change_id, decision, reason).await {
+        Ok(change) => flash(
+            &session,
+            "success",
+            format!(
+                "Schema change {} of '{}' {}",
+                change.change_id, change.topic_name, change.status
             ),
         ),
         Err(e) => flash(&session, "error", e.to_string()),

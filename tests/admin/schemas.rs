@@ -977,3 +977,70 @@ async fn the_dashboard_takes_a_schema_and_the_topic_page_shows_it() {
     let served: Value = serde_json::from_str(served.body["schema"].as_str().unwrap()).unwrap();
     assert_eq!(served, schema);
 }
+
+#[actix_rt::test]
+async fn the_dashboard_lists_pending_schema_changes_for_the_admin_to_decide() {
+    use support::visitor::Visitor;
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("dash_changes", 1, 1).await;
+    admin.approve(id).await;
+    let mut described = builtin_schema(DataType::Generic);
+    described["description"] = json!("<i>now described</i>");
+    let asked = admin
+        .post(
+            &format!("/api/topics/{id}/schema"),
+            &json!({"schema": described, "requested_by": "team"}),
+            false,
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{asked:?}");
+    let change = asked.body["change_id"].as_i64().unwrap();
+
+    let mut visitor = Visitor::new(&admin);
+    let page = visitor.get("/").await;
+    let row = format!("data-schema-change=\"{change}\"");
+    assert!(page.body.contains(&row), "{}", page.body);
+    assert!(page.body.contains("&lt;i&gt;now described&lt;/i&gt;"));
+    assert!(!page.body.contains("<i>now described"));
+    assert!(
+        !page
+            .body
+            .contains(&format!("/dashboard/schema-changes/{change}/approve"))
+    );
+
+    // Without the admin's session the form changes nothing.
+    let csrf = Visitor::csrf(&page);
+    visitor
+        .post(
+            &format!("/dashboard/schema-changes/{change}/approve"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        admin
+            .get("/schema-registry/subjects/dash_changes-value/versions")
+            .await
+            .body,
+        json!([1])
+    );
+
+    visitor.log_in().await;
+    let page = visitor.get("/").await;
+    let csrf = Visitor::csrf(&page);
+    let approved = visitor
+        .post(
+            &format!("/dashboard/schema-changes/{change}/approve"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(approved.status, 303);
+    assert_eq!(
+        admin
+            .get("/schema-registry/subjects/dash_changes-value/versions")
+            .await
+            .body,
+        json!([1, 2])
+    );
+    let page = visitor.get("/").await;
+    assert!(!page.body.contains(&row), "still listed as pending");
+}
