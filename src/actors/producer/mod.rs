@@ -6,6 +6,7 @@
 //! delivery reports counted by [`delivery`] into [`stats`].
 
 pub mod backoff;
+pub mod dead_letter_plan;
 pub mod delivery;
 pub mod generator;
 pub mod generator_pool;
