@@ -3,6 +3,7 @@
 //! by construction. Field names follow the original Python service.
 
 mod kafka_details;
+mod schema_registry;
 
 use std::collections::BTreeMap;
 
@@ -12,12 +13,14 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{
     ChangeRequestStatus, DataType, KafkaState, SubscriptionStatus, TopicId, TopicStatus, UserId,
 };
+use crate::schema::ValueFormat;
 
 pub use kafka_details::{
     AuditEntry, AuditKind, ConsumerGroup, GroupMember, GroupTopicLag, GroupsAnswer,
     KAFKA_NOT_CONFIGURED, KafkaTopic, PartitionDetails, PartitionLag, TopicConfigEntry,
     TopicDetails,
 };
+pub use schema_registry::{RegisteredSchema, SCHEMA_TYPE_JSON, SchemaText, SubjectVersion};
 
 /// One topic as `GET /api/topics` and `GET /api/topics/{id}` return it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +104,13 @@ pub struct ActiveTopic {
     pub activated_at: Option<DateTime<Utc>>,
     pub partitions: i32,
     pub data_type: DataType,
+    /// Registry id of the topic's current (latest approved) schema; absent
+    /// from services older than schemas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_id: Option<i64>,
+    /// How record values are laid out; `json` from older services.
+    #[serde(default)]
+    pub value_format: ValueFormat,
 }
 
 /// Body of `POST /api/topics`. Only `name` is required.

@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 
 use crate::api::{
     ActivateByName, ActiveTopic, ClusterReport, ClusterView, ErrorBody, ErrorCode, Health,
-    KafkaReport, Message, PRODUCER_KEY_HEADER, Stats, SubscriptionRequest, SubscriptionView,
-    TopicChanges, TopicView,
+    KafkaReport, Message, PRODUCER_KEY_HEADER, RegisteredSchema, SchemaText, Stats, SubjectVersion,
+    SubscriptionRequest, SubscriptionView, TopicChanges, TopicView,
 };
 use crate::domain::{TopicId, TopicStatus};
 
@@ -105,6 +105,27 @@ impl AdminClient {
 
     pub async fn active_topics(&self) -> Result<Vec<ActiveTopic>, ClientError> {
         self.get("/api/topics/active").await
+    }
+
+    /// A schema by its registry id (`GET /schema-registry/schemas/ids/{id}`).
+    pub async fn schema_by_id(&self, id: i64) -> Result<SchemaText, ClientError> {
+        self.get(&format!("/schema-registry/schemas/ids/{id}"))
+            .await
+    }
+
+    /// The latest approved version of `subject`.
+    pub async fn latest_schema(&self, subject: &str) -> Result<RegisteredSchema, ClientError> {
+        self.get(&format!(
+            "/schema-registry/subjects/{subject}/versions/latest"
+        ))
+        .await
+    }
+
+    /// The subjects and versions that use schema `id`; a consumer checks
+    /// with it that the id a record names belongs to the record's topic.
+    pub async fn subjects_of_schema(&self, id: i64) -> Result<Vec<SubjectVersion>, ClientError> {
+        self.get(&format!("/schema-registry/schemas/ids/{id}/versions"))
+            .await
     }
 
     /// Waits up to `wait` for the registry's topics to change from version

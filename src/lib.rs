@@ -23,7 +23,8 @@
 //!   other roles (`topicgate up`).
 //!
 //! Shared by all of them: [`domain`] (topic names, statuses, data types, the
-//! record envelope), [`api`] (the REST API's JSON shapes), [`config`] (flags
+//! record envelope), [`schema`] (record schemas, their validation and the
+//! dead-letter topics), [`api`] (the REST API's JSON shapes), [`config`] (flags
 //! and environment), [`kafka_config`] (the one librdkafka configuration),
 //! [`telemetry`] (logging), [`shutdown`] (signals and ordered stops) and
 //! [`private_fs`] (files only their owner may read).
@@ -39,6 +40,7 @@ pub mod launcher;
 pub mod private_fs;
 pub mod producer;
 pub mod repl;
+pub mod schema;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

@@ -10,6 +10,7 @@ use crate::domain::{
     ChangeRequestStatus, DataType, KafkaState, SubscriptionStatus, TopicId, TopicName, TopicStatus,
     UserId, parse_user_id,
 };
+use crate::schema::ValueFormat;
 
 /// Reads the column as text and parses it with `$parse`.
 macro_rules! text_from_sql {
@@ -44,6 +45,8 @@ text_from_sql!(KafkaState, |t: &str| t.parse::<KafkaState>());
 text_from_sql!(TopicStatus, |t: &str| t.parse::<TopicStatus>());
 text_to_sql!(DataType);
 text_from_sql!(DataType, |t: &str| t.parse::<DataType>());
+text_to_sql!(ValueFormat);
+text_from_sql!(ValueFormat, |t: &str| t.parse::<ValueFormat>());
 text_to_sql!(SubscriptionStatus);
 text_from_sql!(SubscriptionStatus, |t: &str| t
     .parse::<SubscriptionStatus>());

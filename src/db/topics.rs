@@ -239,6 +239,9 @@ pub fn active(conn: &mut SqliteConnection) -> Result<Vec<ActiveTopic>, RegistryE
                 activated_at: activated_at.map(utc),
                 partitions,
                 data_type,
+                // Filled in once the registry keeps schemas.
+                schema_id: None,
+                value_format: Default::default(),
             },
         )
         .collect())

@@ -31,7 +31,9 @@ pub use topic_configs::{
 };
 pub use topic_edit::{PartitionIncrease, TopicEdit};
 pub use topic_id::TopicId;
-pub use topic_name::{RESERVED_PREFIX, TopicName, TopicNameError, collision_key};
+pub use topic_name::{
+    MAX_TOPIC_NAME_LEN, RESERVED_PREFIX, TopicName, TopicNameError, collision_key,
+};
 pub use topic_name_policy::{
     DEFAULT_DENY_PATTERNS, DenyPattern, NameRefused, TopicNamePolicy, default_deny_patterns,
 };
