@@ -17,11 +17,6 @@ use crate::domain::TopicStatus;
 /// partition keeps them in the order consumers found them.
 pub const DEAD_LETTER_PARTITIONS: i32 = 1;
 
-/// The name of `topic`'s dead-letter topic.
-pub fn dead_letter_name(topic: &str) -> String {
-    format!("{topic}.dlq")
-}
-
 /// What to do about a topic's dead-letter topic this round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeadLetterPlan {

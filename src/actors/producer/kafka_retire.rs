@@ -10,11 +10,11 @@ use std::time::Duration;
 use rdkafka::admin::AdminOptions;
 use rdkafka::types::RDKafkaErrorCode;
 
-use super::dead_letter_plan::dead_letter_name;
 use super::kafka_topics::KafkaAdminClient;
 use super::topic_plan::{Plan, Seen};
 use crate::api::{KafkaReport, TopicView};
 use crate::domain::{KafkaState, TopicStatus};
+use crate::schema::dlq_topic_name;
 
 /// How long Kafka may take to delete a topic before the try counts as failed.
 const DELETE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -58,7 +58,7 @@ pub fn deleted() -> KafkaReport {
 /// one already gone counts as deleted. Both must go for this to succeed,
 /// so a dead-letter topic is never left behind once `deleted` is recorded.
 pub async fn delete(kafka: &KafkaAdminClient, topic: &str) -> Result<(), String> {
-    let dead_letter = dead_letter_name(topic);
+    let dead_letter = dlq_topic_name(topic);
     let names = [topic, dead_letter.as_str()];
     let options = AdminOptions::new()
         .operation_timeout(Some(DELETE_TIMEOUT))

@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 
 use super::backoff::Backoff;
-use super::dead_letter_plan::{self, DeadLetterPlan, dead_letter_name};
+use super::dead_letter_plan::{self, DeadLetterPlan};
 use super::generator_pool::{ActiveTopic, SetActive};
 use super::kafka_retire;
 use super::kafka_topics::{self, CreateError, KafkaAdminClient, Snapshot};
@@ -51,6 +51,7 @@ use crate::api::{ClusterReport, KafkaReport, TopicView};
 use crate::client::{AdminClient as AdminApi, ClientError};
 use crate::config::Secret;
 use crate::domain::{KafkaState, TopicId, TopicStatus};
+use crate::schema::dlq_topic_name;
 
 /// First and longest wait before trying a failed step again.
 const RETRY_FIRST: Duration = Duration::from_secs(1);
@@ -282,7 +283,7 @@ impl Reconciler {
         let held = kafka_retire::names_held_by_live_topics(&latest);
         for topic in latest.iter().cloned() {
             let plan = topic_plan::plan(&topic, snapshot.seen(&topic.topic_name));
-            let dead_letter = snapshot.seen(&dead_letter_name(&topic.topic_name));
+            let dead_letter = snapshot.seen(&dlq_topic_name(&topic.topic_name));
             if matches!(dead_letter, Seen::Present(_)) {
                 self.dead_letter_found(topic.topic_id);
             }

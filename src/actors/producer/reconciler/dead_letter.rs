@@ -14,11 +14,12 @@ use std::time::Instant;
 
 use actix::prelude::*;
 
-use super::super::dead_letter_plan::{DEAD_LETTER_PARTITIONS, dead_letter_name};
+use super::super::dead_letter_plan::DEAD_LETTER_PARTITIONS;
 use super::super::kafka_topics::{self, CreateError, KafkaAdminClient};
 use super::{Failure, Outcome, Reconciler};
 use crate::api::{KafkaReport, TopicView};
 use crate::domain::{KafkaState, TopicId};
+use crate::schema::dlq_topic_name;
 
 /// Creates the dead-letter topic of `topic` with `replication_factor`; one
 /// that exists already counts as created. The error says what Kafka said.
@@ -27,7 +28,7 @@ pub(super) async fn create(
     topic: &str,
     replication_factor: i32,
 ) -> Result<(), String> {
-    let name = dead_letter_name(topic);
+    let name = dlq_topic_name(topic);
     let layout = (DEAD_LETTER_PARTITIONS, replication_factor.max(1));
     match kafka_topics::create(kafka, &name, layout, &BTreeMap::new()).await {
         Ok(()) | Err(CreateError::AlreadyExists) => Ok(()),
