@@ -18,6 +18,7 @@ pub mod pacer;
 pub mod payloads;
 pub mod publisher;
 pub mod reconciler;
+pub mod schema_gate;
 pub mod stats;
 pub mod topic_plan;
 pub mod topic_watcher;

@@ -46,6 +46,7 @@ use super::dead_letter_plan::{self, DeadLetterPlan};
 use super::generator_pool::{ActiveTopic, SetActive};
 use super::kafka_retire;
 use super::kafka_topics::{self, CreateError, KafkaAdminClient, Snapshot};
+use super::schema_gate::TopicSchema;
 use super::topic_plan::{self, Plan, Seen};
 use crate::api::{ClusterReport, KafkaReport, TopicView};
 use crate::client::{AdminClient as AdminApi, ClientError};
@@ -65,10 +66,14 @@ const REFRESH: Duration = Duration::from_secs(60);
 /// News is never held back.
 const REFRESHES_PER_ROUND: usize = 50;
 
-/// The approved and active topics, as the watcher last read them.
+/// The approved, active and deleted topics, as the watcher last read them,
+/// and the schema the registry announces for each active one.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Observed(pub Vec<TopicView>);
+pub struct Observed {
+    pub topics: Vec<TopicView>,
+    pub schemas: HashMap<String, TopicSchema>,
+}
 
 /// Reconciles Kafka with the registry; see the module docs.
 pub struct Reconciler {
@@ -78,6 +83,8 @@ pub struct Reconciler {
     generators: Recipient<SetActive>,
     /// The registry's latest word.
     latest: Vec<TopicView>,
+    /// The schema announced for each active topic, as of `latest`.
+    schemas: HashMap<String, TopicSchema>,
     /// Whether each active topic may be published to, as last checked.
     publishable: HashMap<String, bool>,
     tracks: HashMap<TopicId, Track>,
@@ -215,6 +222,7 @@ impl Reconciler {
             producer_key,
             generators,
             latest: Vec::new(),
+            schemas: HashMap::new(),
             publishable: HashMap::new(),
             tracks: HashMap::new(),
             round_running: false,
@@ -226,7 +234,9 @@ impl Reconciler {
 
     /// Hands the generator pool the active topics that may be published
     /// to. One not checked yet by this daemon runs unless the registry says
-    /// it drifted.
+    /// it drifted. One missing from the registry's active list (deactivated
+    /// between the watcher's two questions) waits for the next answer, so
+    /// it is never published without the schema announced for it.
     fn send_active(&self) {
         let active = self
             .latest
@@ -238,9 +248,12 @@ impl Reconciler {
                     .copied()
                     .unwrap_or(topic.kafka.state != KafkaState::Drifted)
             })
-            .map(|topic| ActiveTopic {
-                name: topic.topic_name.clone(),
-                data_type: topic.data_type,
+            .filter_map(|topic| {
+                Some(ActiveTopic {
+                    name: topic.topic_name.clone(),
+                    data_type: topic.data_type,
+                    schema: *self.schemas.get(&topic.topic_name)?,
+                })
             })
             .collect();
         self.generators.do_send(SetActive(active));
@@ -689,7 +702,8 @@ impl Handler<Observed> for Reconciler {
     type Result = ();
 
     fn handle(&mut self, msg: Observed, ctx: &mut Self::Context) {
-        self.latest = msg.0;
+        self.latest = msg.topics;
+        self.schemas = msg.schemas;
         // Forget topics no longer watched, unless a step is on its way.
         let ids: HashSet<TopicId> = self.latest.iter().map(|t| t.topic_id).collect();
         self.tracks
