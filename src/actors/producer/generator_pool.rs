@@ -102,11 +102,13 @@ impl GeneratorPool {
         for (name, (data_type, schema)) in wanted {
             if let Some((generator, told)) = self.running.get_mut(&name) {
                 if *told != schema {
-                    log::info!(
-                        "{name}: following schema {:?} ({})",
-                        schema.id,
-                        schema.value_format
-                    );
+                    match schema.id {
+                        Some(id) => log::info!(
+                            "{name}: records follow schema {id} from now on ({})",
+                            schema.value_format
+                        ),
+                        None => log::info!("{name}: no schema announced any more"),
+                    }
                     generator.do_send(UseSchema(schema));
                     *told = schema;
                 }
