@@ -8,9 +8,13 @@
 //!   is full; timed until every record is acknowledged.
 //! - pipeline: an unthrottled `Generator` actor hands batches to the
 //!   `Publisher` actor, which serialises and enqueues them; timed until as
-//!   many records as the baseline's are acknowledged.
+//!   many records as the baseline's are acknowledged. Records carry no
+//!   schema id (as from an admin service older than schemas).
+//! - pipeline+schema: the same, with the sensor type's built-in schema
+//!   announced for the topic: every record is checked against it (compiled
+//!   once) and carries the `topicgate-schema-id` header.
 //!
-//! Each side runs `BENCH_ROUNDS` times (default 3), alternating which goes
+//! Each side runs `BENCH_ROUNDS` times (default 3), rotating which goes
 //! first, each run on a fresh topic of 3 partitions; the median of each
 //! side is reported.
 //!
@@ -37,8 +41,9 @@ use topicgate::config::{KafkaSettings, Pace};
 use topicgate::domain::{DataType, Envelope};
 use topicgate::producer::pipeline::{
     Flush, Generator, PayloadMaker, ProducerStats, Publisher, PublisherSettings, Retire,
-    create_admin_client, create_producer,
+    SchemaSource, TopicSchema, create_admin_client, create_producer,
 };
+use topicgate::schema::{RecordSchema, SchemaCache, ValueFormat, builtin_schema};
 
 const PARTITIONS: i32 = 3;
 const DATA_TYPE: DataType = DataType::Sensor;
@@ -153,9 +158,25 @@ fn baseline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
     messages as f64 / elapsed.as_secs_f64()
 }
 
+/// The id the built-in schema is cached under for the validated runs.
+const SCHEMA_ID: i64 = 1;
+
 /// The daemon's generator and publisher, unthrottled; messages per second
-/// until `messages` are acknowledged.
-async fn pipeline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
+/// until `messages` are acknowledged. With `validated`, the data type's
+/// built-in schema is announced (and already compiled, as after the
+/// daemon's first fetch of it).
+async fn pipeline(bootstrap: &str, topic: &str, messages: u64, validated: bool) -> f64 {
+    let cache = SchemaCache::new();
+    let schema = if validated {
+        let compiled = RecordSchema::compile(&builtin_schema(DATA_TYPE)).expect("built-in schema");
+        cache.insert(SCHEMA_ID, compiled);
+        TopicSchema {
+            id: Some(SCHEMA_ID),
+            value_format: ValueFormat::Json,
+        }
+    } else {
+        TopicSchema::default()
+    };
     let stats = ProducerStats::default();
     let publisher = Publisher::start(settings(bootstrap), stats.clone()).expect("a publisher");
     let counters = stats.counters(topic, DATA_TYPE);
@@ -168,6 +189,7 @@ async fn pipeline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
         Arc::new(AtomicU64::new(0)),
         Pace::Unthrottled,
         publisher.clone().recipient(),
+        (schema, SchemaSource::cached_only(cache)),
     )
     .expect("valid payload tables");
     while counters.snapshot().delivered < messages {
@@ -186,6 +208,10 @@ async fn pipeline(bootstrap: &str, topic: &str, messages: u64) -> f64 {
     let done = counters.snapshot();
     assert_eq!(report.undelivered, 0, "pipeline left records: {done:?}");
     assert_eq!(done.failed, 0, "pipeline lost records: {done:?}");
+    assert_eq!(
+        done.schema_violations, 0,
+        "records failed the schema: {done:?}"
+    );
     // The delivery reports counted exactly what the broker holds.
     assert_eq!(records_in(bootstrap, topic), done.delivered);
     messages as f64 / elapsed.as_secs_f64()
@@ -211,26 +237,40 @@ fn main() {
         "producer pipeline vs plain rdkafka loop: {messages} {DATA_TYPE} records per run, \
          {rounds} rounds, {PARTITIONS} partitions, broker {bootstrap}"
     );
-    let (mut plain, mut actors) = (Vec::new(), Vec::new());
+    let (mut plain, mut actors, mut checked) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=rounds {
-        // Alternate which side goes first, so neither always meets a
-        // broker still busy with the other's records.
-        for side in if round % 2 == 1 { [0, 1] } else { [1, 0] } {
-            if side == 0 {
-                let topic = in_system(fresh_topic(&bootstrap, "baseline"));
-                let rate = baseline(&bootstrap, &topic, messages);
-                println!("round {round}: baseline {rate:>10.0} msg/s");
-                plain.push(rate);
-            } else {
-                let topic = in_system(fresh_topic(&bootstrap, "pipeline"));
-                let rate = in_system(pipeline(&bootstrap, &topic, messages));
-                println!("round {round}: pipeline {rate:>10.0} msg/s");
-                actors.push(rate);
+        // Rotate which side goes first, so none always meets a broker
+        // still busy with another's records.
+        for step in 0..3 {
+            match (step + round) % 3 {
+                0 => {
+                    let topic = in_system(fresh_topic(&bootstrap, "baseline"));
+                    let rate = baseline(&bootstrap, &topic, messages);
+                    println!("round {round}: baseline        {rate:>10.0} msg/s");
+                    plain.push(rate);
+                }
+                1 => {
+                    let topic = in_system(fresh_topic(&bootstrap, "pipeline"));
+                    let rate = in_system(pipeline(&bootstrap, &topic, messages, false));
+                    println!("round {round}: pipeline        {rate:>10.0} msg/s");
+                    actors.push(rate);
+                }
+                _ => {
+                    let topic = in_system(fresh_topic(&bootstrap, "checked"));
+                    let rate = in_system(pipeline(&bootstrap, &topic, messages, true));
+                    println!("round {round}: pipeline+schema {rate:>10.0} msg/s");
+                    checked.push(rate);
+                }
             }
         }
     }
-    let (plain, actors) = (median(plain), median(actors));
+    let (plain, actors, checked) = (median(plain), median(actors), median(checked));
     println!("baseline (median): {plain:.0} msg/s");
     println!("pipeline (median): {actors:.0} msg/s");
+    println!("pipeline+schema (median): {checked:.0} msg/s");
     println!("pipeline / baseline: {:.1}%", 100.0 * actors / plain);
+    println!(
+        "pipeline+schema / pipeline: {:.1}%",
+        100.0 * checked / actors
+    );
 }

@@ -26,6 +26,7 @@ use crate::actors::producer::kafka_topics::create_admin_client;
 use crate::actors::producer::metrics as producer_metrics;
 use crate::actors::producer::publisher::{Flush, FlushReport, Publisher, PublisherSettings};
 use crate::actors::producer::reconciler::Reconciler;
+use crate::actors::producer::schema_gate::SchemaSource;
 use crate::actors::producer::stats::ProducerStats;
 use crate::actors::producer::topic_watcher::{StopWatching, TopicWatcher};
 use crate::config::{Pace, ProducerSettings};
@@ -63,8 +64,12 @@ impl Running {
             create_admin_client(&settings.kafka)
                 .map_err(|e| anyhow!("cannot create the Kafka admin client: {e}"))?,
         );
-        let generators =
-            GeneratorPool::start(publisher.clone().recipient(), stats.clone(), settings.pace);
+        let generators = GeneratorPool::start(
+            publisher.clone().recipient(),
+            stats.clone(),
+            settings.pace,
+            SchemaSource::new(&settings.admin_url),
+        );
         let admin_url = settings.admin_url.clone();
         let key = settings.producer_key.clone();
         let pool = generators.clone().recipient();
@@ -288,5 +293,6 @@ pub mod pipeline {
     pub use crate::actors::producer::publisher::{
         Flush, Publisher, PublisherSettings, create_producer,
     };
+    pub use crate::actors::producer::schema_gate::{SchemaSource, TopicSchema};
     pub use crate::actors::producer::stats::ProducerStats;
 }

@@ -16,3 +16,4 @@ mod metrics;
 mod outage;
 mod reconcile;
 mod replication;
+mod schemas;

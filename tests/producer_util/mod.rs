@@ -8,7 +8,7 @@ pub use crate::support::wait::eventually;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
+use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use topicgate::config::{Pace, ProducerSettings, Secret};
 use topicgate::domain::Envelope;
@@ -78,6 +78,42 @@ pub struct Received {
 /// Reads `topic` from the beginning until `want` records arrived or
 /// `bound` passed, then a little longer to catch any extra (duplicates).
 pub async fn read_all(bootstrap: &str, topic: &str, want: usize, bound: Duration) -> Vec<Received> {
+    read_raw(bootstrap, topic, want, bound)
+        .await
+        .into_iter()
+        .map(|raw| Received {
+            key: String::from_utf8_lossy(&raw.key).into_owned(),
+            envelope: serde_json::from_slice(&raw.value).expect("an envelope"),
+        })
+        .collect()
+}
+
+/// One record read back as Kafka holds it.
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+    /// Its headers, in order (a header without a value has an empty one).
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+impl RawRecord {
+    /// The value of header `name`, if the record has it.
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_slice())
+    }
+}
+
+/// Like [`read_all`], with each record's bytes and headers as they are.
+pub async fn read_raw(
+    bootstrap: &str,
+    topic: &str,
+    want: usize,
+    bound: Duration,
+) -> Vec<RawRecord> {
     let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
     blocking(move || {
         let consumer = client(&bootstrap);
@@ -104,10 +140,20 @@ pub async fn read_all(bootstrap: &str, topic: &str, want: usize, bound: Duration
                 continue;
             };
             let message = result.expect("a record");
-            let key = String::from_utf8_lossy(message.key().unwrap_or_default()).into_owned();
-            let envelope: Envelope =
-                serde_json::from_slice(message.payload().unwrap_or_default()).expect("an envelope");
-            records.push(Received { key, envelope });
+            let headers = message
+                .headers()
+                .map(|headers| {
+                    headers
+                        .iter()
+                        .map(|h| (h.key.to_owned(), h.value.unwrap_or_default().to_vec()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            records.push(RawRecord {
+                key: message.key().unwrap_or_default().to_vec(),
+                value: message.payload().unwrap_or_default().to_vec(),
+                headers,
+            });
         }
         records
     })

@@ -1,4 +1,5 @@
-//! Keeps exactly one generator running per active topic.
+//! Keeps exactly one generator running per active topic, following the
+//! schema the registry announces for it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,8 +8,9 @@ use std::sync::atomic::AtomicU64;
 use actix::prelude::*;
 use futures_util::future::join_all;
 
-use super::generator::{Generator, InjectFault, Retire};
+use super::generator::{Generator, InjectFault, Retire, UseSchema};
 use super::publisher::PublishBatch;
+use super::schema_gate::{SchemaSource, TopicSchema};
 use super::stats::ProducerStats;
 use crate::config::Pace;
 use crate::domain::DataType;
@@ -18,6 +20,8 @@ use crate::domain::DataType;
 pub struct ActiveTopic {
     pub name: String,
     pub data_type: DataType,
+    /// Its schema and value format, as the registry announces them.
+    pub schema: TopicSchema,
 }
 
 /// The complete set of active topics: generators start for new ones and
@@ -48,7 +52,10 @@ pub struct GeneratorPool {
     publisher: Recipient<PublishBatch>,
     stats: ProducerStats,
     pace: Pace,
-    running: HashMap<String, Addr<Generator>>,
+    /// Where generators get compiled schemas (one cache for all).
+    schemas: SchemaSource,
+    /// Each running generator and the schema it was last told.
+    running: HashMap<String, (Addr<Generator>, TopicSchema)>,
     sequences: HashMap<String, Arc<AtomicU64>>,
     closed: bool,
 }
@@ -58,6 +65,7 @@ impl GeneratorPool {
         publisher: Recipient<PublishBatch>,
         stats: ProducerStats,
         pace: Pace,
+        schemas: SchemaSource,
     ) -> Addr<Self> {
         let thread = Arbiter::new();
         Supervisor::start(move |_| Self {
@@ -65,6 +73,7 @@ impl GeneratorPool {
             publisher,
             stats,
             pace,
+            schemas,
             running: HashMap::new(),
             sequences: HashMap::new(),
             closed: false,
@@ -72,8 +81,10 @@ impl GeneratorPool {
     }
 
     fn set_active(&mut self, topics: Vec<ActiveTopic>) {
-        let wanted: HashMap<String, DataType> =
-            topics.into_iter().map(|t| (t.name, t.data_type)).collect();
+        let wanted: HashMap<String, (DataType, TopicSchema)> = topics
+            .into_iter()
+            .map(|t| (t.name, (t.data_type, t.schema)))
+            .collect();
         let gone: Vec<String> = self
             .running
             .keys()
@@ -81,15 +92,26 @@ impl GeneratorPool {
             .cloned()
             .collect();
         for name in gone {
-            if let Some(generator) = self.running.remove(&name) {
+            if let Some((generator, _)) = self.running.remove(&name) {
                 log::info!("{name} is no longer active");
                 // Dropping the last address after Retire keeps the
                 // supervisor from starting it again.
                 generator.do_send(Retire);
             }
         }
-        for (name, data_type) in wanted {
-            if self.running.contains_key(&name) {
+        for (name, (data_type, schema)) in wanted {
+            if let Some((generator, told)) = self.running.get_mut(&name) {
+                if *told != schema {
+                    match schema.id {
+                        Some(id) => log::info!(
+                            "{name}: records follow schema {id} from now on ({})",
+                            schema.value_format
+                        ),
+                        None => log::info!("{name}: no schema announced any more"),
+                    }
+                    generator.do_send(UseSchema(schema));
+                    *told = schema;
+                }
                 continue;
             }
             let counters = self.stats.counters(&name, data_type);
@@ -100,9 +122,10 @@ impl GeneratorPool {
                 seq,
                 self.pace,
                 self.publisher.clone(),
+                (schema, self.schemas.clone()),
             ) {
                 Ok(generator) => {
-                    self.running.insert(name, generator);
+                    self.running.insert(name, (generator, schema));
                 }
                 Err(e) => log::error!("cannot generate records for {name}: {e}"),
             }
@@ -141,7 +164,7 @@ impl Handler<InjectFaultInto> for GeneratorPool {
 
     fn handle(&mut self, msg: InjectFaultInto, _: &mut Self::Context) -> bool {
         match self.running.get(&msg.topic) {
-            Some(generator) => {
+            Some((generator, _)) => {
                 generator.do_send(InjectFault);
                 true
             }
@@ -155,7 +178,11 @@ impl Handler<StopAll> for GeneratorPool {
 
     fn handle(&mut self, _: StopAll, _: &mut Self::Context) -> Self::Result {
         self.closed = true;
-        let retired: Vec<_> = self.running.drain().map(|(_, g)| g.send(Retire)).collect();
+        let retired: Vec<_> = self
+            .running
+            .drain()
+            .map(|(_, (g, _))| g.send(Retire))
+            .collect();
         self.stats.daemon().set_generators_running(0);
         let thread = self.thread.handle();
         Box::pin(async move {

@@ -14,6 +14,7 @@ use super::kafka_topics::KafkaAdminClient;
 use super::topic_plan::{Plan, Seen};
 use crate::api::{KafkaReport, TopicView};
 use crate::domain::{KafkaState, TopicStatus};
+use crate::schema::dlq_topic_name;
 
 /// How long Kafka may take to delete a topic before the try counts as failed.
 const DELETE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -53,20 +54,29 @@ pub fn deleted() -> KafkaReport {
     }
 }
 
-/// Deletes `topic` from Kafka; one already gone counts as deleted.
+/// Deletes `topic` and its dead-letter topic from Kafka in one request;
+/// one already gone counts as deleted. Both must go for this to succeed,
+/// so a dead-letter topic is never left behind once `deleted` is recorded.
 pub async fn delete(kafka: &KafkaAdminClient, topic: &str) -> Result<(), String> {
+    let dead_letter = dlq_topic_name(topic);
+    let names = [topic, dead_letter.as_str()];
     let options = AdminOptions::new()
         .operation_timeout(Some(DELETE_TIMEOUT))
         .request_timeout(Some(DELETE_TIMEOUT));
     let results = kafka
-        .delete_topics(&[topic], &options)
+        .delete_topics(&names, &options)
         .await
         .map_err(|e| e.to_string())?;
-    match results.into_iter().next() {
-        Some(Ok(_)) | Some(Err((_, RDKafkaErrorCode::UnknownTopicOrPartition))) => Ok(()),
-        Some(Err((_, code))) => Err(code.to_string()),
-        None => Err("Kafka answered without a result for the topic".to_owned()),
+    if results.len() < names.len() {
+        return Err("Kafka answered without a result for every topic".to_owned());
     }
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::UnknownTopicOrPartition)) => {}
+            Err((name, code)) => return Err(format!("{name}: {code}")),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //! - `topicgate_producer_records_total{topic}`, `..._bytes_total{topic}`:
 //!   records and payload bytes Kafka acknowledged;
 //! - `topicgate_producer_delivery_errors_total{topic}`: records refused;
+//! - `topicgate_producer_schema_violations_total{topic}`: records made
+//!   that failed the topic's schema, so were never sent;
 //! - `topicgate_producer_delivery_latency_seconds{topic}`: enqueue to
 //!   acknowledgement;
 //! - `topicgate_producer_generators_running`;
@@ -94,6 +96,12 @@ impl Collector for ProducerCollector {
             "producer_delivery_errors",
             "Records Kafka refused for good, per topic",
             &column(&|s| s.failed),
+        )?;
+        per_topic(
+            &mut encoder,
+            "producer_schema_violations",
+            "Records that failed the topic's schema and were not sent, per topic",
+            &column(&|s| s.schema_violations),
         )?;
         {
             let mut family = encoder.encode_descriptor(

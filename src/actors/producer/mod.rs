@@ -6,6 +6,7 @@
 //! delivery reports counted by [`delivery`] into [`stats`].
 
 pub mod backoff;
+pub mod dead_letter_plan;
 pub mod delivery;
 pub mod generator;
 pub mod generator_pool;
@@ -17,6 +18,7 @@ pub mod pacer;
 pub mod payloads;
 pub mod publisher;
 pub mod reconciler;
+pub mod schema_gate;
 pub mod stats;
 pub mod topic_plan;
 pub mod topic_watcher;

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use rdkafka::error::KafkaError;
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use tokio::sync::oneshot;
@@ -29,6 +30,7 @@ pub use super::delivery::{DeliveryContext, KafkaProducer};
 use super::stats::{ProducerStats, TopicCounters};
 use crate::config::KafkaSettings;
 use crate::kafka_config::{KafkaRole, client_config, enable_statistics, explain};
+use crate::schema::SCHEMA_ID_HEADER;
 
 /// How often the buffer is offered to librdkafka again while it is full.
 const DRAIN_EVERY: Duration = Duration::from_millis(5);
@@ -86,6 +88,10 @@ pub struct Record {
 pub struct PublishBatch {
     pub counters: Arc<TopicCounters>,
     pub records: Vec<Record>,
+    /// The schema every record was checked against, sent as each record's
+    /// `topicgate-schema-id` header; `None` when the registry announced
+    /// none (an admin service older than schemas).
+    pub schema_id: Option<i64>,
 }
 
 /// Sends everything buffered, then waits up to `timeout` for Kafka to
@@ -106,6 +112,7 @@ struct Pending {
     counters: Arc<TopicCounters>,
     key: String,
     value: Vec<u8>,
+    schema_id: Option<i64>,
 }
 
 enum Sent {
@@ -116,10 +123,17 @@ enum Sent {
 }
 
 fn send(producer: &KafkaProducer, pending: &Pending) -> Sent {
-    let record =
+    let mut record =
         BaseRecord::with_opaque_to(pending.counters.topic(), Arc::clone(&pending.counters))
             .key(pending.key.as_str())
             .payload(pending.value.as_slice());
+    if let Some(id) = pending.schema_id {
+        let id = id.to_string();
+        record = record.headers(OwnedHeaders::new_with_capacity(1).insert(Header {
+            key: SCHEMA_ID_HEADER,
+            value: Some(id.as_bytes()),
+        }));
+    }
     match producer.send(record) {
         Ok(()) => Sent::Enqueued,
         Err((error, _)) => match error.rdkafka_error_code() {
@@ -141,8 +155,9 @@ pub struct Publisher {
     drain_scheduled: bool,
     held_back_since: Option<Instant>,
     stall_warned: bool,
-    // Delivered and failed records of each topic at the last summary.
-    summarised: HashMap<String, (u64, u64)>,
+    // Delivered, failed and schema-violating records of each topic at the
+    // last summary.
+    summarised: HashMap<String, (u64, u64, u64)>,
 }
 
 impl Publisher {
@@ -168,13 +183,14 @@ impl Publisher {
     }
 
     fn accept(&mut self, batch: PublishBatch, ctx: &mut Context<Self>) {
-        let counters = batch.counters;
+        let (counters, schema_id) = (batch.counters, batch.schema_id);
         counters.add_accepted(batch.records.len() as u64);
         for record in batch.records {
             let pending = Pending {
                 counters: Arc::clone(&counters),
                 key: record.key,
                 value: record.value,
+                schema_id,
             };
             // Behind a non-empty buffer, to keep each key's records in order.
             if !self.backlog.is_empty() {
@@ -252,17 +268,26 @@ impl Publisher {
         let seconds = interval.as_secs_f64().max(0.001);
         let mut parts = Vec::new();
         for topic in self.stats.snapshot() {
-            let (delivered_before, failed_before) = self
+            let (delivered_before, failed_before, violations_before) = self
                 .summarised
-                .insert(topic.topic.clone(), (topic.delivered, topic.failed))
+                .insert(
+                    topic.topic.clone(),
+                    (topic.delivered, topic.failed, topic.schema_violations),
+                )
                 .unwrap_or_default();
             let records = topic.delivered.saturating_sub(delivered_before);
             let errors = topic.failed.saturating_sub(failed_before);
-            if records == 0 && errors == 0 && topic.pending() == 0 {
+            let violations = topic.schema_violations.saturating_sub(violations_before);
+            if records == 0 && errors == 0 && violations == 0 && topic.pending() == 0 {
                 continue;
             }
+            // Only when there are any: a schema violation is a bug.
+            let violations = match violations {
+                0 => String::new(),
+                n => format!(", {n} failed the schema and were not sent"),
+            };
             parts.push(format!(
-                "{} {records} records ({:.1}/s, {errors} errors, {} pending)",
+                "{} {records} records ({:.1}/s, {errors} errors, {} pending{violations})",
                 topic.topic,
                 records as f64 / seconds,
                 topic.pending(),

@@ -32,6 +32,7 @@
 //! registry does not have, and otherwise at most once a minute per topic
 //! to refresh its `checked_at`. Each round also reports the cluster.
 
+mod dead_letter;
 mod grow;
 
 use std::collections::{HashMap, HashSet};
@@ -41,14 +42,17 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 
 use super::backoff::Backoff;
+use super::dead_letter_plan::{self, DeadLetterPlan};
 use super::generator_pool::{ActiveTopic, SetActive};
 use super::kafka_retire;
 use super::kafka_topics::{self, CreateError, KafkaAdminClient, Snapshot};
-use super::topic_plan::{self, Plan};
+use super::schema_gate::TopicSchema;
+use super::topic_plan::{self, Plan, Seen};
 use crate::api::{ClusterReport, KafkaReport, TopicView};
 use crate::client::{AdminClient as AdminApi, ClientError};
 use crate::config::Secret;
 use crate::domain::{KafkaState, TopicId, TopicStatus};
+use crate::schema::dlq_topic_name;
 
 /// First and longest wait before trying a failed step again.
 const RETRY_FIRST: Duration = Duration::from_secs(1);
@@ -62,10 +66,14 @@ const REFRESH: Duration = Duration::from_secs(60);
 /// News is never held back.
 const REFRESHES_PER_ROUND: usize = 50;
 
-/// The approved and active topics, as the watcher last read them.
+/// The approved, active and deleted topics, as the watcher last read them,
+/// and the schema the registry announces for each active one.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Observed(pub Vec<TopicView>);
+pub struct Observed {
+    pub topics: Vec<TopicView>,
+    pub schemas: HashMap<String, TopicSchema>,
+}
 
 /// Reconciles Kafka with the registry; see the module docs.
 pub struct Reconciler {
@@ -75,6 +83,8 @@ pub struct Reconciler {
     generators: Recipient<SetActive>,
     /// The registry's latest word.
     latest: Vec<TopicView>,
+    /// The schema announced for each active topic, as of `latest`.
+    schemas: HashMap<String, TopicSchema>,
     /// Whether each active topic may be published to, as last checked.
     publishable: HashMap<String, bool>,
     tracks: HashMap<TopicId, Track>,
@@ -107,9 +117,27 @@ struct Track {
     /// When this daemon last added partitions to it: metadata read before
     /// then shows the old count, which is no drift.
     grown_at: Option<Instant>,
+    /// Why its dead-letter topic could not be created, while it cannot:
+    /// reported as the error of a topic that is otherwise `created`.
+    dead_letter_error: Option<String>,
+    /// Tries of the dead-letter topic back off on their own, so the
+    /// topic's records to the registry are not held back meanwhile.
+    dead_letter_backoff: Backoff,
+    dead_letter_not_before: Instant,
 }
 
 impl Track {
+    /// Notes a failed try at the dead-letter topic: logged once per
+    /// reason, tried again after its own backoff.
+    fn dead_letter_failed(&mut self, topic: &str, reason: String) {
+        let delay = self.dead_letter_backoff.next_delay();
+        self.dead_letter_not_before = Instant::now() + delay;
+        if self.dead_letter_error.as_deref() != Some(reason.as_str()) {
+            log::warn!("topic {topic}: {reason}; will try again with backoff");
+        }
+        self.dead_letter_error = Some(reason);
+    }
+
     fn new(now: Instant) -> Self {
         Self {
             busy: false,
@@ -121,6 +149,9 @@ impl Track {
             last_sent: None,
             activated: false,
             grown_at: None,
+            dead_letter_error: None,
+            dead_letter_backoff: Backoff::new(RETRY_FIRST, RETRY_MAX),
+            dead_letter_not_before: now,
         }
     }
 }
@@ -133,6 +164,9 @@ enum Failure {
     Kafka(String),
     /// Kafka did not delete a retired topic yet.
     KafkaDelete(String),
+    /// Kafka did not create the topic's dead-letter topic (the text says
+    /// which and why); the topic itself is fine.
+    DeadLetter(String),
     AlreadyExists,
     Api(ClientError),
 }
@@ -145,6 +179,7 @@ impl std::fmt::Display for Failure {
             }
             Failure::Kafka(reason) => write!(f, "Kafka could not create it yet: {reason}"),
             Failure::KafkaDelete(reason) => write!(f, "Kafka could not delete it yet: {reason}"),
+            Failure::DeadLetter(reason) => f.write_str(reason),
             Failure::AlreadyExists => write!(
                 f,
                 "Kafka says it appeared meanwhile; the next round decides whose it is"
@@ -157,7 +192,13 @@ impl std::fmt::Display for Failure {
 /// How a step ended.
 enum Outcome {
     Recorded,
-    Activated,
+    /// Created (or adopted) and activated; with why its dead-letter topic
+    /// could not be created, if it could not.
+    Activated {
+        dead_letter_error: Option<String>,
+    },
+    /// The missing dead-letter topic of an active topic was created.
+    DeadLetterCreated,
     /// The registry no longer wants it activated (deactivated, deleted...).
     Superseded(String),
     /// Kafka refused it for good; the report says why, and whether the
@@ -181,6 +222,7 @@ impl Reconciler {
             producer_key,
             generators,
             latest: Vec::new(),
+            schemas: HashMap::new(),
             publishable: HashMap::new(),
             tracks: HashMap::new(),
             round_running: false,
@@ -192,7 +234,9 @@ impl Reconciler {
 
     /// Hands the generator pool the active topics that may be published
     /// to. One not checked yet by this daemon runs unless the registry says
-    /// it drifted.
+    /// it drifted. One missing from the registry's active list (deactivated
+    /// between the watcher's two questions) waits for the next answer, so
+    /// it is never published without the schema announced for it.
     fn send_active(&self) {
         let active = self
             .latest
@@ -204,9 +248,12 @@ impl Reconciler {
                     .copied()
                     .unwrap_or(topic.kafka.state != KafkaState::Drifted)
             })
-            .map(|topic| ActiveTopic {
-                name: topic.topic_name.clone(),
-                data_type: topic.data_type,
+            .filter_map(|topic| {
+                Some(ActiveTopic {
+                    name: topic.topic_name.clone(),
+                    data_type: topic.data_type,
+                    schema: *self.schemas.get(&topic.topic_name)?,
+                })
             })
             .collect();
         self.generators.do_send(SetActive(active));
@@ -248,7 +295,30 @@ impl Reconciler {
         let latest = self.latest.clone();
         let held = kafka_retire::names_held_by_live_topics(&latest);
         for topic in latest.iter().cloned() {
-            match topic_plan::plan(&topic, snapshot.seen(&topic.topic_name)) {
+            let plan = topic_plan::plan(&topic, snapshot.seen(&topic.topic_name));
+            let dead_letter = snapshot.seen(&dlq_topic_name(&topic.topic_name));
+            if matches!(dead_letter, Seen::Present(_)) {
+                self.dead_letter_found(topic.topic_id);
+            }
+            match dead_letter_plan::plan(&topic, &plan, dead_letter) {
+                DeadLetterPlan::Create { replication_factor }
+                    if self.add_dead_letter(&topic, replication_factor, ctx) =>
+                {
+                    // Recorded at a later round, with the outcome.
+                    if let Plan::Record { publish, .. } = plan {
+                        self.publishable.insert(topic.topic_name.clone(), publish);
+                    }
+                    continue;
+                }
+                // Its name is not held by a topic requested again (checked
+                // below for the topic itself): delete what is left.
+                DeadLetterPlan::Delete if !held.contains(topic.topic_name.as_str()) => {
+                    self.retire(topic, ctx);
+                    continue;
+                }
+                _ => {}
+            }
+            match plan {
                 Plan::Wait => {}
                 // The name was requested again and the new topic has it in
                 // Kafka now: that one is not the retired topic's to delete.
@@ -264,6 +334,7 @@ impl Reconciler {
                     if topic.status == TopicStatus::Active {
                         self.publishable.insert(topic.topic_name.clone(), publish);
                     }
+                    let report = self.with_dead_letter_error(topic.topic_id, report);
                     self.record(topic, report, ctx);
                 }
             }
@@ -352,16 +423,20 @@ impl Reconciler {
                 Err(CreateError::Transient(reason)) => return Err(Failure::Kafka(reason)),
                 Err(CreateError::AlreadyExists) => return Err(Failure::AlreadyExists),
             }
+            // Before activation, so consumers of an active topic find it.
+            let dead_letter_error = dead_letter::create(&kafka, &topic.topic_name, replication)
+                .await
+                .err();
             let created = KafkaReport {
                 state: KafkaState::Created,
-                error: None,
+                error: dead_letter_error.clone(),
                 partitions: Some(partitions),
                 replication_factor: Some(replication),
             };
             api.report_kafka_state(topic.topic_id, &created, key.expose())
                 .await
                 .map_err(Failure::Api)?;
-            activate(&api, &topic.topic_name, &key).await
+            activate(&api, &topic.topic_name, &key, dead_letter_error).await
         };
         ctx.spawn(
             work.into_actor(self)
@@ -380,9 +455,25 @@ impl Reconciler {
         if self.take_turn(topic.topic_id).is_none() {
             return;
         }
-        let (api, key) = (self.api.clone(), self.producer_key.clone());
+        let (api, key, kafka) = (
+            self.api.clone(),
+            self.producer_key.clone(),
+            Arc::clone(&self.kafka),
+        );
         let (id, name) = (topic.topic_id, topic.topic_name.clone());
         let work = async move {
+            // A daemon that died between creating the topic and its
+            // dead-letter topic left the latter missing; one there is kept.
+            let replication = report
+                .replication_factor
+                .unwrap_or(topic.replication_factor);
+            let dead_letter_error = dead_letter::create(&kafka, &topic.topic_name, replication)
+                .await
+                .err();
+            let report = KafkaReport {
+                error: dead_letter_error.clone(),
+                ..report
+            };
             api.report_kafka_state(topic.topic_id, &report, key.expose())
                 .await
                 .map_err(Failure::Api)?;
@@ -390,7 +481,7 @@ impl Reconciler {
                 "topic {} found in Kafka after its claim: adopted",
                 topic.topic_name
             );
-            activate(&api, &topic.topic_name, &key).await
+            activate(&api, &topic.topic_name, &key, dead_letter_error).await
         };
         ctx.spawn(
             work.into_actor(self)
@@ -414,7 +505,10 @@ impl Reconciler {
             kafka_retire::delete(&kafka, &topic.topic_name)
                 .await
                 .map_err(Failure::KafkaDelete)?;
-            log::info!("topic {} deleted from Kafka", topic.topic_name);
+            log::info!(
+                "topic {} and its dead-letter topic deleted from Kafka",
+                topic.topic_name
+            );
             api.report_kafka_state(topic.topic_id, &kafka_retire::deleted(), key.expose())
                 .await
                 .map_err(Failure::Api)?;
@@ -476,15 +570,25 @@ impl Reconciler {
                 track.last_error = None;
                 track.not_before = Instant::now();
                 track.reported_at = Some(Instant::now());
-                if matches!(outcome, Outcome::Activated) {
+                if let Outcome::Activated { dead_letter_error } = &outcome {
                     track.activated = true;
+                    if let Some(error) = dead_letter_error {
+                        track.dead_letter_failed(name, error.clone());
+                    }
                 }
                 match outcome {
                     Outcome::Recorded => {}
-                    Outcome::Activated if earlier > 0 => log::info!(
+                    Outcome::DeadLetterCreated => {
+                        track.dead_letter_error = None;
+                        track.dead_letter_backoff.reset();
+                        log::info!("topic {name}: its dead-letter topic was created in Kafka");
+                    }
+                    Outcome::Activated { .. } if earlier > 0 => log::info!(
                         "topic {name} created in Kafka and activated after {earlier} failed tries"
                     ),
-                    Outcome::Activated => log::info!("topic {name} created in Kafka and activated"),
+                    Outcome::Activated { .. } => {
+                        log::info!("topic {name} created in Kafka and activated")
+                    }
                     Outcome::Superseded(why) => log::info!("topic {name} not activated: {why}"),
                     Outcome::Refused { report, unrecorded } => {
                         log_news(name, &report);
@@ -498,6 +602,7 @@ impl Reconciler {
                     }
                 }
             }
+            Err(Failure::DeadLetter(reason)) => track.dead_letter_failed(name, reason),
             Err(failure) => {
                 let delay = track.backoff.next_delay();
                 track.not_before = Instant::now() + delay;
@@ -535,9 +640,15 @@ impl Reconciler {
 }
 
 /// Marks `topic` active; a registry that no longer wants it is no failure.
-async fn activate(api: &AdminApi, topic: &str, key: &Secret) -> Result<Outcome, Failure> {
+/// `dead_letter_error` says why its dead-letter topic is missing, if it is.
+async fn activate(
+    api: &AdminApi,
+    topic: &str,
+    key: &Secret,
+    dead_letter_error: Option<String>,
+) -> Result<Outcome, Failure> {
     match api.activate_by_name(topic, key.expose()).await {
-        Ok(_) => Ok(Outcome::Activated),
+        Ok(_) => Ok(Outcome::Activated { dead_letter_error }),
         // 404 and 409: the topic changed state meanwhile; the watcher will
         // report it again if it is still approved.
         Err(ClientError::Api {
@@ -591,7 +702,8 @@ impl Handler<Observed> for Reconciler {
     type Result = ();
 
     fn handle(&mut self, msg: Observed, ctx: &mut Self::Context) {
-        self.latest = msg.0;
+        self.latest = msg.topics;
+        self.schemas = msg.schemas;
         // Forget topics no longer watched, unless a step is on its way.
         let ids: HashSet<TopicId> = self.latest.iter().map(|t| t.topic_id).collect();
         self.tracks

@@ -21,11 +21,15 @@ pub struct TopicCounters {
     delivered_bytes: AtomicU64,
     failed: AtomicU64,
     restarts: AtomicU64,
+    /// Records made that failed the topic's schema, and so were not sent.
+    schema_violations: AtomicU64,
     /// From handing a record to librdkafka to its acknowledgement.
     delivery_latency: AtomicHistogram,
     // When the last failure was logged, so a broken topic logs a line per
     // interval and not one per record.
     failure_logged: Mutex<Option<Instant>>,
+    /// When the last schema violation was logged, likewise.
+    violation_logged: Mutex<Option<Instant>>,
 }
 
 impl TopicCounters {
@@ -38,8 +42,10 @@ impl TopicCounters {
             delivered_bytes: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             restarts: AtomicU64::new(0),
+            schema_violations: AtomicU64::new(0),
             delivery_latency: AtomicHistogram::new(latency_buckets()),
             failure_logged: Mutex::new(None),
+            violation_logged: Mutex::new(None),
         }
     }
 
@@ -84,21 +90,20 @@ impl TopicCounters {
         self.restarts.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts one record that failed the topic's schema (not sent).
+    pub fn add_schema_violation(&self) {
+        self.schema_violations.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// True when a failure of this topic should be logged now: the first
     /// one, then at most one per `every`.
     pub fn should_log_failure(&self, every: std::time::Duration) -> bool {
-        let mut last = self
-            .failure_logged
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let now = Instant::now();
-        match *last {
-            Some(at) if now.duration_since(at) < every => false,
-            _ => {
-                *last = Some(now);
-                true
-            }
-        }
+        due(&self.failure_logged, every)
+    }
+
+    /// Like [`Self::should_log_failure`], for schema violations.
+    pub fn should_log_violation(&self, every: std::time::Duration) -> bool {
+        due(&self.violation_logged, every)
     }
 
     /// The counters as they are now.
@@ -114,6 +119,20 @@ impl TopicCounters {
             delivered,
             failed,
             restarts: self.restarts.load(Ordering::Relaxed),
+            schema_violations: self.schema_violations.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// True (and notes now) when nothing was noted in `last` for `every`.
+fn due(last: &Mutex<Option<Instant>>, every: std::time::Duration) -> bool {
+    let mut last = last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let now = Instant::now();
+    match *last {
+        Some(at) if now.duration_since(at) < every => false,
+        _ => {
+            *last = Some(now);
+            true
         }
     }
 }
@@ -131,6 +150,8 @@ pub struct TopicStats {
     pub failed: u64,
     /// Times the topic's generator was restarted after failing.
     pub restarts: u64,
+    /// Records that failed the topic's schema; never sent.
+    pub schema_violations: u64,
 }
 
 impl TopicStats {
@@ -289,5 +310,8 @@ mod tests {
         let every = std::time::Duration::from_secs(60);
         assert!(c.should_log_failure(every));
         assert!(!c.should_log_failure(every));
+        // Violations are limited apart from delivery failures.
+        assert!(c.should_log_violation(every));
+        assert!(!c.should_log_violation(every));
     }
 }

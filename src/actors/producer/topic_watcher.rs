@@ -1,7 +1,9 @@
 //! Polls the admin API for approved, active and deleted topics and tells the
 //! others.
 //!
-//! One `GET /api/topics?status=approved,active` per interval, and one as
+//! One `GET /api/topics?status=approved,active,deleted` per interval, then
+//! `GET /api/topics/active` for the schema the registry announces for each
+//! active topic (its id and value format), and both as
 //! soon as the registry's change feed (`GET /api/topics/changes`, a long
 //! poll) says the topics changed, so an approval is acted on at once; an
 //! admin service without the feed is simply polled. The approved and active
@@ -14,7 +16,7 @@
 //! the deny list) are dropped here, whatever the registry says: they are
 //! neither created in Kafka nor published to, and each is logged once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +24,7 @@ use actix::prelude::*;
 
 use super::backoff::Backoff;
 use super::reconciler::Observed;
+use super::schema_gate::TopicSchema;
 use super::stats::DaemonFigures;
 use crate::api::TopicView;
 use crate::client::{AdminClient, ClientError};
@@ -101,12 +104,22 @@ impl TopicWatcher {
         self.polling = true;
         let api = self.api.clone();
         let fetch = async move {
-            api.topics(&[
-                TopicStatus::Approved,
-                TopicStatus::Active,
-                TopicStatus::Deleted,
-            ])
-            .await
+            let topics = api
+                .topics(&[
+                    TopicStatus::Approved,
+                    TopicStatus::Active,
+                    TopicStatus::Deleted,
+                ])
+                .await?;
+            // Asked after the topics, so every topic they show active (and
+            // still active) is in this answer with its current schema.
+            let schemas = api
+                .active_topics()
+                .await?
+                .iter()
+                .map(|topic| (topic.topic_name.clone(), TopicSchema::of(topic)))
+                .collect();
+            Ok((topics, schemas))
         };
         ctx.spawn(fetch.into_actor(self).map(|result, act, ctx| {
             act.polling = false;
@@ -161,11 +174,14 @@ impl TopicWatcher {
     }
 
     /// Acts on one answer and says when to ask again.
-    fn handle_answer(&mut self, result: Result<Vec<TopicView>, ClientError>) -> Duration {
+    fn handle_answer(
+        &mut self,
+        result: Result<(Vec<TopicView>, HashMap<String, TopicSchema>), ClientError>,
+    ) -> Duration {
         let first = std::mem::replace(&mut self.first_poll, false);
         self.daemon.note_admin_poll(result.is_ok());
         match result {
-            Ok(topics) => {
+            Ok((topics, schemas)) => {
                 if let Some(since) = self.outage.take() {
                     log::info!(
                         "admin API at {} is reachable again (after {:.0}s)",
@@ -174,7 +190,7 @@ impl TopicWatcher {
                     );
                 }
                 self.backoff.reset();
-                self.dispatch(topics);
+                self.dispatch(topics, schemas);
                 self.interval
             }
             Err(error) => {
@@ -196,7 +212,7 @@ impl TopicWatcher {
         }
     }
 
-    fn dispatch(&mut self, topics: Vec<TopicView>) {
+    fn dispatch(&mut self, topics: Vec<TopicView>, schemas: HashMap<String, TopicSchema>) {
         // The filter asked for these three only; ignore anything else. A
         // deleted topic matters only until Kafka's side is recorded deleted.
         let topics: Vec<TopicView> = self
@@ -213,7 +229,7 @@ impl TopicWatcher {
             .filter(|t| t.status == TopicStatus::Active)
             .count();
         // Sent even when empty, so generators stop and stale topics are forgotten.
-        self.reconciler.do_send(Observed(topics));
+        self.reconciler.do_send(Observed { topics, schemas });
     }
 
     /// The topics whose names the policy accepts. A registry should never
