@@ -131,6 +131,13 @@ pub struct CreateTopicRequest {
     /// `max.message.bytes`, values as numbers or strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configs: Option<serde_json::Value>,
+    /// The value schema (a JSON Schema object); the data type's built-in
+    /// one when absent. Pending with the topic, approved with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<serde_json::Value>,
+    /// `json` (the default) or `confluent_json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_format: Option<String>,
 }
 
 /// Answer to `POST /api/topics`.

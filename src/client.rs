@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use awc::http::StatusCode;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -116,7 +117,8 @@ impl AdminClient {
     /// The latest approved version of `subject`.
     pub async fn latest_schema(&self, subject: &str) -> Result<RegisteredSchema, ClientError> {
         self.get(&format!(
-            "/schema-registry/subjects/{subject}/versions/latest"
+            "/schema-registry/subjects/{}/versions/latest",
+            path_segment(subject)
         ))
         .await
     }
@@ -281,17 +283,40 @@ fn subscription(user_id: &str, topic_name: &str) -> SubscriptionRequest {
     }
 }
 
-/// The error body of a refusal; one made from the status when the body is
-/// not the API's JSON (a proxy's page, say).
+/// The error body of a refusal: the API's own, or the Schema Registry
+/// API's (`{"error_code": .., "message": ..}`), or one made from the
+/// status when the body is neither (a proxy's page, say).
 fn refusal(status: StatusCode, body: &[u8]) -> ErrorBody {
-    serde_json::from_slice::<ErrorBody>(body).unwrap_or_else(|_| ErrorBody {
+    #[derive(serde::Deserialize)]
+    struct ConfluentError {
+        message: String,
+    }
+    if let Ok(ours) = serde_json::from_slice::<ErrorBody>(body) {
+        return ours;
+    }
+    if let Ok(confluent) = serde_json::from_slice::<ConfluentError>(body) {
+        return ErrorBody::new(confluent.message, ErrorCode::for_status(status.as_u16()));
+    }
+    ErrorBody {
         error: status
             .canonical_reason()
             .unwrap_or("unexpected status")
             .to_owned(),
         code: None,
         topic_status: None,
-    })
+    }
+}
+
+/// Characters a path segment may carry as they are (RFC 3986's unreserved).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `raw` as one URL path segment, escaped so it cannot change the path.
+fn path_segment(raw: &str) -> String {
+    utf8_percent_encode(raw, SEGMENT).to_string()
 }
 
 fn serde_urlencoded_pair<T: Serialize + ?Sized>(key: &str, value: &T) -> String {

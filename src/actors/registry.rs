@@ -8,6 +8,7 @@ mod details;
 mod find_topic;
 pub mod kafka_reader;
 pub mod record_reader;
+mod schemas;
 
 use std::path::PathBuf;
 
@@ -16,6 +17,9 @@ pub use changes::{DecideChange, EditTopic, ListChanges, RequestPartitions, Withd
 use chrono::Utc;
 pub use details::{GetTopicRecord, GovernedTopicNames};
 pub use find_topic::FindTopic;
+pub use schemas::{
+    GetSchemaById, GetSubjectVersion, ListSubjects, SchemaIdVersions, SubjectVersions,
+};
 
 use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};
 use crate::db::models::{NewTopic, Topic, TopicEvent, TopicKafkaEvent};

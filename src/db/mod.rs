@@ -8,6 +8,7 @@ mod error;
 pub mod kafka_state;
 pub mod models;
 pub mod schema;
+pub mod schemas;
 mod sql_types;
 pub mod subscriptions;
 pub mod topic_configs;
@@ -80,6 +81,12 @@ pub fn open(path: &Path, max_connections: u32) -> Result<DbPool, RegistryError> 
     // journal_mode is stored in the file, so setting it once is enough.
     conn.batch_execute("PRAGMA journal_mode = WAL;")?;
     migrate(&mut conn)?;
+    let adopted = schemas::adopt_builtin_schemas(&mut conn, chrono::Utc::now().naive_utc())?;
+    if adopted > 0 {
+        log::info!(
+            "{adopted} topic(s) registered before schemas got their data type's built-in schema"
+        );
+    }
     Ok(pool)
 }
 

@@ -4,14 +4,15 @@ use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 
 use super::schema::{
-    subscription_events, topic_change_requests, topic_events, topic_kafka_events, topics,
+    schemas, subscription_events, topic_change_requests, topic_events, topic_kafka_events, topics,
     user_subscriptions,
 };
 use crate::api::{KafkaSide, SubscriptionView, TopicView};
 use crate::domain::{
-    ChangeRequestStatus, DataType, KafkaState, SubscriptionStatus, TopicId, TopicName, TopicStatus,
-    UserId,
+    ChangeRequestStatus, DataType, KafkaState, SchemaDocument, SubscriptionStatus, TopicId,
+    TopicName, TopicStatus, UserId,
 };
+use crate::schema::ValueFormat;
 
 /// Timestamps are stored as UTC without an offset.
 pub fn utc(at: NaiveDateTime) -> chrono::DateTime<Utc> {
@@ -39,6 +40,8 @@ pub struct Topic {
     pub kafka_partitions: Option<i32>,
     pub kafka_replication_factor: Option<i32>,
     pub kafka_checked_at: Option<NaiveDateTime>,
+    /// How the producer frames its records.
+    pub value_format: ValueFormat,
 }
 
 impl Topic {
@@ -84,6 +87,10 @@ pub struct NewTopic {
     /// Stored in `topic_configs`, in the same transaction.
     #[diesel(skip_insertion)]
     pub configs: crate::domain::TopicConfigs,
+    pub value_format: ValueFormat,
+    /// Stored in `schemas` as pending, in the same transaction.
+    #[diesel(skip_insertion)]
+    pub schema: SchemaDocument,
 }
 
 /// One row of the audit trail.
@@ -191,6 +198,8 @@ impl NewTopic {
             created_by: request.created_by,
             description: request.description,
             configs: request.configs,
+            value_format: request.value_format,
+            schema: request.schema,
             created_at: now,
             updated_at: now,
         }
@@ -239,4 +248,41 @@ pub struct NewTopicChangeRequest<'a> {
     pub partitions_to: i32,
     pub requested_by: &'a str,
     pub requested_at: NaiveDateTime,
+}
+
+/// One version of a topic's value schema (see migration 000009).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = schemas, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct SchemaVersion {
+    /// The global schema id.
+    pub id: i32,
+    pub topic_id: TopicId,
+    /// `<topic>-value`.
+    pub subject: String,
+    /// Numbered once approved; `None` while pending and when rejected.
+    pub version: Option<i32>,
+    /// Canonical JSON text.
+    pub schema: String,
+    pub status: ChangeRequestStatus,
+    /// Who asked, as the audit trail records it.
+    pub requested_by: String,
+    pub created_at: NaiveDateTime,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+/// A schema version to insert: pending, or approved at once with its
+/// version number.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = schemas)]
+pub struct NewSchemaVersion<'a> {
+    pub topic_id: TopicId,
+    pub subject: &'a str,
+    pub version: Option<i32>,
+    pub schema: &'a str,
+    pub status: ChangeRequestStatus,
+    pub requested_by: &'a str,
+    pub created_at: NaiveDateTime,
+    pub decided_by: Option<&'a str>,
+    pub decided_at: Option<NaiveDateTime>,
 }

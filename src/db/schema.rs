@@ -1,6 +1,28 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    schemas (id) {
+        id -> Integer,
+        topic_id -> Integer,
+        subject -> Text,
+        version -> Nullable<Integer>,
+        schema -> Text,
+        status -> Text,
+        requested_by -> Text,
+        created_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    subject_configs (subject) {
+        subject -> Text,
+        compatibility -> Text,
+    }
+}
+
+diesel::table! {
     subscription_events (id) {
         id -> Integer,
         topic_id -> Integer,
@@ -77,6 +99,7 @@ diesel::table! {
         kafka_partitions -> Nullable<Integer>,
         kafka_replication_factor -> Nullable<Integer>,
         kafka_checked_at -> Nullable<Timestamp>,
+        value_format -> Text,
     }
 }
 
@@ -90,6 +113,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(schemas -> topics (topic_id));
 diesel::joinable!(subscription_events -> topics (topic_id));
 diesel::joinable!(topic_configs -> topics (topic_id));
 diesel::joinable!(topic_change_requests -> topics (topic_id));
@@ -98,6 +122,8 @@ diesel::joinable!(topic_kafka_events -> topics (topic_id));
 diesel::joinable!(user_subscriptions -> topics (topic_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    schemas,
+    subject_configs,
     subscription_events,
     topic_configs,
     topic_change_requests,

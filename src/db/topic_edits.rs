@@ -123,6 +123,7 @@ pub fn withdraw(
             Withdrawer::Requester(requester) => format!("withdrawn by {requester}"),
         };
         record_event(conn, &topic, Some(before.status), actor, Some(&reason), now)?;
+        super::schemas::reject_pending(conn, topic.id, actor, now)?;
         Ok(topic)
     })
 }

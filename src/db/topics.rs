@@ -13,6 +13,7 @@ use crate::api::{ActiveTopic, Stats};
 use crate::domain::{
     DataType, KafkaState, TopicId, TopicName, TopicStatus, Transition, collision_key,
 };
+use crate::schema::ValueFormat;
 
 /// SQL for a name's collision key (see `TopicName::collision_key`), written
 /// exactly as the index `topics_by_collision_key` is, so SQLite uses it.
@@ -102,6 +103,7 @@ pub fn create(
             })?;
         record_event(conn, &topic, None, actor, None, new.created_at)?;
         super::topic_configs::store(conn, topic.id, &new.configs)?;
+        super::schemas::store_requested(conn, &topic, &new.schema, actor, new.created_at)?;
         Ok(topic)
     })
 }
@@ -216,35 +218,61 @@ pub fn page(
     })
 }
 
-/// Active topics in the producer's shape, newest first. Reads only the
-/// columns that shape needs: the producer and consumers poll this often.
+/// Active topics in the producer's shape, newest first, each with the id
+/// of its current schema. Reads only the columns that shape needs: the
+/// producer and consumers poll this often.
 pub fn active(conn: &mut SqliteConnection) -> Result<Vec<ActiveTopic>, RegistryError> {
-    let rows: Vec<(String, String, Option<NaiveDateTime>, i32, DataType)> = topics::table
-        .filter(topics::status.eq(TopicStatus::Active))
-        .order((topics::created_at.desc(), topics::id.desc()))
-        .select((
-            topics::name,
-            topics::description,
-            topics::activated_at,
-            topics::partitions,
-            topics::data_type,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(topic_name, description, activated_at, partitions, data_type)| ActiveTopic {
-                topic_name,
-                description,
-                activated_at: activated_at.map(utc),
-                partitions,
-                data_type,
-                // Filled in once the registry keeps schemas.
-                schema_id: None,
-                value_format: Default::default(),
-            },
-        )
-        .collect())
+    type Row = (
+        TopicId,
+        String,
+        String,
+        Option<NaiveDateTime>,
+        i32,
+        DataType,
+        ValueFormat,
+    );
+    // One read transaction, so the schema ids belong to these rows.
+    conn.transaction(|conn| {
+        let rows: Vec<Row> = topics::table
+            .filter(topics::status.eq(TopicStatus::Active))
+            .order((topics::created_at.desc(), topics::id.desc()))
+            .select((
+                topics::id,
+                topics::name,
+                topics::description,
+                topics::activated_at,
+                topics::partitions,
+                topics::data_type,
+                topics::value_format,
+            ))
+            .load(conn)?;
+        let ids: Vec<TopicId> = rows.iter().map(|row| row.0).collect();
+        let schema_ids = super::schemas::current_ids(conn, &ids)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    topic_name,
+                    description,
+                    activated_at,
+                    partitions,
+                    data_type,
+                    value_format,
+                )| {
+                    ActiveTopic {
+                        topic_name,
+                        description,
+                        activated_at: activated_at.map(utc),
+                        partitions,
+                        data_type,
+                        schema_id: schema_ids.get(&id).copied(),
+                        value_format,
+                    }
+                },
+            )
+            .collect())
+    })
 }
 
 /// The topic `topic` names. A name may belong to deleted topics too: the
@@ -320,6 +348,14 @@ pub fn transition(
         };
         record_event(conn, &changed, Some(current.status), actor, reason, now)?;
         super::subscriptions::follow_topic(conn, changed.id, transition, actor, now)?;
+        // The schema is decided with the topic, in the same transaction.
+        match transition {
+            Transition::Approve => super::schemas::approve_with_topic(conn, &changed, actor, now)?,
+            Transition::Reject | Transition::Delete => {
+                super::schemas::reject_pending(conn, changed.id, actor, now)?
+            }
+            Transition::Activate | Transition::Deactivate | Transition::Reactivate => {}
+        }
         Ok(Changed::Moved(changed))
     })
 }

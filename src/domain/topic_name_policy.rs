@@ -86,6 +86,12 @@ pub enum NameRefused {
          (--deny-topic-pattern; case and '.' versus '_' are ignored)"
     )]
     Denied { name: String, pattern: DenyPattern },
+    /// A dead-letter topic's name: `<topic>.dlq` belongs to `<topic>`.
+    #[error(
+        "'{0}' ends in '.dlq' or '_dlq', which is kept for dead-letter topics \
+         (topicgate makes '<topic>.dlq' for each topic; Kafka takes '.' and '_' as the same)"
+    )]
+    DeadLetter(String),
 }
 
 /// The names this installation accepts: Kafka-legal, not Kafka's own, and
@@ -121,6 +127,19 @@ impl TopicNamePolicy {
     }
 }
 
+impl TopicNamePolicy {
+    /// [`TopicNamePolicy::parse`] for a new topic request, which may not
+    /// take a dead-letter topic's name either. Only requests are held to
+    /// it: a registry may hold such a topic from before the rule.
+    pub fn parse_request(&self, raw: &str) -> Result<TopicName, NameRefused> {
+        let name = self.parse(raw)?;
+        if crate::schema::is_dlq_name(name.as_str()) {
+            return Err(NameRefused::DeadLetter(name.into_inner()));
+        }
+        Ok(name)
+    }
+}
+
 impl Default for TopicNamePolicy {
     fn default() -> Self {
         Self::new(default_deny_patterns())
@@ -144,6 +163,7 @@ mod tests {
             Ok(_) => None,
             Err(NameRefused::Denied { pattern, .. }) => Some(pattern.to_string()),
             Err(NameRefused::Invalid(e)) => Some(format!("invalid: {e}")),
+            Err(other) => Some(other.to_string()),
         }
     }
 
@@ -197,6 +217,19 @@ mod tests {
         for bad in ["", "*", "a*b*", "*x", "has space", "x?"] {
             assert!(bad.parse::<DenyPattern>().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn requests_may_not_take_a_dead_letter_topic_name() {
+        let policy = TopicNamePolicy::default();
+        for dlq in ["orders.dlq", "orders_dlq", "Orders.DLQ"] {
+            assert!(
+                matches!(policy.parse_request(dlq), Err(NameRefused::DeadLetter(_))),
+                "{dlq}"
+            );
+            assert!(policy.parse(dlq).is_ok(), "{dlq}");
+        }
+        assert!(policy.parse_request("dlq_orders").is_ok());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 use super::text::{TextKind, checked_text};
-use super::{DataType, TopicConfigs, TopicName, TopicNamePolicy};
+use super::{DataType, SchemaDocument, TopicConfigs, TopicName, TopicNamePolicy};
+use crate::schema::ValueFormat;
 
 /// Longest `created_by` accepted.
 pub const MAX_CREATED_BY_LEN: usize = 100;
@@ -25,6 +26,10 @@ pub struct TopicRequest {
     pub description: String,
     /// Kafka topic configs to create it with; empty for the broker's defaults.
     pub configs: TopicConfigs,
+    /// The value schema asked for, else the data type's built-in one.
+    pub schema: SchemaDocument,
+    /// How the producer frames the topic's records.
+    pub value_format: ValueFormat,
 }
 
 /// A field that broke a rule; the message names both.
@@ -55,6 +60,10 @@ pub struct RawTopicRequest<'a> {
     pub description: Option<&'a str>,
     /// The `configs` object as sent, checked by [`TopicConfigs::parse`].
     pub configs: Option<&'a serde_json::Value>,
+    /// The value schema as sent, checked by [`SchemaDocument::parse`].
+    pub schema: Option<&'a serde_json::Value>,
+    /// `json` or `confluent_json`; `json` when absent.
+    pub value_format: Option<&'a str>,
 }
 
 impl TopicRequest {
@@ -66,7 +75,7 @@ impl TopicRequest {
         names: &TopicNamePolicy,
     ) -> Result<Self, FieldError> {
         let name = names
-            .parse(raw.name.trim())
+            .parse_request(raw.name.trim())
             .map_err(|e| FieldError::new("name", e.to_string()))?;
         let partitions = bounded(
             "partitions",
@@ -97,6 +106,19 @@ impl TopicRequest {
             TextKind::Prose,
         )?;
         let configs = TopicConfigs::parse(raw.configs)?;
+        let schema = match raw.schema {
+            Some(schema) => SchemaDocument::parse("schema", schema)?,
+            None => SchemaDocument::builtin(data_type),
+        };
+        let value_format = match raw.value_format.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(given) => given.parse::<ValueFormat>().map_err(|_| {
+                FieldError::new(
+                    "value_format",
+                    format!("unknown value format {given:?}; expected json or confluent_json"),
+                )
+            })?,
+            None => ValueFormat::default(),
+        };
         Ok(Self {
             name,
             partitions,
@@ -105,6 +127,8 @@ impl TopicRequest {
             created_by,
             description,
             configs,
+            schema,
+            value_format,
         })
     }
 }

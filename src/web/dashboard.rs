@@ -461,6 +461,8 @@ async fn create_topic(
         created_by: Some(form.created_by.as_str()),
         description: Some(form.description.as_str()),
         configs: configs.as_ref(),
+        schema: None,
+        value_format: None,
     };
     match request_topic(&state, raw, is_admin(&session)).await {
         Ok(created) => {

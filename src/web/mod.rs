@@ -21,6 +21,7 @@ mod partition_changes;
 mod rate_limit;
 mod record_stream;
 mod records;
+mod schema_registry;
 mod session;
 mod session_store;
 mod state;
@@ -176,6 +177,7 @@ impl Application {
                         .configure(groups::routes)
                         .default_service(web::to(api_not_found)),
                 )
+                .configure(schema_registry::routes)
                 .route("/metrics", web::get().to(metrics::show))
                 .service(assets::routes())
                 .configure(|cfg| dashboard::routes(cfg, &sessions, &limits))

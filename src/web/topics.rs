@@ -179,6 +179,8 @@ async fn create(
             created_by: body.created_by.as_deref(),
             description: body.description.as_deref(),
             configs: body.configs.as_ref(),
+            schema: body.schema.as_ref(),
+            value_format: body.value_format.as_deref(),
         },
         admin.is_some(),
     )

@@ -181,7 +181,9 @@ async fn active_topics_have_the_producer_shape() {
             "data_type",
             "description",
             "partitions",
-            "topic_name"
+            "schema_id",
+            "topic_name",
+            "value_format"
         ]
     );
     assert_eq!(topic["topic_name"], "t-active");
@@ -1381,7 +1383,6 @@ async fn racing_requests_for_colliding_names_have_exactly_one_winner() {
 #[actix_rt::test]
 async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() {
     use diesel_migrations::MigrationHarness;
-    use topicgate::db::models::NewTopic;
     use topicgate::domain::{DataType, TopicName, TopicStatus};
 
     let dir = tempfile::tempdir().unwrap();
@@ -1392,19 +1393,21 @@ async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() 
         conn.run_next_migration(db::MIGRATIONS).unwrap();
         let now = chrono::Utc::now().naive_utc();
         for name in ["old.pair", "old_pair", "OLD.pair"] {
-            diesel::insert_into(db::schema::topics::table)
-                .values(NewTopic {
-                    name: TopicName::parse(name).unwrap(),
-                    status: TopicStatus::Pending,
-                    partitions: 1,
-                    replication_factor: 1,
-                    data_type: DataType::Sensor,
-                    created_by: "tests".into(),
-                    description: String::new(),
-                    created_at: now,
-                    updated_at: now,
-                    configs: Default::default(),
-                })
+            use db::schema::topics;
+            // Column by column: today's `NewTopic` has columns this
+            // registry does not have yet.
+            diesel::insert_into(topics::table)
+                .values((
+                    topics::name.eq(TopicName::parse(name).unwrap().as_str()),
+                    topics::status.eq(TopicStatus::Pending),
+                    topics::partitions.eq(1),
+                    topics::replication_factor.eq(1),
+                    topics::data_type.eq(DataType::Sensor),
+                    topics::created_by.eq("tests"),
+                    topics::description.eq(""),
+                    topics::created_at.eq(now),
+                    topics::updated_at.eq(now),
+                ))
                 .execute(&mut conn)
                 .unwrap();
         }

@@ -16,5 +16,6 @@ mod process;
 mod records;
 mod retire;
 mod schema;
+mod schemas;
 mod topic_edits;
 mod topic_page;
