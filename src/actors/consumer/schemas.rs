@@ -163,8 +163,15 @@ impl SchemaBook {
     }
 
     /// Asks again for the current schema of every topic seen so far; keeps
-    /// what it knew of a topic when the admin API does not answer.
+    /// what it knew of a topic when the admin API does not answer. Ids
+    /// found to belong to no subject are forgotten, so one approved since is
+    /// asked again (ids are never reused, so what an id belongs to never
+    /// changes once it belongs to something).
     pub async fn refresh(&self) {
+        self.known
+            .borrow_mut()
+            .subjects
+            .retain(|_, subjects| !subjects.is_empty());
         let topics: Vec<String> = self.known.borrow().current.keys().cloned().collect();
         for topic in topics {
             match self.fetch_current(&topic).await {
