@@ -1,5 +1,8 @@
 //! `topicgate-consumer tail --json` into /dev/null against a plain rdkafka
-//! consumer loop, on the same pre-filled topic in the same run.
+//! consumer loop, on the same pre-filled topic in the same run; and
+//! `tail --json --no-store` with validation on read (the default) against
+//! `--no-validate`. An admin service runs in the benchmark's process so
+//! `tail` can fetch the topic's schema (the built-in sensor one).
 //!
 //! Needs a Kafka (`scripts/kafka.sh start`, or KAFKA_BOOTSTRAP_SERVERS):
 //!
@@ -28,6 +31,9 @@ use topicgate::domain::{DataType, Envelope};
 
 const PARTITIONS: i32 = 3;
 
+#[path = "consumer_tail/admin.rs"]
+mod admin;
+
 fn main() {
     let bootstrap = std::env::var("KAFKA_BOOTSTRAP_SERVERS")
         .ok()
@@ -48,6 +54,7 @@ fn main() {
         .expect("a tokio runtime");
     let topic = format!("bench-tail-{:08x}", rand::random::<u32>());
     let filled = runtime.block_on(fill(&bootstrap, &topic, messages));
+    let admin = admin::BenchAdmin::start(&topic);
     let size = filled.1;
     eprintln!(
         "filled {topic}: {messages} messages of ~{size} bytes in {:.1} s",
@@ -58,48 +65,64 @@ fn main() {
     let mut plain = Vec::new();
     let mut tail_stored = Vec::new();
     let mut tail_unstored = Vec::new();
+    let mut tail_unvalidated = Vec::new();
     for round in 0..rounds {
         let group = |side: &str| format!("{topic}-{side}-{round}");
         plain.push(runtime.block_on(plain_loop(&bootstrap, &topic, &group("plain"), messages)));
         let store = dir.path().join(format!("store-{round}.db"));
-        tail_stored.push(tail(
-            &bootstrap,
-            &topic,
-            &group("tail"),
-            messages,
-            Some(&store),
-        ));
+        let tail = |side: &str, store: Option<&std::path::Path>, validate: bool| {
+            Tail {
+                bootstrap: &bootstrap,
+                admin_url: &admin.base_url,
+                topic: &topic,
+                group: group(side),
+                messages,
+                store,
+                validate,
+            }
+            .run()
+        };
+        tail_stored.push(tail("tail", Some(&store), true));
         settle_writes(&store);
-        tail_unstored.push(tail(&bootstrap, &topic, &group("nostore"), messages, None));
+        tail_unstored.push(tail("nostore", None, true));
+        tail_unvalidated.push(tail("novalidate", None, false));
         eprintln!(
-            "round {round}: plain {:.0}/s, tail --json {:.0}/s, tail --json --no-store {:.0}/s",
+            "round {round}: plain {:.0}/s, tail --json {:.0}/s, tail --json --no-store {:.0}/s, \
+             ... --no-validate {:.0}/s",
             rate(messages, plain[round]),
             rate(messages, tail_stored[round]),
-            rate(messages, tail_unstored[round])
+            rate(messages, tail_unstored[round]),
+            rate(messages, tail_unvalidated[round])
         );
     }
     println!(
-        "| round | plain loop (msg/s) | tail --json (msg/s) | tail --json --no-store (msg/s) |"
+        "| round | plain loop (msg/s) | tail --json (msg/s) | tail --json --no-store (msg/s) | tail --json --no-store --no-validate (msg/s) |"
     );
-    println!("| --- | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
     for round in 0..rounds {
         println!(
-            "| {} | {:.0} | {:.0} | {:.0} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} |",
             round + 1,
             rate(messages, plain[round]),
             rate(messages, tail_stored[round]),
-            rate(messages, tail_unstored[round])
+            rate(messages, tail_unstored[round]),
+            rate(messages, tail_unvalidated[round])
         );
     }
     let plain = rate(messages, median(plain));
     let stored = rate(messages, median(tail_stored));
     let unstored = rate(messages, median(tail_unstored));
-    println!("| **median** | **{plain:.0}** | **{stored:.0}** | **{unstored:.0}** |");
+    let unvalidated = rate(messages, median(tail_unvalidated));
+    println!(
+        "| **median** | **{plain:.0}** | **{stored:.0}** | **{unstored:.0}** | **{unvalidated:.0}** |"
+    );
     println!();
     println!(
-        "tail --json / plain: {:.1}%; tail --json --no-store / plain: {:.1}%",
+        "tail --json / plain: {:.1}%; tail --json --no-store / plain: {:.1}%; \
+         validated / --no-validate (both --no-store): {:.1}%",
         stored / plain * 100.0,
-        unstored / plain * 100.0
+        unstored / plain * 100.0,
+        unstored / unvalidated * 100.0
     );
     println!(
         "({messages} messages of ~{size} bytes, {PARTITIONS} partitions, median of {rounds} rounds)"
@@ -237,23 +260,46 @@ async fn plain_loop(bootstrap: &str, topic: &str, group: &str, messages: usize) 
     started.elapsed()
 }
 
-/// `topicgate-consumer tail TOPIC --count N --json > /dev/null`.
-fn tail(
-    bootstrap: &str,
-    topic: &str,
-    group: &str,
+/// One `topicgate-consumer tail TOPIC --count N --json > /dev/null`.
+struct Tail<'a> {
+    bootstrap: &'a str,
+    admin_url: &'a str,
+    topic: &'a str,
+    group: String,
     messages: usize,
-    store: Option<&std::path::Path>,
-) -> Duration {
+    /// `None` adds `--no-store`.
+    store: Option<&'a std::path::Path>,
+    /// `false` adds `--no-validate`.
+    validate: bool,
+}
+
+impl Tail<'_> {
+    fn run(self) -> Duration {
+        tail(self)
+    }
+}
+
+fn tail(run: Tail<'_>) -> Duration {
+    let Tail {
+        bootstrap,
+        admin_url,
+        topic,
+        group,
+        messages,
+        store,
+        validate,
+    } = run;
     let mut command = Command::new(env!("CARGO_BIN_EXE_topicgate-consumer"));
     command
         .args([
             "--user",
             "bench",
             "--group",
-            group,
+            &group,
             "--bootstrap-servers",
             bootstrap,
+            "--admin-url",
+            admin_url,
         ])
         .args(["tail", topic, "--json", "--count", &messages.to_string()])
         .stdin(Stdio::null())
@@ -265,6 +311,9 @@ fn tail(
         Some(store) => command.arg("--store").arg(store),
         None => command.arg("--no-store"),
     };
+    if !validate {
+        command.arg("--no-validate");
+    }
     let started = Instant::now();
     let status = command.status().expect("running topicgate-consumer");
     let took = started.elapsed();

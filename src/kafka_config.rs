@@ -22,6 +22,11 @@ pub enum KafkaRole<'a> {
     /// groups, the message browser): they read metadata, watermarks,
     /// offsets and records, and never commit, join a group or create.
     AdminReader,
+    /// The consumer's producer of dead letters (`<topic>.dlq`).
+    DeadLetterProducer,
+    /// The consumer's reader of dead letters (the REPL's `dlq`): like
+    /// [`KafkaRole::AdminReader`], it only looks.
+    DeadLetterReader,
 }
 
 impl KafkaRole<'_> {
@@ -32,6 +37,8 @@ impl KafkaRole<'_> {
             KafkaRole::ProducerAdmin => "topicgate-producer-admin",
             KafkaRole::Consumer { client_id, .. } => client_id,
             KafkaRole::AdminReader => "topicgate-admin",
+            KafkaRole::DeadLetterProducer => "topicgate-consumer-dlq",
+            KafkaRole::DeadLetterReader => "topicgate-consumer-dlq-reader",
         }
     }
 
@@ -70,12 +77,32 @@ impl KafkaRole<'_> {
             }
             // Looking must change nothing: no topic made by a metadata
             // request, no offset committed in anyone's name.
-            KafkaRole::AdminReader => {
+            KafkaRole::AdminReader | KafkaRole::DeadLetterReader => {
                 config
                     .set("allow.auto.create.topics", "false")
                     .set("enable.auto.commit", "false")
                     .set("enable.auto.offset.store", "false")
                     .set("enable.partition.eof", "false");
+            }
+            KafkaRole::DeadLetterProducer => {
+                config
+                    // A dead letter written once even when a send is retried.
+                    .set("enable.idempotence", "true")
+                    .set("acks", "all")
+                    // The consumer never creates topics: the producer daemon
+                    // makes `<topic>.dlq` with the topic. A missing one is an
+                    // error the consumer reports, not a topic with the
+                    // broker's defaults.
+                    .set("allow.auto.create.topics", "false")
+                    // A missing dead-letter topic fails its records after
+                    // 5 s (not librdkafka's 30), so the consumer says so
+                    // promptly and retries.
+                    .set("topic.metadata.propagation.max.ms", "5000")
+                    // A delivery that does not succeed in this time is
+                    // reported and retried by the consumer, whose offsets
+                    // wait meanwhile: nothing is lost by giving up here.
+                    .set("message.timeout.ms", "15000")
+                    .set_log_level(RDKafkaLogLevel::Warning);
             }
             KafkaRole::Consumer { group, .. } => {
                 config
@@ -148,6 +175,8 @@ pub fn check(settings: &KafkaSettings) -> Result<(), String> {
         KafkaRole::ProducerAdmin,
         consumer,
         KafkaRole::AdminReader,
+        KafkaRole::DeadLetterProducer,
+        KafkaRole::DeadLetterReader,
     ] {
         client_config(settings, role)
             .create_native_config()

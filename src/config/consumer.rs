@@ -57,6 +57,12 @@ pub struct ConsumerConfig {
     )]
     pub subscription_check_interval: std::time::Duration,
 
+    /// Show every record as it comes, without checking it against its
+    /// topic's schema or writing dead letters (for comparing the cost of
+    /// validation). Hidden from help; documented in the README.
+    #[arg(long, hide = true, global = true)]
+    pub no_validate: bool,
+
     #[command(subcommand)]
     pub command: Option<ConsumerCommand>,
 }
@@ -156,6 +162,9 @@ pub struct ConsumerSettings {
     pub color: ColorChoice,
     /// How often a running consumer checks the user's subscriptions.
     pub subscription_check_interval: std::time::Duration,
+    /// Check records against their schemas and dead-letter the bad ones
+    /// (off with `--no-validate`).
+    pub validate: bool,
 }
 
 impl ConsumerConfig {
@@ -191,6 +200,7 @@ impl ConsumerConfig {
             user,
             color: self.color,
             subscription_check_interval: self.subscription_check_interval,
+            validate: !self.no_validate,
         })
     }
 }

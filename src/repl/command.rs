@@ -3,6 +3,9 @@
 /// Default number of messages `history` shows.
 pub const DEFAULT_HISTORY: i64 = 20;
 
+/// Default number of dead letters `dlq` shows.
+pub const DEFAULT_DEAD_LETTERS: usize = 10;
+
 /// One REPL command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -18,6 +21,11 @@ pub enum Command {
         topic: String,
         count: i64,
     },
+    /// The newest dead letters of a topic, from Kafka.
+    DeadLetters {
+        topic: String,
+        count: usize,
+    },
     Help,
     Exit,
     /// A blank line.
@@ -25,7 +33,7 @@ pub enum Command {
 }
 
 /// The command words, for completion; menu numbers are listed by `help`.
-pub const COMMANDS: [&str; 10] = [
+pub const COMMANDS: [&str; 11] = [
     "topics",
     "subs",
     "subscribe",
@@ -34,6 +42,7 @@ pub const COMMANDS: [&str; 10] = [
     "stop",
     "stats",
     "history",
+    "dlq",
     "help",
     "exit",
 ];
@@ -42,7 +51,7 @@ pub const COMMANDS: [&str; 10] = [
 pub fn takes_topic(word: &str) -> bool {
     matches!(
         word,
-        "3" | "4" | "subscribe" | "sub" | "unsubscribe" | "unsub" | "history" | "hist"
+        "3" | "4" | "subscribe" | "sub" | "unsubscribe" | "unsub" | "history" | "hist" | "dlq"
     )
 }
 
@@ -79,6 +88,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "6" | "stop" => no_arguments(Command::Stop),
         "7" | "stats" | "statistics" => no_arguments(Command::Stats),
         "history" | "hist" => history(&rest),
+        "dlq" => dead_letters(&rest),
         "help" | "?" | "menu" | "h" => Ok(Command::Help),
         "0" | "exit" | "quit" | "q" => no_arguments(Command::Exit),
         _ => Err(format!(
@@ -98,6 +108,22 @@ fn history(rest: &[&str]) -> Result<Command, String> {
         _ => return Err(usage.to_owned()),
     };
     Ok(Command::History {
+        topic: (*topic).to_owned(),
+        count,
+    })
+}
+
+fn dead_letters(rest: &[&str]) -> Result<Command, String> {
+    let usage = "usage: dlq TOPIC [N]  (N: how many of the newest dead letters, default 10)";
+    let (topic, count) = match rest {
+        [topic] => (topic, DEFAULT_DEAD_LETTERS),
+        [topic, n] => match n.parse::<usize>() {
+            Ok(n) if n > 0 => (topic, n),
+            _ => return Err(format!("'{n}' is not a positive number; {usage}")),
+        },
+        _ => return Err(usage.to_owned()),
+    };
+    Ok(Command::DeadLetters {
         topic: (*topic).to_owned(),
         count,
     })
@@ -146,6 +172,22 @@ mod tests {
             })
         );
         assert_eq!(parse(""), Ok(Command::Nothing));
+        assert_eq!(
+            parse("dlq t"),
+            Ok(Command::DeadLetters {
+                topic: "t".into(),
+                count: DEFAULT_DEAD_LETTERS
+            })
+        );
+        assert_eq!(
+            parse("dlq t 3"),
+            Ok(Command::DeadLetters {
+                topic: "t".into(),
+                count: 3
+            })
+        );
+        assert!(parse("dlq").is_err());
+        assert!(parse("dlq t 0").unwrap_err().contains("positive"));
     }
 
     #[test]

@@ -111,6 +111,7 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
                 group: settings.group.clone(),
                 kafka: settings.kafka.clone(),
                 subscription_check_interval: settings.subscription_check_interval,
+                validate: settings.validate,
             },
             AdminClient::new(settings.admin_url.clone()),
             pool,
@@ -255,6 +256,14 @@ impl Repl {
             Command::Start => ask(runtime, &self.session, session::Start),
             Command::Stop => ask(runtime, &self.session, session::Stop),
             Command::Stats => ask(runtime, &self.session, session::GetStats),
+            Command::DeadLetters { topic, count } => ask(
+                runtime,
+                &self.session,
+                session::DeadLetters {
+                    topic,
+                    limit: count,
+                },
+            ),
             Command::History { topic, count } => ask(
                 runtime,
                 &self.session,
@@ -306,6 +315,9 @@ impl Repl {
             }
             Reply::Stats(report) => render::stats(self.style, &report, chrono::Utc::now()),
             Reply::History { topic, messages } => render::history(self.style, &topic, &messages),
+            Reply::DeadLetters { topic, letters } => {
+                render::dead_letters(self.style, &topic, &letters)
+            }
         }
     }
 

@@ -41,6 +41,16 @@ impl<W: Write> Sink for JsonLines<W> {
         }
         self.out.flush()
     }
+
+    fn notice(&mut self, text: &str) {
+        notice_on_stderr(text);
+    }
+}
+
+/// A line about the consumer itself, on stderr so stdout stays the
+/// messages alone. It may quote the admin API or Kafka: made visible.
+fn notice_on_stderr(text: &str) {
+    eprintln!("topicgate-consumer: {}", super::sanitize::visible(text));
 }
 
 /// Messages as the REPL shows them.
@@ -68,6 +78,10 @@ impl<W: Write> Sink for Readable<W> {
             self.out.write_all(self.text.as_bytes())?;
         }
         self.out.flush()
+    }
+
+    fn notice(&mut self, text: &str) {
+        notice_on_stderr(text);
     }
 }
 

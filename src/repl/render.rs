@@ -10,6 +10,10 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Effects, Style as Look};
 use chrono::{DateTime, Utc};
 
+mod dead_letters;
+
+pub use dead_letters::dead_letters;
+
 use super::pretty_json;
 use super::sanitize;
 use crate::actors::consumer::record::Received;
@@ -176,6 +180,7 @@ pub fn menu(style: Style, user: &str) -> String {
          \n  6. Stop Consumer                stop\
          \n  7. Show Statistics              stats\
          \n     Show stored messages         history TOPIC [N]\
+         \n     Show dead letters            dlq TOPIC [N]\
          \n  0. Exit                         exit\
          \nEnter a number or a command; Tab completes commands and topic names.\n",
     );
@@ -273,6 +278,16 @@ pub fn stats(style: Style, report: &StatsReport, now: DateTime<Utc>) -> String {
     let _ = writeln!(out, "  Messages:      {} processed", c.total);
     for (topic, n) in &c.per_topic {
         let _ = writeln!(out, "    {}: {n}", field(topic));
+    }
+    if !c.dead_letters.is_empty() {
+        let total: u64 = c.dead_letters.iter().map(|(_, n)| n).sum();
+        let _ = writeln!(
+            out,
+            "  Dead letters:  {total} (not JSON, or breaking the schema)"
+        );
+        for (topic, n) in &c.dead_letters {
+            let _ = writeln!(out, "    {}: {n}", field(topic));
+        }
     }
     let _ = writeln!(out, "  Rate:          {:.1} msg/s (last 10 s)", c.rate);
     match c.last_message_at {

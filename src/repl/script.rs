@@ -16,12 +16,15 @@ use super::output::{JsonLines, Readable, write_envelope_line};
 use super::render::{self, Style};
 use super::sanitize::json::write_value;
 use super::sanitize::visible;
+use crate::actors::consumer::dead_letters::DeadLetterWriter;
 use crate::actors::consumer::engine::{Engine, EngineHandle, EngineSettings, Output, RunEnd};
 use crate::actors::consumer::follow::{self, PausedTopics};
 use crate::actors::consumer::metrics::ConsumerMetrics;
 use crate::actors::consumer::pump::{PumpError, Sink};
+use crate::actors::consumer::schemas::SchemaBook;
 use crate::actors::consumer::stats::Stats;
 use crate::actors::consumer::subscriptions::{self, Subscribed, SubscriptionError};
+use crate::actors::consumer::validation::{Validation, Validator};
 use crate::client::AdminClient;
 use crate::config::{ConsumerCommand, ConsumerSettings, TailArgs};
 use crate::domain::TopicName;
@@ -219,13 +222,22 @@ async fn tail(
         Engine::open(&engine_settings, &topics, Arc::default()).map_err(Failure::failed)?;
     check_topics_exist(&engine.handle(), &topics, &settings.kafka.bootstrap_servers).await?;
     let paused = PausedTopics::default();
+    let schemas = settings.validate.then(|| SchemaBook::new(admin.clone()));
+    let validation = schemas.clone().map(|book| Validation {
+        validator: Validator::new(book),
+        dead_letters: DeadLetterWriter::new(settings.kafka.clone(), &settings.group),
+    });
+    let checks = follow::Checks {
+        admin: admin.clone(),
+        user: settings.user.clone(),
+        schemas,
+        every: settings.subscription_check_interval,
+    };
     let following = follow::keep_following(
-        admin.clone(),
-        settings.user.clone(),
+        checks,
         topics.iter().cloned().collect(),
         paused.clone(),
         engine.handle().downgrade(),
-        settings.subscription_check_interval,
         // On stderr, so stdout stays the messages alone.
         |notice| eprintln!("topicgate-consumer: {}", visible(notice)),
     );
@@ -234,6 +246,7 @@ async fn tail(
         paused,
         following,
         metrics,
+        validation,
     };
 
     let store = if args.no_store {
@@ -272,6 +285,8 @@ struct Running<F> {
     following: F,
     /// Where the counts go as well (`--metrics-bind`).
     metrics: Option<ConsumerMetrics>,
+    /// `None` with `--no-validate`.
+    validation: Option<Validation>,
 }
 
 /// Runs the engine into `sink`, following the subscriptions beside it,
@@ -291,6 +306,7 @@ where
         paused,
         following,
         metrics,
+        validation,
     } = running;
     let stats = match metrics {
         Some(metrics) => Stats::with_metrics(metrics),
@@ -303,6 +319,7 @@ where
         limit: args.count,
         idle_timeout: args.idle_timeout,
         paused,
+        validation,
     };
     let (stop, stopped) = oneshot::channel();
     let signalled = crate::shutdown::signal();

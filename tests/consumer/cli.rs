@@ -289,7 +289,8 @@ async fn tail_and_history_print_hostile_records_only_as_text() {
     hostile::produce(&bootstrap, &topic, &records).await;
     let count = records.len().to_string();
     let command = |user: &str, args: &[&str]| {
-        let mut command = consumer(&admin.base_url, &bootstrap, user, dir.path());
+        let mut command =
+            hostile::unvalidated(consumer(&admin.base_url, &bootstrap, user, dir.path()));
         command.args(args);
         let out = run(command, LIMIT);
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
@@ -358,7 +359,12 @@ async fn tail_json_meta_adds_partition_offset_and_key() {
     hostile::produce(&bootstrap, &topic, &records).await;
     let count = records.len().to_string();
 
-    let mut command = consumer(&admin.base_url, &bootstrap, "meta-user", dir.path());
+    let mut command = hostile::unvalidated(consumer(
+        &admin.base_url,
+        &bootstrap,
+        "meta-user",
+        dir.path(),
+    ));
     command.args(["tail", &topic, "--count", &count, "--json", "--meta"]);
     let out = run(command, LIMIT);
     assert!(out.status.success(), "{out:?}");
@@ -397,7 +403,12 @@ async fn clicolor_force_colours_a_pipe_with_only_our_styles() {
     let dir = tempfile::tempdir().expect("temp dir");
     let records = hostile::corpus(&topic);
     hostile::produce(&bootstrap, &topic, &records).await;
-    let mut command = consumer(&admin.base_url, &bootstrap, "colour-user", dir.path());
+    let mut command = hostile::unvalidated(consumer(
+        &admin.base_url,
+        &bootstrap,
+        "colour-user",
+        dir.path(),
+    ));
     command
         .env_remove("NO_COLOR")
         .env("CLICOLOR_FORCE", "1")
@@ -410,7 +421,12 @@ async fn clicolor_force_colours_a_pipe_with_only_our_styles() {
     assert!(shown.contains(r"\u001b]0;pwned-title\u0007"));
 
     // NO_COLOR wins over CLICOLOR_FORCE.
-    let mut command = consumer(&admin.base_url, &bootstrap, "plain-user", dir.path());
+    let mut command = hostile::unvalidated(consumer(
+        &admin.base_url,
+        &bootstrap,
+        "plain-user",
+        dir.path(),
+    ));
     command.env("CLICOLOR_FORCE", "1").args([
         "tail",
         &topic,

@@ -14,4 +14,5 @@ mod group;
 mod metrics;
 mod repl;
 mod restart;
+mod schemas;
 mod store;

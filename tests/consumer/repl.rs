@@ -13,11 +13,6 @@ use consumer_support::{
 use support::admin::TestAdmin;
 use support::kafka;
 
-/// The line editor's own sequences, besides moving the cursor: it wraps
-/// each redraw of the prompt in synchronized output (mode 2026) and reads
-/// lines in bracketed paste mode (2004).
-const EDITOR_CSI: &[&str] = &["?2026h", "?2026l", "?2004h", "?2004l"];
-
 #[actix_rt::test]
 async fn repl_lists_subscribes_receives_counts_unsubscribes_and_exits() {
     let bootstrap = kafka::bootstrap_servers();
@@ -409,7 +404,7 @@ async fn repl_shows_hostile_records_only_as_text_bounded_in_time_and_memory() {
     let user = kafka::unique_name("hostile-user");
     let prompt = format!("{user}> ");
     let mut repl = Pty::consuming(
-        consumer(&admin.base_url, &bootstrap, &user, dir.path()),
+        hostile::unvalidated(consumer(&admin.base_url, &bootstrap, &user, dir.path())),
         &prompt,
         &topic,
     );
@@ -480,7 +475,7 @@ async fn repl_shows_hostile_records_only_as_text_bounded_in_time_and_memory() {
         "{} bytes shown for about 1 MB of records",
         screen.len()
     );
-    hostile::assert_only_shown(screen, EDITOR_CSI);
+    hostile::assert_only_shown(screen, hostile::EDITOR_CSI);
 
     // The store keeps what came; history shows it as safely.
     let stored = consumer_support::stored(&store_path(dir.path(), &user), &topic);
@@ -491,7 +486,7 @@ async fn repl_shows_hostile_records_only_as_text_bounded_in_time_and_memory() {
     repl.expect(&format!("end of history of '{topic}'"));
     repl.expect(&prompt);
     assert!(repl.transcript()[from..].contains("Type: hostile-1\\u001b]0;pwned-title"));
-    hostile::assert_only_shown(repl.screen(from), EDITOR_CSI);
+    hostile::assert_only_shown(repl.screen(from), hostile::EDITOR_CSI);
 
     repl.line("exit");
     repl.expect("Goodbye.");

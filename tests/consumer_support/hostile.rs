@@ -98,6 +98,13 @@ pub fn large(topic: &str, mark: &str) -> Record {
     Record { key: None, value }
 }
 
+/// `command` with validation off. These tests are about what reaches the
+/// screen: validated, most hostile records would be dead letters instead.
+pub fn unvalidated(mut command: std::process::Command) -> std::process::Command {
+    command.arg("--no-validate");
+    command
+}
+
 /// Produces `records` to partition 0 of `topic`, in order, and waits for
 /// every delivery.
 pub async fn produce(bootstrap: &str, topic: &str, records: &[Record]) {
@@ -117,6 +124,11 @@ pub async fn produce(bootstrap: &str, topic: &str, records: &[Record]) {
         }
     }
 }
+
+/// The line editor's own sequences, besides moving the cursor: it wraps
+/// each redraw of the prompt in synchronized output (mode 2026) and reads
+/// lines in bracketed paste mode (2004).
+pub const EDITOR_CSI: &[&str] = &["?2026h", "?2026l", "?2004h", "?2004l"];
 
 /// Panics unless `screen` is free of anything a terminal would obey, other
 /// than newlines and the line editor's own drawing: `allowed` lists the

@@ -20,6 +20,7 @@ use topicgate::domain::{DataType, Envelope};
 use crate::support::admin::TestAdmin;
 use crate::support::kafka;
 
+pub mod dead_letters;
 pub mod hostile;
 pub mod live;
 pub mod steady;
@@ -36,18 +37,29 @@ pub async fn active_topic(
     partitions: i32,
 ) -> String {
     let name = kafka::unique_name(prefix);
-    let id = admin.create_topic(&name, partitions, 1).await;
+    // A sensor topic: [`envelope`]'s records are valid for its schema.
+    let answer = admin
+        .post(
+            "/api/topics",
+            &json!({"name": name, "partitions": partitions, "replication_factor": 1,
+                    "data_type": "sensor", "created_by": "tests"}),
+            false,
+        )
+        .await;
+    assert_eq!(answer.status, 201, "create {name}: {answer:?}");
+    let id = answer.body["topic_id"].as_i64().expect("topic_id") as i32;
     admin.approve(id).await;
     kafka::create_topic(bootstrap, &name, partitions, 1, &[]).await;
     admin.activate(&name).await;
     name
 }
 
-/// The envelope with sequence number `seq`; its key spreads messages over
-/// partitions.
+/// The envelope with sequence number `seq`, valid for a sensor topic's
+/// built-in schema; its key spreads messages over partitions.
 pub fn envelope(topic: &str, seq: u64) -> (String, Envelope) {
     let key = format!("sensor_{}", seq % 7);
-    let payload = json!({"sensor_id": key, "temperature": 20.5, "seq": seq});
+    let payload = json!({"sensor_id": key, "temperature": 20.5, "humidity": 45.0,
+                         "pressure": 1013.25, "seq": seq});
     (key, Envelope::new(topic, DataType::Sensor, payload))
 }
 

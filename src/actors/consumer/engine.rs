@@ -21,6 +21,7 @@ use super::kafka::{self, ConsumerOptions, KafkaHealth, SessionConsumer};
 use super::metrics::ConsumerMetrics;
 use super::pump::{Pump, PumpEnd, PumpError, Sink};
 use super::stats::Stats;
+use super::validation::Validation;
 use crate::config::KafkaSettings;
 use crate::store::StoreConn;
 
@@ -50,6 +51,8 @@ pub struct Output<S> {
     pub idle_timeout: Option<Duration>,
     /// Topics left for now, whose records are dropped if they still come.
     pub paused: PausedTopics,
+    /// Validation on read; `None` shows every record (`--no-validate`).
+    pub validation: Option<Validation>,
 }
 
 /// How a run ended: the pump's own end, after which the offsets of
@@ -139,6 +142,7 @@ impl Engine {
             limit: output.limit,
             idle_timeout: output.idle_timeout,
             paused: output.paused,
+            validation: output.validation,
         };
         let end = pump.run(stop).await;
         if let Some(e) = kafka::commit_and_close(self.consumer).await {

@@ -16,6 +16,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::engine::WeakEngineHandle;
+use super::schemas::SchemaBook;
 use crate::api::SubscriptionView;
 use crate::client::AdminClient;
 use crate::domain::SubscriptionStatus;
@@ -132,26 +133,45 @@ pub async fn fetch(admin: &AdminClient, user: &str) -> Option<Vec<SubscriptionVi
     }
 }
 
+/// What a running `tail` checks, and how often.
+pub struct Checks {
+    pub admin: AdminClient,
+    /// Whose subscriptions.
+    pub user: String,
+    /// The schemas to ask again at each check (with validation on).
+    pub schemas: Option<SchemaBook>,
+    pub every: Duration,
+}
+
 /// Keeps a running engine's Kafka subscription to `topics` in step with
-/// `user`'s subscriptions, checking every `every`, and tells each change to
-/// `tell`. Never ends: run it beside [`super::engine::Engine::run`] and
+/// the user's subscriptions, checking every `checks.every`, and tells each
+/// change to `tell`. At each check the topics' current schemas are asked
+/// again too.
+/// Never ends: run it beside [`super::engine::Engine::run`] and
 /// drop it when that ends. It holds only a weak handle, so the engine's
 /// close does not wait for it.
 pub async fn keep_following(
-    admin: AdminClient,
-    user: String,
+    checks: Checks,
     topics: BTreeSet<String>,
     paused: PausedTopics,
     engine: WeakEngineHandle,
-    every: Duration,
     mut tell: impl FnMut(&str),
 ) -> std::convert::Infallible {
+    let Checks {
+        admin,
+        user,
+        schemas,
+        every,
+    } = checks;
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick is at once; the topics were just read from the API.
     ticks.tick().await;
     loop {
         ticks.tick().await;
+        if let Some(schemas) = &schemas {
+            schemas.refresh().await;
+        }
         let Some(subscriptions) = fetch(&admin, &user).await else {
             continue;
         };

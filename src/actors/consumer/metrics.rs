@@ -1,6 +1,9 @@
 //! `tail --metrics-bind`: what the consumer shows Prometheus.
 //!
 //! - `topicgate_consumer_records_total{topic}`: records shown (printed);
+//! - `topicgate_consumer_dead_letters_total{topic}`: records not shown
+//!   but written to the topic's dead-letter topic (not JSON, or breaking
+//!   their schema), once Kafka acknowledged them;
 //! - `topicgate_consumer_lag{group,topic,partition}`: messages behind the
 //!   partition's end, as librdkafka's statistics report it
 //!   (`consumer_lag`; partitions whose lag is not known yet are absent);
@@ -35,6 +38,7 @@ pub struct ConsumerMetrics {
     registry: Arc<Registry>,
     group: String,
     records: Family<TopicLabels, Counter>,
+    dead_letters: Family<TopicLabels, Counter>,
     lag: Family<PartitionLabels, Gauge>,
     store_latency: AtomicHistogram,
 }
@@ -48,6 +52,12 @@ impl ConsumerMetrics {
             "consumer_records",
             "Records shown, per topic",
             records.clone(),
+        );
+        let dead_letters = Family::<TopicLabels, Counter>::default();
+        registry.register(
+            "consumer_dead_letters",
+            "Records written to the topic's dead-letter topic, per topic",
+            dead_letters.clone(),
         );
         let lag = Family::<PartitionLabels, Gauge>::default();
         registry.register(
@@ -65,6 +75,7 @@ impl ConsumerMetrics {
             registry: Arc::new(registry),
             group: group.to_owned(),
             records,
+            dead_letters,
             lag,
             store_latency,
         }
@@ -78,6 +89,15 @@ impl ConsumerMetrics {
     /// Counts `n` records of `topic` shown.
     pub fn add_records(&self, topic: &str, n: u64) {
         self.records
+            .get_or_create(&TopicLabels {
+                topic: topic.to_owned(),
+            })
+            .inc_by(n);
+    }
+
+    /// Counts `n` dead letters of `topic` written.
+    pub fn add_dead_letters(&self, topic: &str, n: u64) {
+        self.dead_letters
             .get_or_create(&TopicLabels {
                 topic: topic.to_owned(),
             })

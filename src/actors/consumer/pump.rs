@@ -7,6 +7,11 @@
 //! and writes it on its own thread (`store_writer`) while the next batch is
 //! read and shown. A batch's offsets are stored for commit only once it has
 //! been both shown and stored, in the order the batches came.
+//!
+//! With validation on, a batch is first sorted ([`Validation`]): records
+//! that are not JSON or break their schema are dead-lettered, and the
+//! batch's offsets (theirs included) are marked only once Kafka has
+//! acknowledged every dead letter and the rest is shown and stored.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -27,6 +32,7 @@ use super::kafka::{KafkaHealth, SessionConsumer};
 use super::record::Received;
 use super::stats::Stats;
 use super::store_writer::{OwnedBatch, StoreWriter};
+use super::validation::Validation;
 use crate::store::{StoreConn, StoreError};
 
 /// Most records handled as one batch.
@@ -78,6 +84,8 @@ pub enum PumpError {
     Output(#[from] io::Error),
     #[error("the message store's writer stopped")]
     WriterGone,
+    #[error("{0}")]
+    DeadLetters(String),
 }
 
 /// What the writer answered for a batch; `Err(())` when it went away.
@@ -114,6 +122,8 @@ pub(super) struct Pump<S> {
     pub idle_timeout: Option<Duration>,
     /// Topics whose records are dropped (see [`super::follow`]).
     pub paused: PausedTopics,
+    /// `None` shows every record as it comes (`--no-validate`).
+    pub validation: Option<Validation>,
 }
 
 impl<S: Sink> Pump<S> {
@@ -191,7 +201,11 @@ impl<S: Sink> Pump<S> {
                 }
             }
             drop(stream);
-            processed += self.process(&batch, writer, pending).await? as u64;
+            match self.process(&batch, writer, pending, stop).await? {
+                Some(shown) => processed += shown as u64,
+                // Stopped while the batch waited: none of it is marked.
+                None => break PumpEnd::Stopped,
+            }
             batches += 1;
         };
         log::debug!("pump ended ({end:?}): {processed} messages in {batches} batches");
@@ -213,27 +227,74 @@ impl<S: Sink> Pump<S> {
         }
     }
 
-    /// Shows the batch and hands it to the store; marks offsets for commit
-    /// as batches finish storing. A crash at any point before a batch's
-    /// offsets are marked means Kafka delivers it again. Returns how many
-    /// messages it showed.
+    /// Dead-letters the batch's bad records (with validation on), shows the
+    /// rest and hands it to the store; marks offsets for commit as batches
+    /// finish storing. A crash at any point before a batch's offsets are
+    /// marked means Kafka delivers it again. Returns how many messages it
+    /// showed; `None` when `stop` fired while the batch waited (for a
+    /// schema or a dead-letter topic), and nothing of it was marked.
     async fn process(
         &mut self,
         messages: &[BorrowedMessage<'_>],
         writer: Option<&StoreWriter>,
         pending: &mut VecDeque<Pending>,
-    ) -> Result<usize, PumpError> {
-        let batch = readable(messages, &self.paused);
-        if batch.is_empty() {
-            return Ok(0);
+        stop: &mut oneshot::Receiver<()>,
+    ) -> Result<Option<usize>, PumpError> {
+        let (batch, offsets) = match &mut self.validation {
+            None => {
+                let batch = readable(messages, &self.paused);
+                let offsets = next_offsets(batch.iter().map(|r| (r.topic, r.partition, r.offset)));
+                (batch, offsets)
+            }
+            Some(validation) => {
+                let taken: Vec<&BorrowedMessage<'_>> = messages
+                    .iter()
+                    .filter(|m| !self.paused.contains(m.topic()))
+                    .collect();
+                if taken.is_empty() {
+                    return Ok(Some(0));
+                }
+                let Some(sorted) = validation
+                    .validator
+                    .sort(&taken, &mut self.sink, stop)
+                    .await
+                else {
+                    return Ok(None);
+                };
+                if !sorted.dead.is_empty() {
+                    let written = validation
+                        .dead_letters
+                        .write(&sorted.dead, &mut self.sink, stop)
+                        .await
+                        .map_err(PumpError::DeadLetters)?;
+                    if !written {
+                        return Ok(None);
+                    }
+                    self.stats.borrow_mut().record_dead_letters(&sorted.dead);
+                }
+                let offsets =
+                    next_offsets(taken.iter().map(|m| (m.topic(), m.partition(), m.offset())));
+                (sorted.valid, offsets)
+            }
+        };
+        if offsets.is_empty() {
+            return Ok(Some(0));
         }
         let stored = writer.map(|writer| {
+            if batch.is_empty() {
+                // Only dead letters: nothing to store, but marked in turn
+                // behind the batches still being stored.
+                let (done, stored) = oneshot::channel();
+                let _ = done.send(Ok(0));
+                return stored;
+            }
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             writer.submit(OwnedBatch::copy(&batch, now))
         });
-        self.sink.deliver(&batch)?;
-        self.stats.borrow_mut().record(&batch, Instant::now());
-        let offsets = next_offsets(&batch);
+        if !batch.is_empty() {
+            self.sink.deliver(&batch)?;
+            self.stats.borrow_mut().record(&batch, Instant::now());
+        }
         match stored {
             Some(stored) => {
                 pending.push_back(Pending { stored, offsets });
@@ -241,7 +302,7 @@ impl<S: Sink> Pump<S> {
             }
             None => self.store_offsets(&offsets),
         }
-        Ok(batch.len())
+        Ok(Some(batch.len()))
     }
 
     /// Marks the offsets of stored batches for commit, oldest first, until
@@ -324,21 +385,18 @@ fn readable<'a, M: Message>(messages: &'a [M], paused: &PausedTopics) -> Vec<Rec
     }
 }
 
-/// The next offset to commit for each partition in `batch`.
-fn next_offsets(batch: &[Received<'_>]) -> Vec<(String, i32, i64)> {
+/// The next offset to commit for each partition of the records
+/// (topic, partition, offset) of a batch.
+fn next_offsets<'a>(records: impl Iterator<Item = (&'a str, i32, i64)>) -> Vec<(String, i32, i64)> {
     // A batch spans few partitions; a linear scan beats hashing here.
     let mut next: Vec<(String, i32, i64)> = Vec::new();
-    for message in batch {
+    for (topic, partition, offset) in records {
         match next
             .iter_mut()
-            .find(|(t, p, _)| *p == message.partition && t == message.topic)
+            .find(|(t, p, _)| *p == partition && t == topic)
         {
-            Some(entry) => entry.2 = entry.2.max(message.offset + 1),
-            None => next.push((
-                message.topic.to_owned(),
-                message.partition,
-                message.offset + 1,
-            )),
+            Some(entry) => entry.2 = entry.2.max(offset + 1),
+            None => next.push((topic.to_owned(), partition, offset + 1)),
         }
     }
     next
@@ -371,6 +429,7 @@ mod tests {
         paused.set("left", true);
         let shown = readable(&batch, &paused);
         assert!(shown.iter().all(|r| r.topic == "kept"), "{shown:?}");
-        assert_eq!(next_offsets(&shown), [("kept".to_owned(), 0, 6)]);
+        let places = shown.iter().map(|r| (r.topic, r.partition, r.offset));
+        assert_eq!(next_offsets(places), [("kept".to_owned(), 0, 6)]);
     }
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::domain::DataType;
+use crate::schema::unframe_confluent;
 
 /// The parts of an envelope the consumer needs, borrowed from the record.
 /// Strings are `Cow` because one with escapes cannot be borrowed.
@@ -45,6 +46,8 @@ impl<'a> Received<'a> {
     /// Reads `message`; never fails, see [`Received`].
     pub fn read<M: Message>(message: &'a M) -> Self {
         let value = message.payload().unwrap_or_default();
+        // A Confluent-framed value shows as the JSON it carries.
+        let value = unframe_confluent(value).map_or(value, |(_, json)| json);
         let raw_key = message.key();
         let key = raw_key.and_then(|k| std::str::from_utf8(k).ok());
         let (topic, partition, offset) = (message.topic(), message.partition(), message.offset());

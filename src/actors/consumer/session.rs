@@ -19,15 +19,20 @@ use chrono::{DateTime, Utc};
 use rdkafka::error::KafkaError;
 use tokio::sync::oneshot;
 
+use super::dead_letters::DeadLetterWriter;
+use super::dlq_reader::{self, DeadLetterView};
 use super::engine::{Engine, EngineHandle, EngineSettings, Output};
 use super::follow::{self, PausedTopics};
 use super::kafka::KafkaHealth;
 use super::pump::Sink;
+use super::schemas::SchemaBook;
 use super::stats::{self, Counters, PartitionLag, Stats};
 use super::subscriptions::{self, Subscribed, SubscriptionError};
+use super::validation::{Validation, Validator};
 use crate::api::{ActiveTopic, SubscriptionView};
 use crate::client::AdminClient;
 use crate::config::KafkaSettings;
+use crate::domain::TopicName;
 use crate::store::{StorePool, StoredMessage};
 
 /// Who the session consumes for, and where from.
@@ -36,8 +41,11 @@ pub struct SessionSettings {
     pub user: String,
     pub group: String,
     pub kafka: KafkaSettings,
-    /// How often a running consumer checks the user's subscriptions.
+    /// How often a running consumer checks the user's subscriptions (and
+    /// its topics' current schemas).
     pub subscription_check_interval: Duration,
+    /// Check records against their schemas and dead-letter the bad ones.
+    pub validate: bool,
 }
 
 /// The answer to every session command.
@@ -53,6 +61,10 @@ pub enum Reply {
     History {
         topic: String,
         messages: Vec<StoredMessage>,
+    },
+    DeadLetters {
+        topic: String,
+        letters: Vec<DeadLetterView>,
     },
 }
 
@@ -88,6 +100,8 @@ pub struct ConsumerSession {
     generation: u64,
     stats: Rc<RefCell<Stats>>,
     health: Arc<KafkaHealth>,
+    /// The schemas known so far; kept across starts.
+    schemas: SchemaBook,
 }
 
 /// A running engine.
@@ -116,6 +130,7 @@ impl ConsumerSession {
         sink: Rc<RefCell<dyn Sink>>,
     ) -> Self {
         Self {
+            schemas: SchemaBook::new(admin.clone()),
             settings,
             admin,
             store,
@@ -156,15 +171,21 @@ impl ConsumerSession {
         self.checking = true;
         let admin = self.admin.clone();
         let user = self.settings.user.clone();
+        let schemas = self.settings.validate.then(|| self.schemas.clone());
         ctx.spawn(
-            async move { follow::fetch(&admin, &user).await }
-                .into_actor(self)
-                .map(|answer, act, _| {
-                    act.checking = false;
-                    if let Some(subscriptions) = answer {
-                        act.follow(&subscriptions);
-                    }
-                }),
+            async move {
+                if let Some(schemas) = schemas {
+                    schemas.refresh().await;
+                }
+                follow::fetch(&admin, &user).await
+            }
+            .into_actor(self)
+            .map(|answer, act, _| {
+                act.checking = false;
+                if let Some(subscriptions) = answer {
+                    act.follow(&subscriptions);
+                }
+            }),
         );
     }
 
@@ -238,6 +259,13 @@ impl ConsumerSession {
             limit: None,
             idle_timeout: None,
             paused: self.paused.clone(),
+            validation: self.settings.validate.then(|| Validation {
+                validator: Validator::new(self.schemas.clone()),
+                dead_letters: DeadLetterWriter::new(
+                    self.settings.kafka.clone(),
+                    &self.settings.group,
+                ),
+            }),
         };
         let addr = ctx.address();
         let task = actix_rt::spawn(async move {
@@ -628,6 +656,45 @@ impl Handler<History> for ConsumerSession {
                     Ok(Ok(messages)) => Reply::History { topic, messages },
                     Ok(Err(e)) => Reply::Problem(e.to_string()),
                     Err(e) => Reply::Problem(format!("reading history failed: {e}")),
+                }
+            }
+            .into_actor(self),
+        )
+    }
+}
+
+/// Show the newest dead letters of a topic, read from Kafka.
+#[derive(Message)]
+#[rtype(result = "Reply")]
+pub struct DeadLetters {
+    pub topic: String,
+    pub limit: usize,
+}
+
+impl Handler<DeadLetters> for ConsumerSession {
+    type Result = ResponseActFuture<Self, Reply>;
+
+    fn handle(
+        &mut self,
+        DeadLetters { topic, limit }: DeadLetters,
+        _: &mut Self::Context,
+    ) -> Self::Result {
+        let kafka = self.settings.kafka.clone();
+        Box::pin(
+            async move {
+                if let Err(e) = TopicName::parse(&topic) {
+                    return Reply::Problem(format!("'{topic}' is not a valid topic name: {e}"));
+                }
+                let wanted = topic.clone();
+                let read =
+                    tokio::task::spawn_blocking(move || dlq_reader::newest(&kafka, &wanted, limit))
+                        .await;
+                match read {
+                    Ok(Ok(letters)) => Reply::DeadLetters { topic, letters },
+                    Ok(Err(e)) => Reply::Problem(format!(
+                        "Reading the dead letters of '{topic}' failed: {e}."
+                    )),
+                    Err(e) => Reply::Problem(format!("reading dead letters failed: {e}")),
                 }
             }
             .into_actor(self),

@@ -11,6 +11,7 @@ use rdkafka::consumer::Consumer;
 use super::kafka::SessionConsumer;
 use super::metrics::ConsumerMetrics;
 use super::record::Received;
+use super::validation::DeadLetter;
 
 /// How far back the current rate looks.
 pub const RATE_WINDOW: Duration = Duration::from_secs(10);
@@ -26,6 +27,8 @@ const LAG_BUDGET: Duration = Duration::from_secs(2);
 pub struct Stats {
     total: u64,
     per_topic: BTreeMap<String, u64>,
+    /// Records sent to each topic's dead-letter topic.
+    dead_letters: BTreeMap<String, u64>,
     /// Batch sizes of the last [`RATE_WINDOW`], oldest first.
     recent: VecDeque<(Instant, u64)>,
     first_message: Option<Instant>,
@@ -88,6 +91,17 @@ impl Stats {
         self.forget_before(now);
     }
 
+    /// Counts dead letters Kafka has acknowledged.
+    pub fn record_dead_letters(&mut self, letters: &[DeadLetter<'_>]) {
+        for run in letters.chunk_by(|a, b| a.topic == b.topic) {
+            let topic = run[0].topic;
+            *self.dead_letters.entry(topic.to_owned()).or_insert(0) += run.len() as u64;
+            if let Some(metrics) = &self.metrics {
+                metrics.add_dead_letters(topic, run.len() as u64);
+            }
+        }
+    }
+
     /// Messages per second over the last [`RATE_WINDOW`] (or since the first
     /// message, when that is more recent).
     pub fn rate(&mut self, now: Instant) -> f64 {
@@ -120,6 +134,11 @@ impl Stats {
                 .iter()
                 .map(|(t, n)| (t.clone(), *n))
                 .collect(),
+            dead_letters: self
+                .dead_letters
+                .iter()
+                .map(|(t, n)| (t.clone(), *n))
+                .collect(),
             rate: self.rate(now),
             last_message_at: self.last_message_at,
         }
@@ -139,6 +158,8 @@ impl Stats {
 pub struct Counters {
     pub total: u64,
     pub per_topic: Vec<(String, u64)>,
+    /// Dead letters written, per topic.
+    pub dead_letters: Vec<(String, u64)>,
     pub rate: f64,
     pub last_message_at: Option<DateTime<Utc>>,
 }
