@@ -4,6 +4,7 @@ mod activity;
 mod assets;
 mod auth;
 mod body_timeout;
+mod change_status_filter;
 mod cluster;
 mod config_form;
 mod cors;

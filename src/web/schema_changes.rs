@@ -3,9 +3,9 @@
 //! `/api/schema-changes` lists them and lets the admin approve or reject.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
 
 use super::auth::Admin;
+use super::change_status_filter::StatusFilter;
 use super::error::ApiError;
 use super::json;
 use super::state::AppState;
@@ -13,8 +13,7 @@ use crate::actors::registry::{DecideSchemaChange, ListSchemaChanges, RequestSche
 use crate::api::{RejectRequest, SchemaChangeRequest, SchemaChangeView};
 use crate::db::change_requests::Decision;
 use crate::domain::{
-    Actor, ChangeRequestStatus, MAX_CREATED_BY_LEN, SchemaDocument, TextKind, TopicId,
-    checked_text, parse_reason,
+    Actor, MAX_CREATED_BY_LEN, SchemaDocument, TextKind, TopicId, checked_text, parse_reason,
 };
 
 /// Routes under `/api/schema-changes`.
@@ -74,30 +73,11 @@ pub(super) async fn request(
     Ok(HttpResponse::Created().json(change))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
-    status: Option<String>,
-}
-
 async fn list(
     state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
+    query: web::Query<StatusFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let statuses = query
-        .status
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            s.trim().parse::<ChangeRequestStatus>().map_err(|_| {
-                ApiError::BadRequest(format!(
-                    "invalid status: {:?}; expected pending, approved or rejected",
-                    s.trim()
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let statuses = query.statuses()?;
     Ok(HttpResponse::Ok().json(state.ask(ListSchemaChanges(statuses)).await?))
 }
 

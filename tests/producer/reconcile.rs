@@ -279,7 +279,7 @@ async fn an_active_topic_deleted_behind_its_back_drifts_and_is_not_written_again
 }
 
 /// Deletes topic `id` through the API, as an admin.
-async fn delete_in_registry(admin: &TestAdmin, id: i32) {
+pub(crate) async fn delete_in_registry(admin: &TestAdmin, id: i32) {
     let answer = admin
         .post(
             &format!("/api/topics/{id}/delete"),

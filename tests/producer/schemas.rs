@@ -221,19 +221,6 @@ async fn a_topic_whose_schema_its_records_cannot_satisfy_gets_none_and_violation
     drop(producer);
 }
 
-/// Deletes topic `id` through the API, as an admin.
-async fn delete_in_registry(admin: &TestAdmin, id: i32) {
-    admin.deactivate(id).await;
-    let answer = admin
-        .post(
-            &format!("/api/topics/{id}/delete"),
-            &serde_json::json!({}),
-            true,
-        )
-        .await;
-    assert_eq!(answer.status, 200, "delete {id}: {answer:?}");
-}
-
 #[actix_rt::test]
 async fn a_topic_gets_a_one_partition_dead_letter_topic_that_leaves_kafka_with_it() {
     let bootstrap = bootstrap_servers();
@@ -252,7 +239,8 @@ async fn a_topic_gets_a_one_partition_dead_letter_topic_that_leaves_kafka_with_i
     assert_eq!(topic_layout(&bootstrap, &dead_letter).await, Some((1, 1)));
     assert_eq!(admin.topic(id).await.kafka.error, None);
 
-    delete_in_registry(&admin, id).await;
+    admin.deactivate(id).await;
+    crate::reconcile::delete_in_registry(&admin, id).await;
     assert!(
         eventually(FEW_POLLS + SLACK, || async {
             let names = topic_names(&bootstrap);
