@@ -149,6 +149,10 @@ mod tests {
                 if let Err(violation) = schema.validate(&value) {
                     panic!("{data_type} record {seq} breaks its schema: {violation}\n{value}");
                 }
+                // The consumer checks the record's text: the same verdict.
+                if let Err(error) = schema.validate_text(&value.to_string()) {
+                    panic!("{data_type} record {seq} as text: {error}\n{value}");
+                }
             }
         }
     }
@@ -172,5 +176,8 @@ mod tests {
         .unwrap();
         let violation = sensor.validate(&hot).unwrap_err().to_string();
         assert!(violation.contains("/payload/temperature"), "{violation}");
+        let as_text = sensor.validate_text(&hot.to_string()).unwrap_err();
+        assert_eq!(as_text.to_string(), violation);
+        assert!(sensor.validate_text(&weather.to_string()).is_err());
     }
 }

@@ -7,6 +7,7 @@
 //! dead-letter topic. This module holds what all roles share: the built-in
 //! schemas, compiled validation, the wire marks and the dead-letter names.
 
+pub mod borrowed;
 pub mod builtin;
 pub mod compatibility;
 pub mod dlq;
@@ -20,7 +21,9 @@ pub use dlq::{
     DLQ_SCHEMA_ID_HEADER, DLQ_SUFFIX, DLQ_TOPIC_HEADER, MAX_TOPIC_NAME_LEN_WITH_DLQ,
     dlq_topic_name, is_dlq_name,
 };
-pub use validator::{RecordSchema, SchemaCache, SchemaError, Violation, check_schema_document};
+pub use validator::{
+    RecordSchema, SchemaCache, SchemaError, TextError, Violation, check_schema_document,
+};
 pub use wire::{
     SCHEMA_ID_HEADER, ValueFormat, frame_confluent, schema_id_from_header, unframe_confluent,
 };

@@ -169,17 +169,20 @@ fn check(value: &[u8], resolved: &Resolved) -> Result<(), (Option<i64>, String)>
             .map(|_| ())
             .map_err(|e| (None, not_json(&e))),
         Resolved::Schema(id, schema) => {
-            let parsed: serde_json::Value =
-                serde_json::from_slice(json).map_err(|e| (Some(*id), not_json(&e)))?;
+            let text = std::str::from_utf8(json).map_err(|e| (Some(*id), not_utf8(&e)))?;
             schema
-                .validate(&parsed)
-                .map_err(|violation| (Some(*id), violation.to_string()))
+                .validate_text(text)
+                .map_err(|error| (Some(*id), error.to_string()))
         }
     }
 }
 
 fn not_json(e: &serde_json::Error) -> String {
     format!("not JSON: {e}")
+}
+
+fn not_utf8(e: &std::str::Utf8Error) -> String {
+    format!("not JSON: not UTF-8 ({e})")
 }
 
 fn dead_letter<'a, M: Message>(
@@ -247,5 +250,24 @@ mod tests {
         let (id, why) = check(b"nope", &Resolved::NoSchema).unwrap_err();
         assert_eq!(id, None);
         assert!(why.starts_with("not JSON"), "{why}");
+    }
+
+    #[test]
+    fn against_a_schema_a_record_must_be_json_text_that_fits() {
+        let schema = crate::schema::RecordSchema::compile(&serde_json::json!({
+            "type": "object", "required": ["a"]
+        }))
+        .unwrap();
+        let resolved = Resolved::Schema(9, std::sync::Arc::new(schema));
+        assert_eq!(check(br#"{"a": 1}"#, &resolved), Ok(()));
+        for (value, starts) in [
+            (&b"{\"a\": \"\xff\"}"[..], "not JSON: not UTF-8"),
+            (b"{\"a\": ", "not JSON"),
+            (b"{}", "/: \"a\" is a required property"),
+        ] {
+            let (id, why) = check(value, &resolved).unwrap_err();
+            assert_eq!(id, Some(9));
+            assert!(why.starts_with(starts), "{why}");
+        }
     }
 }
