@@ -90,9 +90,9 @@ fn main() {
             "round {round}: plain {:.0}/s, tail --json {:.0}/s, tail --json --no-store {:.0}/s, \
              ... --no-validate {:.0}/s",
             rate(messages, plain[round]),
-            rate(messages, tail_stored[round]),
-            rate(messages, tail_unstored[round]),
-            rate(messages, tail_unvalidated[round])
+            rate(messages, tail_stored[round].took),
+            rate(messages, tail_unstored[round].took),
+            rate(messages, tail_unvalidated[round].took)
         );
     }
     println!(
@@ -104,15 +104,24 @@ fn main() {
             "| {} | {:.0} | {:.0} | {:.0} | {:.0} |",
             round + 1,
             rate(messages, plain[round]),
-            rate(messages, tail_stored[round]),
-            rate(messages, tail_unstored[round]),
-            rate(messages, tail_unvalidated[round])
+            rate(messages, tail_stored[round].took),
+            rate(messages, tail_unstored[round].took),
+            rate(messages, tail_unvalidated[round].took)
         );
     }
+    let cpu_per_message = |runs: &[TailRun]| {
+        let cpu = median(runs.iter().map(|run| run.cpu).collect());
+        cpu.as_secs_f64() * 1e6 / messages as f64
+    };
+    let (cpu_unstored, cpu_unvalidated) = (
+        cpu_per_message(&tail_unstored),
+        cpu_per_message(&tail_unvalidated),
+    );
     let plain = rate(messages, median(plain));
-    let stored = rate(messages, median(tail_stored));
-    let unstored = rate(messages, median(tail_unstored));
-    let unvalidated = rate(messages, median(tail_unvalidated));
+    let took = |runs: &[TailRun]| median(runs.iter().map(|run| run.took).collect());
+    let stored = rate(messages, took(&tail_stored));
+    let unstored = rate(messages, took(&tail_unstored));
+    let unvalidated = rate(messages, took(&tail_unvalidated));
     println!(
         "| **median** | **{plain:.0}** | **{stored:.0}** | **{unstored:.0}** | **{unvalidated:.0}** |"
     );
@@ -123,6 +132,10 @@ fn main() {
         stored / plain * 100.0,
         unstored / plain * 100.0,
         unstored / unvalidated * 100.0
+    );
+    println!(
+        "CPU per message (user + system, all threads of the tail process): \
+         validated {cpu_unstored:.2} µs, --no-validate {cpu_unvalidated:.2} µs"
     );
     println!(
         "({messages} messages of ~{size} bytes, {PARTITIONS} partitions, median of {rounds} rounds)"
@@ -273,10 +286,33 @@ struct Tail<'a> {
     validate: bool,
 }
 
+/// One `tail` run: how long it took, and the CPU time (user + system, all
+/// threads) the process used meanwhile.
+#[derive(Clone, Copy)]
+struct TailRun {
+    took: Duration,
+    cpu: Duration,
+}
+
 impl Tail<'_> {
-    fn run(self) -> Duration {
-        tail(self)
+    fn run(self) -> TailRun {
+        let before = children_cpu();
+        let took = tail(self);
+        TailRun {
+            took,
+            cpu: children_cpu().saturating_sub(before),
+        }
     }
+}
+
+/// CPU time used so far by this process's finished children.
+fn children_cpu() -> Duration {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).expect("getrusage");
+    let time = |t: nix::sys::time::TimeVal| {
+        Duration::new(t.tv_sec().max(0) as u64, t.tv_usec().max(0) as u32 * 1_000)
+    };
+    time(usage.user_time()) + time(usage.system_time())
 }
 
 fn tail(run: Tail<'_>) -> Duration {
