@@ -12,6 +12,7 @@
 #   start            start the instance (idempotent) and wait until every node
 #                    answers metadata requests; the last line of stdout is
 #                    KAFKA_BOOTSTRAP_SERVERS=host:port[,host:port...]
+#                    (a --secure instance prints its client settings after it)
 #   stop             stop every node of the instance (SIGTERM, SIGKILL after a bound)
 #   restart          stop, then start again on the same data
 #   status           print the state of each node; exit 0 when all run, 1 otherwise
@@ -27,6 +28,10 @@
 #   --port P             first broker port, default 9092; node I uses P+I
 #   --controller-port C  first controller port, default P+100; node I uses C+I
 #   --fresh              (start) throw away existing data of the instance first
+#   --secure             (start) a new instance where Kafka enforces access:
+#                        SASL/SCRAM-SHA-512 clients, ACLs, a super user
+#                        'topicgate' whose generated password is kept in
+#                        .cache/kafka/run/NAME/secrets/topicgate.password
 #   --timeout S          seconds to wait for readiness, default 90
 #
 # Environment:
@@ -82,6 +87,8 @@ OPT_BROKERS=""
 OPT_PORT=""
 OPT_CPORT=""
 FRESH=0
+OPT_SECURE=0
+SECURE=0
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -90,6 +97,7 @@ while [[ $# -gt 0 ]]; do
     --port) OPT_PORT="${2:?--port needs a value}"; shift 2 ;;
     --controller-port) OPT_CPORT="${2:?--controller-port needs a value}"; shift 2 ;;
     --fresh) FRESH=1; shift ;;
+    --secure) OPT_SECURE=1; shift ;;
     --timeout) TIMEOUT="${2:?--timeout needs a value}"; shift 2 ;;
     -h | --help) usage ;;
     *) die "unknown option '$1' (try --help)" ;;
@@ -103,6 +111,13 @@ done
 
 INSTANCE="$RUN/$NAME"
 INSTANCE_ENV="$INSTANCE/instance.env"
+# A secure instance's secrets: only the owner may enter or read them.
+SECRETS="$INSTANCE/secrets"
+PASSWORD_FILE="$SECRETS/topicgate.password"
+CLIENT_CONFIG="$SECRETS/client.properties"
+# The super user: brokers and controllers talk to each other as this user,
+# and tools (and topicgate's reconciler) administer the cluster with it.
+readonly SUPER_USER=topicgate
 
 # ---------------------------------------------------------------- fetching
 
@@ -149,6 +164,7 @@ load_instance() {
   [[ -f "$INSTANCE_ENV" ]] || return 1
   # shellcheck disable=SC1090
   source "$INSTANCE_ENV"
+  SECURE="${SECURE:-0}"
   [[ -n "${BROKERS:-}" && -n "${PORT:-}" && -n "${CPORT:-}" && -n "${CLUSTER_ID:-}" ]]
 }
 
@@ -216,16 +232,14 @@ write_node_config() {
   local rf=$((BROKERS < 3 ? BROKERS : 3))
   local isr=$((BROKERS < 2 ? BROKERS : 2))
   mkdir -p "$dir/data"
+  # A secure node's properties hold the super user's JAAS login.
+  if ((SECURE)); then install -m 600 /dev/null "$dir/server.properties"; fi
   cat >"$dir/server.properties" <<EOF
 # Written by scripts/kafka.sh for instance '$NAME', node $i of $BROKERS.
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i")
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
+$(listener_config "$i")
 log.dirs=$dir/data
 
 num.partitions=1
@@ -250,14 +264,78 @@ group.initial.rebalance.delay.ms=0
 EOF
 }
 
+# The listener block of node I's server.properties.
+listener_config() {
+  local i=$1
+  if ((!SECURE)); then
+    cat <<EOF
+listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i")
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+EOF
+    return
+  fi
+  local password
+  password="$(cat "$PASSWORD_FILE")"
+  # Every listener authenticates: clients and brokers with SCRAM-SHA-512 on
+  # CLIENT, brokers and controllers with PLAIN on CONTROLLER (KRaft cannot
+  # use SCRAM there: the credentials live in the metadata the controllers
+  # serve). The PLAIN login list holds only the super user, so no one else,
+  # and nobody unauthenticated, can talk to a controller.
+  cat <<EOF
+listeners=CLIENT://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i")
+advertised.listeners=CLIENT://127.0.0.1:$(broker_port "$i")
+listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=CLIENT
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$SUPER_USER" password="$password";
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$SUPER_USER" password="$password" user_$SUPER_USER="$password";
+
+# Kafka decides who may do what: ACLs, and nothing for whom no ACL says so.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:$SUPER_USER
+EOF
+}
+
+# A secure instance's secrets: the super user's password (32 random bytes,
+# hex so it needs no quoting in JAAS or the format arguments) and the
+# client settings the script's own tools use. Both only the owner may read.
+write_secrets() {
+  install -d -m 700 "$SECRETS"
+  install -m 600 /dev/null "$PASSWORD_FILE"
+  head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n' >"$PASSWORD_FILE"
+  install -m 600 /dev/null "$CLIENT_CONFIG"
+  cat >"$CLIENT_CONFIG" <<EOF
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$SUPER_USER" password="$(cat "$PASSWORD_FILE")";
+EOF
+}
+
 # Formats the KRaft storage of every node (in parallel; each is a JVM start).
 format_storage() {
   local i pids=() failed=0
+  # The tool's arguments go through a 0600 argument file that java reads
+  # itself: a secure instance's SCRAM credential holds the password, which
+  # must never show on a command line.
+  local args="$SECRETS/format.args"
+  install -d -m 700 "$SECRETS"
+  install -m 600 /dev/null "$args"
+  printf '%s\n' kafka.tools.StorageTool format --cluster-id "$CLUSTER_ID" >"$args"
+  if ((SECURE)); then
+    printf '%s\n' --add-scram "SCRAM-SHA-512=[name=$SUPER_USER,password=$(cat "$PASSWORD_FILE")]" >>"$args"
+  fi
   for ((i = 0; i < BROKERS; i++)); do
     "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
       -Dlog4j2.configurationFile="$INSTANCE/log4j2-tools.properties" \
-      -cp "$LIBS/*" kafka.tools.StorageTool format \
-      --cluster-id "$CLUSTER_ID" --config "$(node_dir "$i")/server.properties" \
+      -cp "$LIBS/*" "@$args" --config "$(node_dir "$i")/server.properties" \
       >"$(node_dir "$i")/format.log" 2>&1 &
     pids+=($!)
   done
@@ -267,6 +345,7 @@ format_storage() {
       failed=1
     fi
   done
+  rm -f "$args"
   [[ $failed -eq 0 ]] || die "formatting the storage of instance '$NAME' failed"
 }
 
@@ -276,6 +355,7 @@ create_instance() {
   PORT="${OPT_PORT:-9092}"
   CPORT="${OPT_CPORT:-$((PORT + 100))}"
   CLUSTER_ID="$(random_cluster_id)"
+  SECURE="$OPT_SECURE"
   local last_b=$((PORT + BROKERS - 1)) last_c=$((CPORT + BROKERS - 1))
   if ((CPORT <= last_b && PORT <= last_c)); then
     die "broker ports $PORT-$last_b overlap controller ports $CPORT-$last_c"
@@ -288,6 +368,7 @@ create_instance() {
   rm -rf "$INSTANCE"
   mkdir -p "$INSTANCE"
   write_log4j_config
+  if ((SECURE)); then write_secrets; fi
   local i
   for ((i = 0; i < BROKERS; i++)); do write_node_config "$i"; done
   log "formatting KRaft storage for '$NAME' ($BROKERS node(s), cluster id $CLUSTER_ID)"
@@ -298,6 +379,7 @@ PORT=$PORT
 CPORT=$CPORT
 CLUSTER_ID=$CLUSTER_ID
 KAFKA_VERSION=$KAFKA_VERSION
+SECURE=$SECURE
 EOF
 }
 
@@ -363,10 +445,12 @@ print_log_tail() {
 # API versions. Prints the ids of the brokers it listed.
 probe_brokers() {
   local out
+  local secure_args=()
+  if ((SECURE)); then secure_args=(--command-config "$CLIENT_CONFIG"); fi
   out="$(timeout 30 "$JAVA" -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
     -Dlog4j2.configurationFile="$INSTANCE/log4j2-tools.properties" \
     -cp "$LIBS/*" org.apache.kafka.tools.BrokerApiVersionsCommand \
-    --bootstrap-server "$1" 2>/dev/null)" || return 1
+    --bootstrap-server "$1" "${secure_args[@]}" 2>/dev/null)" || return 1
   sed -n 's/^127\.0\.0\.1:[0-9]* (id: \([0-9]*\) .*) -> ($/\1/p' <<<"$out"
 }
 
@@ -420,6 +504,18 @@ stop_nodes() {
 
 all_nodes() { seq 0 $((BROKERS - 1)); }
 
+# What a client needs, as environment assignments; the address line is
+# last for an open instance (callers read the last line).
+print_client_settings() {
+  echo "KAFKA_BOOTSTRAP_SERVERS=$(bootstrap)"
+  if ((SECURE)); then
+    echo "TOPICGATE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT"
+    echo "TOPICGATE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512"
+    echo "TOPICGATE_KAFKA_SASL_USERNAME=$SUPER_USER"
+    echo "TOPICGATE_KAFKA_SASL_PASSWORD_FILE=$PASSWORD_FILE"
+  fi
+}
+
 # ---------------------------------------------------------------- commands
 
 lock_instance() {
@@ -447,8 +543,15 @@ cmd_start() {
     [[ -n "$OPT_BROKERS" && "$OPT_BROKERS" != "$BROKERS" ]] && mismatch+=" brokers=$BROKERS"
     [[ -n "$OPT_PORT" && "$OPT_PORT" != "$PORT" ]] && mismatch+=" port=$PORT"
     [[ -n "$OPT_CPORT" && "$OPT_CPORT" != "$CPORT" ]] && mismatch+=" controller-port=$CPORT"
+    # An open cluster's data was written by clients nobody authenticated:
+    # it only becomes a secure one when thrown away on purpose.
+    if ((OPT_SECURE && !SECURE && !FRESH)); then
+      die "Kafka '$NAME' is an open (unauthenticated) instance; start it with --secure --fresh to replace it, data and all, with a secure one"
+    fi
     if ((FRESH)) || [[ -n "$mismatch" ]]; then
       [[ -n "$mismatch" ]] && log "instance '$NAME' was made with$mismatch; recreating it"
+      # New ports or nodes never make a secure instance an open one.
+      if ((SECURE && !FRESH)); then OPT_SECURE=1; fi
       # The data is thrown away, so there is nothing to shut down cleanly.
       # shellcheck disable=SC2046
       stop_nodes KILL $(all_nodes)
@@ -471,7 +574,7 @@ cmd_start() {
     fi
     log "Kafka '$NAME' is up"
   fi
-  echo "KAFKA_BOOTSTRAP_SERVERS=$(bootstrap)"
+  print_client_settings
 }
 
 cmd_stop() {
@@ -501,8 +604,8 @@ cmd_status() {
     fi
   done
   if ((up == BROKERS)); then
-    echo "Kafka '$NAME': running ($up/$BROKERS nodes)"
-    echo "KAFKA_BOOTSTRAP_SERVERS=$(bootstrap)"
+    echo "Kafka '$NAME': running ($up/$BROKERS nodes$( ((SECURE)) && echo ", secure"))"
+    print_client_settings
     return 0
   fi
   echo "Kafka '$NAME': $( ((up == 0)) && echo stopped || echo "partly running ($up/$BROKERS nodes)")"
@@ -539,7 +642,7 @@ cmd_start_node() {
     fi
     log "node $NODE_ARG of '$NAME' is up"
   fi
-  echo "KAFKA_BOOTSTRAP_SERVERS=$(bootstrap)"
+  print_client_settings
 }
 
 cmd_destroy() {

@@ -26,6 +26,7 @@
 //! record envelope), [`schema`] (record schemas, their validation and the
 //! dead-letter topics), [`api`] (the REST API's JSON shapes), [`config`] (flags
 //! and environment), [`kafka_config`] (the one librdkafka configuration),
+//! [`kafka_access`] (Kafka's ACLs and SCRAM credentials),
 //! [`telemetry`] (logging), [`shutdown`] (signals and ordered stops) and
 //! [`private_fs`] (files only their owner may read).
 
@@ -35,6 +36,7 @@ pub mod client;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod kafka_access;
 pub mod kafka_config;
 pub mod launcher;
 pub mod private_fs;

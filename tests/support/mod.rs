@@ -8,5 +8,6 @@ pub mod kafka;
 pub mod origin;
 pub mod prometheus;
 pub mod raw_http;
+pub mod secure_kafka;
 pub mod visitor;
 pub mod wait;
