@@ -234,8 +234,14 @@ async fn a_topic_gets_a_one_partition_dead_letter_topic_that_leaves_kafka_with_i
     let name = unique_name("lettered");
     let dead_letter = format!("{name}.dlq");
     let id = active_topic(&admin, &name, 3).await;
-    // In Kafka by the time the topic is active, with one partition and
-    // the topic's replication factor.
+    // Created in Kafka before the topic is active, with one partition and
+    // the topic's replication factor. One metadata answer from a fresh
+    // client may still miss a new topic on a loaded machine: asked until
+    // it holds, then checked once more.
+    eventually(Duration::from_secs(30), || async {
+        topic_layout(&bootstrap, &dead_letter).await == Some((1, 1))
+    })
+    .await;
     assert_eq!(topic_layout(&bootstrap, &dead_letter).await, Some((1, 1)));
     assert_eq!(admin.topic(id).await.kafka.error, None);
 
