@@ -117,26 +117,40 @@ struct DecisionForm {
     reason: String,
 }
 
+/// What both change-request forms check before deciding: the reason's
+/// size, the session and its CSRF token, and the decision's name. `Err` is
+/// the response to send instead.
+fn checked_decision(
+    session: &Session,
+    form: &DecisionForm,
+    decision: &str,
+) -> Result<Decision, Box<HttpResponse>> {
+    if let Some(refusal) = refuse_oversized(&[("reason", &form.reason)]) {
+        return Err(Box::new(refusal));
+    }
+    if let Some(refusal) = refuse_session(session, &form.csrf_token) {
+        return Err(Box::new(refusal));
+    }
+    match decision {
+        "approve" => Ok(Decision::Approve),
+        "reject" => Ok(Decision::Reject),
+        other => {
+            flash(session, "error", format!("Unknown decision '{other}'."));
+            Err(Box::new(redirect("/")))
+        }
+    }
+}
+
 async fn decide_change(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<(i32, String)>,
     form: web::Form<DecisionForm>,
 ) -> HttpResponse {
-    if let Some(refusal) = refuse_oversized(&[("reason", &form.reason)]) {
-        return refusal;
-    }
-    if let Some(refusal) = refuse_session(&session, &form.csrf_token) {
-        return refusal;
-    }
     let (change_id, decision) = path.into_inner();
-    let decision = match decision.as_str() {
-        "approve" => Decision::Approve,
-        "reject" => Decision::Reject,
-        other => {
-            flash(&session, "error", format!("Unknown decision '{other}'."));
-            return redirect("/");
-        }
+    let decision = match checked_decision(&session, &form, &decision) {
+        Ok(decision) => decision,
+        Err(refusal) => return *refusal,
     };
     match decide(&state, change_id, decision, Some(form.into_inner().reason)).await {
         Ok(change) => flash(
@@ -158,20 +172,10 @@ async fn decide_schema_change(
     path: web::Path<(i32, String)>,
     form: web::Form<DecisionForm>,
 ) -> HttpResponse {
-    if let Some(refusal) = refuse_oversized(&[("reason", &form.reason)]) {
-        return refusal;
-    }
-    if let Some(refusal) = refuse_session(&session, &form.csrf_token) {
-        return refusal;
-    }
     let (change_id, decision) = path.into_inner();
-    let decision = match decision.as_str() {
-        "approve" => Decision::Approve,
-        "reject" => Decision::Reject,
-        other => {
-            flash(&session, "error", format!("Unknown decision '{other}'."));
-            return redirect("/");
-        }
+    let decision = match checked_decision(&session, &form, &decision) {
+        Ok(decision) => decision,
+        Err(refusal) => return *refusal,
     };
     let reason = Some(form.into_inner().reason);
     match super::schema_changes::decide(&state, change_id, decision, reason).await {
