@@ -124,6 +124,7 @@ fn start_admin(bootstrap: &str, database: std::path::PathBuf, streams: usize) ->
         topic_names: Default::default(),
         http,
         kafka: Some(KafkaSettings::new(bootstrap)),
+        access: Default::default(),
     };
     let (port_tx, port_rx) = mpsc::channel();
     std::thread::spawn(move || {

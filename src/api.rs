@@ -256,6 +256,66 @@ pub struct SubscriptionRequest {
     pub topic_name: String,
 }
 
+/// Body of `POST /api/users`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateUserRequest {
+    pub user_id: String,
+    pub roles: Vec<String>,
+}
+
+/// A user as `GET /api/users` lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserView {
+    pub user_id: String,
+    pub roles: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// Answer to `POST /api/users` and `POST /api/users/{id}/tokens`: the
+/// token, shown this once (only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserToken {
+    pub user_id: String,
+    pub roles: Vec<String>,
+    pub token: String,
+}
+
+/// Answer to `GET /api/me`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub user_id: String,
+    pub roles: Vec<String>,
+    /// True for the shared admin token, which is no registered user.
+    #[serde(default)]
+    pub bootstrap_admin: bool,
+}
+
+/// Answer to `GET /api/me/kafka-credentials`: how the caller logs in to
+/// Kafka. Never cached, never logged.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct KafkaCredentials {
+    pub mechanism: String,
+    pub username: String,
+    pub password: String,
+    pub bootstrap_servers: String,
+    /// `SASL_PLAINTEXT` or `SASL_SSL`, as the admin service itself connects.
+    #[serde(default)]
+    pub security_protocol: Option<String>,
+}
+
+impl std::fmt::Debug for KafkaCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaCredentials")
+            .field("mechanism", &self.mechanism)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("bootstrap_servers", &self.bootstrap_servers)
+            .field("security_protocol", &self.security_protocol)
+            .finish()
+    }
+}
+
 /// Answer to `GET /api/stats`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stats {

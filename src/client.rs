@@ -12,9 +12,10 @@ use serde::de::DeserializeOwned;
 
 use crate::api::{
     ActivateByName, ActiveTopic, ClusterReport, ClusterView, ErrorBody, ErrorCode, Health,
-    KafkaReport, Message, PRODUCER_KEY_HEADER, RegisteredSchema, SchemaText, Stats, SubjectVersion,
-    SubscriptionRequest, SubscriptionView, TopicChanges, TopicView,
+    KafkaCredentials, KafkaReport, Me, Message, PRODUCER_KEY_HEADER, RegisteredSchema, SchemaText,
+    Stats, SubjectVersion, SubscriptionRequest, SubscriptionView, TopicChanges, TopicView,
 };
+use crate::config::Secret;
 use crate::domain::{TopicId, TopicStatus};
 
 /// Largest answer the client reads; the registry's full topic list fits
@@ -84,6 +85,27 @@ impl AdminClient {
             http,
             body_timeout: timeout,
         }
+    }
+
+    /// Sends `token` as the bearer of every request: the admin service
+    /// then takes the user from it.
+    pub fn with_token(mut self, token: &Secret) -> Self {
+        let bearer = format!("Bearer {}", token.expose());
+        self.http = awc::Client::builder()
+            .timeout(self.body_timeout)
+            .add_default_header((awc::http::header::AUTHORIZATION, bearer))
+            .finish();
+        self
+    }
+
+    /// Who the token belongs to (`GET /api/me`).
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        self.get("/api/me").await
+    }
+
+    /// The token's Kafka login (`GET /api/me/kafka-credentials`).
+    pub async fn kafka_credentials(&self) -> Result<KafkaCredentials, ClientError> {
+        self.get("/api/me/kafka-credentials").await
     }
 
     pub fn base_url(&self) -> &str {

@@ -77,6 +77,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         topic_names: Default::default(),
         http: HttpEdgeSettings::default(),
         kafka: Some(kafka_settings.clone()),
+        access: Default::default(),
     })?;
     let host = config
         .bind

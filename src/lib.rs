@@ -36,6 +36,7 @@ pub mod client;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod identity;
 pub mod kafka_access;
 pub mod kafka_config;
 pub mod launcher;

@@ -32,6 +32,7 @@ impl BenchAdmin {
             topic_names: Default::default(),
             http: HttpEdgeSettings::default(),
             kafka: None,
+            access: Default::default(),
         };
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

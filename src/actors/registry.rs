@@ -11,6 +11,7 @@ pub mod record_reader;
 mod schema_changes;
 mod schema_writes;
 mod schemas;
+mod users;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,10 @@ pub use schema_writes::{
 pub use schemas::{
     GetSchemaById, GetSubjectVersion, ListSubjects, SchemaIdVersions, SubjectVersions,
 };
+pub use users::{
+    AccessApplied, AccessSnapshot, Authenticate, CreateUser, DeleteUser, GetUser, ListUsers,
+    ReadAccess, RotateToken,
+};
 
 use crate::api::{ActiveTopic, Stats, SubscriptionView, TopicView};
 use crate::db::models::{NewTopic, Topic, TopicEvent, TopicKafkaEvent};
@@ -38,6 +43,10 @@ use crate::domain::{CheckedKafkaReport, TopicId, TopicName, TopicStatus, Transit
 pub struct TopicRegistry {
     pool: DbPool,
     topics_version: TopicsVersion,
+    /// Moves after every committed change to who may read or write what
+    /// in Kafka (users, subscriptions, topic states): the access
+    /// reconciler waits on it.
+    access_changes: TopicsVersion,
     /// The registry file, for health checks that must see the file itself.
     path: PathBuf,
 }
@@ -48,11 +57,13 @@ impl TopicRegistry {
         pool: DbPool,
         path: PathBuf,
         topics_version: TopicsVersion,
+        access_changes: TopicsVersion,
         threads: usize,
     ) -> Addr<TopicRegistry> {
         SyncArbiter::start(threads, move || TopicRegistry {
             pool: pool.clone(),
             topics_version: topics_version.clone(),
+            access_changes: access_changes.clone(),
             path: path.clone(),
         })
     }
@@ -211,6 +222,7 @@ impl Handler<ChangeStatus> for TopicRegistry {
         let moved = matches!(changed, Changed::Moved(_));
         if moved {
             self.topics_version.bump();
+            self.access_changes.bump();
         }
         Ok((self.one_view(changed.topic())?, moved))
     }
@@ -326,13 +338,17 @@ impl Handler<Subscribe> for TopicRegistry {
     type Result = Result<bool, RegistryError>;
 
     fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) -> Self::Result {
-        db::subscriptions::subscribe(
+        let created = db::subscriptions::subscribe(
             &mut *self.conn()?,
             &msg.user_id,
             &msg.topic_name,
             &msg.actor,
             Utc::now().naive_utc(),
-        )
+        )?;
+        if created {
+            self.access_changes.bump();
+        }
+        Ok(created)
     }
 }
 
@@ -356,7 +372,9 @@ impl Handler<Unsubscribe> for TopicRegistry {
             &msg.topic_name,
             &msg.actor,
             Utc::now().naive_utc(),
-        )
+        )?;
+        self.access_changes.bump();
+        Ok(())
     }
 }
 

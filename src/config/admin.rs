@@ -3,7 +3,10 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use super::secret_file::{ADMIN_TOKEN, PRODUCER_KEY};
-use super::{HttpEdgeConfig, HttpEdgeSettings, KafkaArgs, KafkaSettings, Secret, TopicNameArgs};
+use super::{
+    AccessArgs, AccessSettings, HttpEdgeConfig, HttpEdgeSettings, KafkaArgs, KafkaSettings, Secret,
+    TopicNameArgs,
+};
 use crate::domain::TopicNamePolicy;
 
 /// Everything the admin service needs to run, with its secrets present.
@@ -24,6 +27,8 @@ pub struct AdminSettings {
     /// The read-only Kafka connection behind the topic pages; `None` when
     /// no brokers were given, and those pages say so.
     pub kafka: Option<KafkaSettings>,
+    /// Secure mode, four eyes, and Kafka credentials for users.
+    pub access: AccessSettings,
 }
 
 /// Where an admin finds the token, as the dashboard's login page says it;
@@ -92,6 +97,9 @@ pub struct AdminConfig {
     /// --bootstrap-servers (KAFKA_BOOTSTRAP_SERVERS) it does not read Kafka.
     #[command(flatten)]
     pub kafka: KafkaArgs,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 impl AdminConfig {
@@ -113,6 +121,7 @@ impl AdminConfig {
             }
             None => None,
         };
+        let access = self.access.settings(kafka.as_ref())?;
         Ok(AdminSettings {
             bind: self.bind,
             database_url: self.database_url,
@@ -124,6 +133,7 @@ impl AdminConfig {
             topic_names: self.topic_names.policy(),
             http: self.http.into_settings(),
             kafka,
+            access,
         })
     }
 }

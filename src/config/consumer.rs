@@ -2,7 +2,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use super::{KafkaArgs, KafkaSettings};
+use super::{KafkaArgs, KafkaSettings, Secret, read_secret_file};
+use crate::api::KafkaCredentials;
 
 /// Where the admin API listens when nothing else is configured.
 pub const DEFAULT_ADMIN_URL: &str = "http://127.0.0.1:5000";
@@ -21,9 +22,20 @@ pub struct ConsumerConfig {
     #[command(flatten)]
     pub kafka: KafkaArgs,
 
-    /// Who is consuming (default: TOPICGATE_USER, then the login name).
+    /// Who is consuming (default: the token's user, then TOPICGATE_USER,
+    /// then the login name).
     #[arg(long, env = "TOPICGATE_USER", global = true)]
     pub user: Option<String>,
+
+    /// A user token from the admin service: it names the user, is sent on
+    /// every API call, and brings the user's Kafka login with it. Prefer
+    /// --token-file or TOPICGATE_TOKEN, which `ps` cannot show.
+    #[arg(long, env = "TOPICGATE_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<Secret>,
+
+    /// File holding the user token (mode 0600), instead of --token.
+    #[arg(long, env = "TOPICGATE_TOKEN_FILE", global = true)]
+    pub token_file: Option<PathBuf>,
 
     /// Kafka consumer group (default: consumer-group-USER). Consumers sharing
     /// a group split the topics' partitions between them.
@@ -165,16 +177,67 @@ pub struct ConsumerSettings {
     /// Check records against their schemas and dead-letter the bad ones
     /// (off with `--no-validate`).
     pub validate: bool,
+    /// The user token, sent on every call to the admin service.
+    pub token: Option<Secret>,
+}
+
+/// What a user token told about its user: the name, and the Kafka login
+/// when the admin service provisions one.
+#[derive(Debug, Clone)]
+pub struct TokenLogin {
+    pub token: Secret,
+    pub user: String,
+    pub kafka: Option<KafkaCredentials>,
+}
+
+impl ConsumerSettings {
+    /// A client of the admin service, with the user's token when there is one.
+    pub fn admin(&self) -> crate::client::AdminClient {
+        let client = crate::client::AdminClient::new(self.admin_url.clone());
+        match &self.token {
+            Some(token) => client.with_token(token),
+            None => client,
+        }
+    }
 }
 
 impl ConsumerConfig {
+    /// The user token, from --token (TOPICGATE_TOKEN) or --token-file
+    /// (TOPICGATE_TOKEN_FILE), if either is given.
+    pub fn token(&self) -> Result<Option<Secret>, String> {
+        match (&self.token, &self.token_file) {
+            (Some(_), Some(_)) => Err("the token is configured twice: use either --token \
+                 (TOPICGATE_TOKEN) or --token-file (TOPICGATE_TOKEN_FILE), not both"
+                .into()),
+            (Some(token), None) => Ok(Some(token.clone())),
+            (None, Some(path)) => read_secret_file(path).map(Some),
+            (None, None) => Ok(None),
+        }
+    }
+
     /// Resolves the defaults that depend on the user and the Kafka
     /// settings. Fails when no user name can be found or the one given is
     /// blank, or when librdkafka refuses a Kafka setting.
     pub fn settings(&self) -> Result<ConsumerSettings, String> {
-        let user = match &self.user {
-            Some(user) => user.trim().to_owned(),
-            None => login_name().ok_or(
+        self.settings_for(None)
+    }
+
+    /// Like [`ConsumerConfig::settings`], for the user a token named: the
+    /// token's user is the user (a different --user is refused), and its
+    /// Kafka login replaces the SASL settings; its brokers are used unless
+    /// --bootstrap-servers names others.
+    pub fn settings_for(&self, login: Option<&TokenLogin>) -> Result<ConsumerSettings, String> {
+        let user = match (&self.user, login) {
+            (Some(user), Some(login)) if user.trim() != login.user => {
+                return Err(format!(
+                    "--user {} does not match the token, which belongs to '{}'",
+                    user.trim(),
+                    login.user
+                ));
+            }
+            (_, Some(login)) => login.user.clone(),
+            (Some(user), None) => user.trim().to_owned(),
+            (None, None) => login_name().ok_or(
                 "no user name: pass --user or set TOPICGATE_USER (USER and LOGNAME are unset)",
             )?,
         };
@@ -189,7 +252,14 @@ impl ConsumerConfig {
         let store = self.store.clone().unwrap_or_else(|| {
             PathBuf::from(format!("topicgate-consumer-{}.db", file_safe(&user)))
         });
-        let kafka = self.kafka.settings()?;
+        let mut kafka = self.kafka.settings()?;
+        if let Some(credentials) = login.and_then(|l| l.kafka.as_ref()) {
+            use_kafka_login(
+                &mut kafka,
+                credentials,
+                self.kafka.bootstrap_servers.is_some(),
+            )?;
+        }
         crate::kafka_config::check(&kafka)?;
         Ok(ConsumerSettings {
             admin_url: self.admin_url.clone(),
@@ -201,8 +271,34 @@ impl ConsumerConfig {
             color: self.color,
             subscription_check_interval: self.subscription_check_interval,
             validate: !self.no_validate,
+            token: login.map(|l| l.token.clone()),
         })
     }
+}
+
+/// Puts the Kafka login the admin service handed out into `kafka`.
+fn use_kafka_login(
+    kafka: &mut KafkaSettings,
+    credentials: &KafkaCredentials,
+    brokers_given: bool,
+) -> Result<(), String> {
+    if !brokers_given {
+        kafka.bootstrap_servers = credentials.bootstrap_servers.clone();
+    }
+    let security = &mut kafka.security;
+    security.protocol = Some(
+        credentials
+            .security_protocol
+            .clone()
+            .unwrap_or_else(|| "SASL_PLAINTEXT".to_owned()),
+    );
+    security.sasl_mechanism = Some(credentials.mechanism.clone());
+    security.sasl_username = Some(credentials.username.clone());
+    security.sasl_password = Some(
+        Secret::external(credentials.password.clone())
+            .map_err(|e| format!("the Kafka password from the admin service {e}"))?,
+    );
+    Ok(())
 }
 
 fn login_name() -> Option<String> {

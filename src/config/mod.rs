@@ -1,6 +1,7 @@
 //! Command-line configuration for each role: flags with environment
 //! fallbacks, parsed by clap.
 
+mod access;
 mod admin;
 mod consumer;
 mod http_edge;
@@ -11,9 +12,10 @@ mod secret;
 mod secret_file;
 mod topic_names;
 
+pub use access::{AccessArgs, AccessSettings, KafkaUserSettings};
 pub use admin::{AdminConfig, AdminSettings, AdminTokenHint};
 pub use consumer::{
-    ColorChoice, ConsumerCommand, ConsumerConfig, ConsumerSettings, TailArgs, file_safe,
+    ColorChoice, ConsumerCommand, ConsumerConfig, ConsumerSettings, TailArgs, TokenLogin, file_safe,
 };
 pub use http_edge::{HttpEdgeConfig, HttpEdgeSettings};
 pub use kafka::{

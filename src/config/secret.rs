@@ -34,6 +34,12 @@ impl Secret {
         Ok(Self(value))
     }
 
+    /// A secret this program made itself (a user token, a derived Kafka
+    /// password): strong by construction, so no length rule applies.
+    pub fn made_here(value: String) -> Self {
+        Self(SecretString::from(value))
+    }
+
     /// A fresh random secret, for `topicgate up` when none is configured.
     pub fn generate() -> Self {
         use rand::Rng;

@@ -5,6 +5,7 @@
 
 pub mod change_requests;
 mod error;
+pub mod kafka_grants;
 pub mod kafka_state;
 pub mod models;
 pub mod schema;
@@ -18,6 +19,7 @@ pub mod topic_counts;
 pub mod topic_edits;
 pub mod topics;
 pub mod topics_version;
+pub mod users;
 
 use std::path::Path;
 use std::time::Duration;

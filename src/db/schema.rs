@@ -1,6 +1,15 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    kafka_acl_grants (principal, resource_type, resource_name, operation) {
+        principal -> Text,
+        resource_type -> Text,
+        resource_name -> Text,
+        operation -> Text,
+    }
+}
+
+diesel::table! {
     schemas (id) {
         id -> Integer,
         topic_id -> Integer,
@@ -104,12 +113,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_events (id) {
+        id -> Integer,
+        user_id -> Text,
+        action -> Text,
+        actor -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     user_subscriptions (id) {
         id -> Integer,
         user_id -> Text,
         topic_id -> Integer,
         subscribed_at -> Timestamp,
         status -> Text,
+    }
+}
+
+diesel::table! {
+    user_tokens (id) {
+        id -> Integer,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    users (user_id) {
+        user_id -> Text,
+        roles -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        deleted_at -> Nullable<Timestamp>,
+        kafka_generation -> Integer,
+        kafka_applied_generation -> Nullable<Integer>,
     }
 }
 
@@ -120,8 +161,10 @@ diesel::joinable!(topic_change_requests -> topics (topic_id));
 diesel::joinable!(topic_events -> topics (topic_id));
 diesel::joinable!(topic_kafka_events -> topics (topic_id));
 diesel::joinable!(user_subscriptions -> topics (topic_id));
+diesel::joinable!(user_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    kafka_acl_grants,
     schemas,
     subject_configs,
     subscription_events,
@@ -130,5 +173,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     topic_events,
     topic_kafka_events,
     topics,
+    user_events,
     user_subscriptions,
+    user_tokens,
+    users,
 );

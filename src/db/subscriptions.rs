@@ -135,6 +135,25 @@ fn remove_all(
     Ok(removed.len())
 }
 
+/// A deleted user reads nothing: their subscriptions go, each removal
+/// audited as an unsubscription by whoever deleted the user. Runs inside
+/// the caller's transaction.
+pub fn remove_user(
+    conn: &mut SqliteConnection,
+    user_id: &UserId,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<usize, RegistryError> {
+    let removed: Vec<TopicId> =
+        diesel::delete(user_subscriptions::table.filter(user_subscriptions::user_id.eq(user_id)))
+            .returning(user_subscriptions::topic_id)
+            .get_results(conn)?;
+    for topic_id in &removed {
+        record(conn, *topic_id, user_id, "unsubscribed", actor, now)?;
+    }
+    Ok(removed.len())
+}
+
 fn record(
     conn: &mut SqliteConnection,
     topic_id: TopicId,

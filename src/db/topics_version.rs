@@ -50,6 +50,11 @@ impl TopicsVersion {
         let _ = changes.wait_for(|state| state.closing).await;
     }
 
+    /// Whether the service is stopping.
+    pub fn is_closed(&self) -> bool {
+        self.0.borrow().closing
+    }
+
     /// Ends every wait now and every later one at once (the service stops).
     pub fn close(&self) {
         self.0.send_modify(|state| state.closing = true);

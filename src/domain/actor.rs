@@ -2,8 +2,10 @@
 
 use std::fmt;
 
+use super::UserId;
+
 /// The party behind a change. Only a checked credential makes someone
-/// `Admin` or `Producer`; whatever else a request says about its sender is
+/// `Admin`, `Producer` or a `User`; whatever else a request says about its sender is
 /// a claim, recorded as such.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
@@ -11,6 +13,8 @@ pub enum Actor {
     Admin,
     /// Presented the producer key.
     Producer,
+    /// Presented a user token.
+    User(UserId),
     /// No credential; `field` is what the request claimed about its sender.
     Anonymous {
         field: &'static str,
@@ -41,6 +45,7 @@ impl fmt::Display for Actor {
         match self {
             Actor::Admin => f.write_str("admin"),
             Actor::Producer => f.write_str("producer"),
+            Actor::User(user) => write!(f, "user:{user}"),
             Actor::Anonymous { field, claimed } => write!(f, "anonymous ({field}: {claimed})"),
         }
     }
@@ -53,6 +58,8 @@ mod tests {
     #[test]
     fn claims_are_labelled_as_claims() {
         assert_eq!(Actor::Admin.to_string(), "admin");
+        let alice = super::super::parse_user_id("alice").unwrap();
+        assert_eq!(Actor::User(alice).to_string(), "user:alice");
         assert_eq!(
             Actor::anonymous_creator("team-iot").to_string(),
             "anonymous (created_by: team-iot)"

@@ -6,6 +6,7 @@ mod data_type;
 mod envelope;
 mod kafka_report;
 mod kafka_state;
+mod role;
 mod schema_document;
 mod status;
 mod subscription_status;
@@ -24,6 +25,7 @@ pub use data_type::DataType;
 pub use envelope::Envelope;
 pub use kafka_report::{CheckedKafkaReport, MAX_KAFKA_ERROR_LEN};
 pub use kafka_state::KafkaState;
+pub use role::{Role, Roles};
 pub use schema_document::{SchemaDocument, canonical_json};
 pub use status::{IllegalTransition, TopicStatus, Transition};
 pub use subscription_status::SubscriptionStatus;
@@ -43,4 +45,4 @@ pub use topic_request::{
     ANONYMOUS, FieldError, MAX_CREATED_BY_LEN, MAX_DESCRIPTION_LEN, MAX_PARTITIONS,
     RawTopicRequest, TopicRequest, parse_reason,
 };
-pub use user_id::{MAX_USER_ID_LEN, UserId, parse_user_id};
+pub use user_id::{MAX_ACCOUNT_ID_LEN, MAX_USER_ID_LEN, UserId, parse_account_id, parse_user_id};

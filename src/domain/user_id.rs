@@ -38,6 +38,36 @@ pub fn parse_user_id(raw: &str) -> Result<UserId, FieldError> {
     checked_text("user_id", trimmed, MAX_USER_ID_LEN, TextKind::Identifier).map(UserId)
 }
 
+/// Longest id a registered user (one with a token) may have.
+pub const MAX_ACCOUNT_ID_LEN: usize = 64;
+
+/// The stricter check for the id of a registered user: it also names the
+/// user's Kafka principal (`User:<id>`), SCRAM login and consumer group, so
+/// only letters, digits, `.`, `_`, `-` and `@`, at most 64, none of which
+/// SCRAM or Kafka's ACL syntax treats specially.
+pub fn parse_account_id(raw: &str) -> Result<UserId, FieldError> {
+    let id = parse_user_id(raw)?;
+    if id.0.len() > MAX_ACCOUNT_ID_LEN {
+        return Err(FieldError::new(
+            "user_id",
+            format!("must be at most {MAX_ACCOUNT_ID_LEN} characters"),
+        ));
+    }
+    if let Some(bad) =
+        id.0.chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')))
+    {
+        return Err(FieldError::new(
+            "user_id",
+            format!(
+                "may hold only letters, digits, '.', '_', '-' and '@', not '{}'",
+                bad.escape_debug()
+            ),
+        ));
+    }
+    Ok(id)
+}
+
 impl UserId {
     /// The checked id as text.
     pub fn as_str(&self) -> &str {
@@ -93,6 +123,19 @@ mod tests {
         let long = format!("\"{}\"", "x".repeat(MAX_USER_ID_LEN + 1));
         let err = serde_json::from_str::<UserId>(&long).unwrap_err();
         assert!(err.to_string().contains("user_id"), "{err}");
+    }
+
+    #[test]
+    fn account_ids_are_kafka_safe() {
+        assert_eq!(
+            parse_account_id(" alice.o-k@x_1 ").unwrap().as_str(),
+            "alice.o-k@x_1"
+        );
+        for bad in ["a b", "a,b", "a=b", "User:x", "é", "a*"] {
+            let err = parse_account_id(bad).unwrap_err();
+            assert_eq!(err.field, "user_id", "{bad}");
+        }
+        assert!(parse_account_id(&"x".repeat(MAX_ACCOUNT_ID_LEN + 1)).is_err());
     }
 
     #[test]

@@ -19,7 +19,6 @@ use super::printer::{Printer, PrinterSink, TerminalPrinter};
 use super::render::{self, Style};
 use super::terminal::SavedTerminal;
 use crate::actors::consumer::session::{self as session, ConsumerSession, Reply, SessionSettings};
-use crate::client::AdminClient;
 use crate::config::{ConsumerSettings, file_safe};
 use crate::store;
 
@@ -113,7 +112,7 @@ pub fn run(settings: ConsumerSettings) -> ExitCode {
                 subscription_check_interval: settings.subscription_check_interval,
                 validate: settings.validate,
             },
-            AdminClient::new(settings.admin_url.clone()),
+            settings.admin(),
             pool,
             sink,
         )

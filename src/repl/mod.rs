@@ -4,6 +4,7 @@
 pub mod command;
 pub mod complete;
 pub mod interactive;
+pub mod login;
 pub mod output;
 pub mod pretty_json;
 pub mod printer;
@@ -25,7 +26,21 @@ pub fn main(config: ConsumerConfig) -> ExitCode {
         Some(_) => "warn",
     };
     telemetry::init("topicgate-consumer", filter);
-    let settings = match config.settings() {
+    let login = match config.token() {
+        Ok(Some(token)) => match login::log_in(&config.admin_url, token) {
+            Ok(login) => Some(login),
+            Err(e) => {
+                eprintln!("topicgate-consumer: {}", sanitize::visible(&e));
+                return ExitCode::from(script::EXIT_FAILURE);
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            eprintln!("topicgate-consumer: {e}");
+            return ExitCode::from(script::EXIT_USAGE);
+        }
+    };
+    let settings = match config.settings_for(login.as_ref()) {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("topicgate-consumer: {e}");

@@ -83,7 +83,7 @@ pub fn run(settings: ConsumerSettings, command: ConsumerCommand) -> ExitCode {
 }
 
 async fn execute(settings: ConsumerSettings, command: ConsumerCommand) -> Result<(), Failure> {
-    let admin = AdminClient::new(settings.admin_url.clone());
+    let admin = settings.admin();
     let style = Style::for_stdout(settings.color);
     match command {
         ConsumerCommand::Topics { json } => {

@@ -1,44 +1,52 @@
-//! Who may change a topic's state: admins by bearer token, the producer by
-//! its shared key. Both compare in constant time (see `config::Secret`).
+//! Who may change a topic's state: admins and approvers by bearer token
+//! (see `identity`), the producer by its shared key. Secrets compare in
+//! constant time (see `config::Secret`).
 
 use std::future::{Ready, ready};
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
 
 use super::error::ApiError;
+use super::identity::Caller;
 use super::state::AppState;
 use crate::api::PRODUCER_KEY_HEADER;
+use crate::domain::Role;
 
-/// Proof that the request carries the admin token.
-pub struct Admin;
+/// Proof that the caller may administer everything: the admin token, or a
+/// user with the `admin` role. Carries the caller for the audit trail.
+pub struct Admin(pub Caller);
 
 impl FromRequest for Admin {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(check_admin(req))
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let caller = caller.await?;
+            caller.require(Role::Admin, "do this (admins only)")?;
+            Ok(Admin(caller))
+        })
     }
 }
 
-fn check_admin(req: &HttpRequest) -> Result<Admin, ApiError> {
-    let state = state(req)?;
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            ApiError::Unauthorized(
-                "admin authentication required: send 'Authorization: Bearer <admin token>'".into(),
-            )
-        })?;
-    if state.admin_token.matches(presented.trim()) {
-        Ok(Admin)
-    } else {
-        log_refused("admin token", req);
-        Err(ApiError::Unauthorized("invalid admin token".into()))
+/// Proof that the caller may decide about topics: the admin token, or a
+/// user with the `approver` (or `admin`) role.
+pub struct Approver(pub Caller);
+
+impl FromRequest for Approver {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let caller = caller.await?;
+            caller.require(Role::Approver, "decide about topics")?;
+            Ok(Approver(caller))
+        })
     }
 }
 

@@ -19,7 +19,8 @@ use super::kafka_view::{
 };
 use super::rate_limit::WriteLimits;
 use super::session::{
-    Flash, Sessions, csrf_ok, csrf_token, flash, is_admin, log_in, log_out, take_flash,
+    Flash, Sessions, csrf_ok, csrf_token, flash, is_admin, log_in, log_out, session_caller,
+    take_flash,
 };
 use super::state::AppState;
 use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
@@ -515,7 +516,7 @@ async fn create_topic(
         schema: schema.as_ref(),
         value_format: None,
     };
-    match request_topic(&state, raw, is_admin(&session)).await {
+    match request_topic(&state, raw, &session_caller(&session)).await {
         Ok(created) => {
             flash(&session, "success", created.message);
             redirect("/")
@@ -561,7 +562,7 @@ async fn topic_action(
         }
     };
     let reason = Some(form.into_inner().reason);
-    match change(&state, id, transition, reason).await {
+    match change(&state, id, transition, reason, &session_caller(&session)).await {
         Ok(done) => flash(&session, "success", done.message),
         Err(e) => flash(&session, "error", e.to_string()),
     }

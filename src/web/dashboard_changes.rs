@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::form_limits::refuse_oversized;
 use super::partition_changes::decide;
-use super::session::{csrf_ok, flash, is_admin};
+use super::session::{csrf_ok, flash, is_admin, session_caller};
 use super::state::AppState;
 use super::topic_edits::edit_topic;
 use crate::api::{EditTopicRequest, TopicView};
@@ -97,7 +97,7 @@ async fn edit(
         })
     });
     let outcome = match body {
-        Ok(body) => edit_topic(&state, *id, body)
+        Ok(body) => edit_topic(&state, *id, body, &session_caller(&session))
             .await
             .map(|done| done.message)
             .map_err(|e| e.to_string()),
@@ -152,7 +152,15 @@ async fn decide_change(
         Ok(decision) => decision,
         Err(refusal) => return *refusal,
     };
-    match decide(&state, change_id, decision, Some(form.into_inner().reason)).await {
+    match decide(
+        &state,
+        change_id,
+        decision,
+        Some(form.into_inner().reason),
+        &session_caller(&session),
+    )
+    .await
+    {
         Ok(change) => flash(
             &session,
             "success",
@@ -178,7 +186,15 @@ async fn decide_schema_change(
         Err(refusal) => return *refusal,
     };
     let reason = Some(form.into_inner().reason);
-    match super::schema_changes::decide(&state, change_id, decision, reason).await {
+    match super::schema_changes::decide(
+        &state,
+        change_id,
+        decision,
+        reason,
+        &session_caller(&session),
+    )
+    .await
+    {
         Ok(change) => flash(
             &session,
             "success",

@@ -14,6 +14,7 @@ mod error;
 mod form_draft;
 mod form_limits;
 mod groups;
+mod identity;
 mod json;
 mod json_only;
 mod kafka_view;
@@ -38,6 +39,7 @@ mod topic_page;
 mod topic_pager;
 mod topics;
 mod uri_limit;
+mod users;
 
 use std::net::TcpListener;
 
@@ -54,6 +56,7 @@ use session::Sessions;
 use state::{ActiveTopicsCache, AppState};
 pub use stream_slots::{StreamSlot, StreamSlots};
 
+use crate::actors::access::AccessReconciler;
 use crate::actors::registry::TopicRegistry;
 use crate::actors::registry::kafka_reader::KafkaReader;
 use crate::actors::registry::record_reader::RecordReader;
@@ -64,11 +67,33 @@ use crate::db::topics_version::TopicsVersion;
 /// Largest JSON body the API reads.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
 
+/// With `--kafka-credential-secret-file`, starts the actor that makes Kafka
+/// enforce the registry (users' SCRAM credentials, their ACLs).
+fn start_access_reconciler(
+    settings: &AdminSettings,
+    registry: &actix::Addr<TopicRegistry>,
+    changes: &TopicsVersion,
+) -> anyhow::Result<()> {
+    use actix::Actor;
+    let (Some(users), Some(kafka)) = (&settings.access.kafka_users, &settings.kafka) else {
+        return Ok(());
+    };
+    let access = crate::kafka_access::KafkaAccess::from_settings(kafka)
+        .map_err(|e| anyhow::anyhow!("cannot connect to Kafka to manage access: {e}"))?;
+    AccessReconciler::new(registry.clone(), access, users.clone(), changes.clone()).start();
+    log::info!(
+        "Kafka access follows the registry: SCRAM users and ACLs at {}",
+        kafka.bootstrap_servers
+    );
+    Ok(())
+}
+
 /// A bound, not yet running admin service. Build it, read its port, run it.
 pub struct Application {
     port: u16,
     server: Server,
     topics_version: TopicsVersion,
+    access_changes: TopicsVersion,
 }
 
 /// Stops a running admin service.
@@ -76,6 +101,7 @@ pub struct Application {
 pub struct AdminHandle {
     server: ServerHandle,
     topics_version: TopicsVersion,
+    access_changes: TopicsVersion,
 }
 
 impl AdminHandle {
@@ -85,6 +111,7 @@ impl AdminHandle {
     /// polled (as with actix's `ServerHandle`).
     pub fn stop(&self, graceful: bool) -> impl std::future::Future<Output = ()> + use<> {
         self.topics_version.close();
+        self.access_changes.close();
         self.server.stop(graceful)
     }
 }
@@ -100,13 +127,16 @@ impl Application {
             )
         })?;
         let topics_version = TopicsVersion::default();
+        let access_changes = TopicsVersion::default();
         // Readers run in parallel under WAL; writers queue on SQLite's lock.
         let registry = TopicRegistry::start(
             pool,
             settings.database_url.clone(),
             topics_version.clone(),
+            access_changes.clone(),
             4,
         );
+        start_access_reconciler(&settings, &registry, &access_changes)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -135,6 +165,7 @@ impl Application {
             topic_names: settings.topic_names,
             max_pending_per_requester: i64::from(http.max_pending_per_requester),
             kafka: settings.kafka,
+            access: settings.access,
             kafka_reader,
             records,
             streams: StreamSlots::new(http.max_streams),
@@ -173,6 +204,8 @@ impl Application {
                             web::scope("/subscriptions")
                                 .configure(|cfg| subscriptions::routes(cfg, &limits)),
                         )
+                        .service(web::scope("/users").configure(users::user_routes))
+                        .service(web::scope("/me").configure(users::me_routes))
                         .service(web::scope("/topic-changes").configure(partition_changes::routes))
                         .service(web::scope("/schema-changes").configure(schema_changes::routes))
                         .configure(system::routes)
@@ -202,6 +235,7 @@ impl Application {
             port,
             server: server.run(),
             topics_version,
+            access_changes,
         })
     }
 
@@ -214,6 +248,7 @@ impl Application {
         AdminHandle {
             server: self.server.handle(),
             topics_version: self.topics_version.clone(),
+            access_changes: self.access_changes.clone(),
         }
     }
 

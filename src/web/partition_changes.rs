@@ -4,15 +4,16 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::auth::Admin;
+use super::auth::Approver;
 use super::change_status_filter::StatusFilter;
 use super::error::ApiError;
+use super::identity::Caller;
 use super::json;
 use super::state::AppState;
 use crate::actors::registry::{DecideChange, ListChanges, RequestPartitions};
 use crate::api::{PartitionsRequest, RejectRequest, TopicChangeRequestView};
 use crate::db::change_requests::Decision;
-use crate::domain::{Actor, MAX_CREATED_BY_LEN, TextKind, TopicId, checked_text, parse_reason};
+use crate::domain::{Actor, Role, TopicId, parse_reason};
 
 /// Routes under `/api/topic-changes`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -23,29 +24,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Records a request for more partitions.
 pub(super) async fn request(
-    admin: Option<Admin>,
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<TopicId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: PartitionsRequest = json::parse(&body)?;
-    let actor = if admin.is_some() {
-        Actor::Admin
-    } else {
-        let claimed = match body.requested_by.as_deref().map(str::trim) {
-            Some(who) if !who.is_empty() => checked_text(
-                "requested_by",
-                who,
-                MAX_CREATED_BY_LEN,
-                TextKind::Identifier,
-            )?,
-            _ => crate::domain::ANONYMOUS.to_owned(),
-        };
-        Actor::Anonymous {
-            field: "requested_by",
-            claimed,
-        }
-    };
+    let actor = caller.change_requester(
+        &state,
+        body.requested_by.as_deref(),
+        "request more partitions",
+    )?;
     let change = state
         .ask(RequestPartitions {
             topic: *id,
@@ -77,13 +66,15 @@ pub(super) async fn decide(
     change_id: i32,
     decision: Decision,
     reason: Option<String>,
+    by: &Caller,
 ) -> Result<TopicChangeRequestView, ApiError> {
     let reason = parse_reason(reason.as_deref())?;
+    by.require(Role::Approver, "decide change requests")?;
     let change = state
         .ask(DecideChange {
             change_id,
             decision,
-            actor: Actor::Admin.to_string(),
+            actor: by.actor().unwrap_or(Actor::Admin).to_string(),
             reason,
         })
         .await?;
@@ -97,19 +88,19 @@ pub(super) async fn decide(
 }
 
 async fn approve(
-    _: Admin,
+    Approver(by): Approver,
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(decide(&state, *id, Decision::Approve, None).await?))
+    Ok(HttpResponse::Ok().json(decide(&state, *id, Decision::Approve, None, &by).await?))
 }
 
 async fn reject(
-    _: Admin,
+    Approver(by): Approver,
     state: web::Data<AppState>,
     id: web::Path<i32>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let reason = json::parse_optional::<RejectRequest>(&body)?.reason;
-    Ok(HttpResponse::Ok().json(decide(&state, *id, Decision::Reject, reason).await?))
+    Ok(HttpResponse::Ok().json(decide(&state, *id, Decision::Reject, reason, &by).await?))
 }

@@ -6,12 +6,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::error::ApiError;
+use super::identity::Caller;
 use super::record_stream;
 use super::state::AppState;
-use crate::actors::registry::FindTopic;
 use crate::actors::registry::record_reader::page::{DEFAULT_LIMIT, MAX_LIMIT, PageQuery, Start};
 use crate::actors::registry::record_reader::{BrowseRecords, OpenTail, ReaderError, RecordReader};
-use crate::domain::{TopicName, TopicStatus};
+use crate::actors::registry::{FindTopic, ListSubscriptions};
+use crate::domain::{Role, SubscriptionStatus, TopicName, TopicStatus};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/{name}/messages").route(web::get().to(messages)))
@@ -62,13 +63,15 @@ impl MessagesQuery {
 }
 
 async fn messages(
+    caller: Caller,
     state: web::Data<AppState>,
     name: web::Path<String>,
     query: web::Query<MessagesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let reader = reader(&state)?;
     let query = query.into_inner().checked()?;
     let topic = registered(&state, &name).await?;
+    may_read(&caller, &state, &topic).await?;
+    let reader = reader(&state)?;
     let page = reader
         .send(BrowseRecords { topic, query })
         .await
@@ -80,11 +83,13 @@ async fn messages(
 }
 
 async fn stream(
+    caller: Caller,
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let reader = reader(&state)?;
     let topic = registered(&state, &name).await?;
+    may_read(&caller, &state, &topic).await?;
+    let reader = reader(&state)?;
     // Taken before the consumer is made, so the bound holds for those too.
     let slot = state.streams.take().ok_or_else(|| {
         ApiError::Unavailable(format!(
@@ -107,6 +112,30 @@ async fn stream(
         topic,
         state.topics_version.clone(),
     ))
+}
+
+/// The admin service reads Kafka as a super user, so in secure mode it
+/// shows records only to whom Kafka itself would: approvers, and consumers
+/// with an active subscription to the topic. Open mode shows them to all.
+async fn may_read(caller: &Caller, state: &AppState, topic: &str) -> Result<(), ApiError> {
+    if !state.access.secure || caller.may(Role::Approver) {
+        return Ok(());
+    }
+    caller.refuse_anonymous_in_secure_mode(state, "read records")?;
+    caller.require(Role::Consumer, "read records")?;
+    let user = caller.user_id().cloned();
+    let subscribed = state
+        .ask(ListSubscriptions(user))
+        .await?
+        .iter()
+        .any(|s| s.topic_name == topic && s.status == SubscriptionStatus::Active);
+    if subscribed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "no active subscription to '{topic}': subscribe to read its records"
+        )))
+    }
 }
 
 fn reader(state: &AppState) -> Result<Addr<RecordReader>, ApiError> {

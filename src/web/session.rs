@@ -2,6 +2,7 @@
 //! (see `session_store.rs`), and what a session holds: the admin flag, the
 //! CSRF token and a one-time flash message.
 
+use super::identity::Caller;
 use std::time::Duration;
 
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
@@ -102,6 +103,16 @@ pub fn is_admin(session: &Session) -> bool {
         .ok()
         .flatten()
         .unwrap_or(false)
+}
+
+/// Who this session acts as, for the handlers the API shares with the
+/// dashboard.
+pub fn session_caller(session: &Session) -> Caller {
+    if is_admin(session) {
+        Caller::BootstrapAdmin
+    } else {
+        Caller::Anonymous
+    }
 }
 
 /// Makes this session an admin's under a new id: a new id on a privilege

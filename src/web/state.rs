@@ -12,7 +12,7 @@ use super::stream_slots::StreamSlots;
 use crate::actors::registry::TopicRegistry;
 use crate::actors::registry::kafka_reader::KafkaReader;
 use crate::actors::registry::record_reader::RecordReader;
-use crate::config::{AdminTokenHint, KafkaSettings, Secret};
+use crate::config::{AccessSettings, AdminTokenHint, KafkaSettings, Secret};
 use crate::db::RegistryError;
 use crate::db::topics_version::TopicsVersion;
 use crate::domain::TopicNamePolicy;
@@ -34,6 +34,8 @@ pub struct AppState {
     pub max_pending_per_requester: i64,
     /// How the topic pages read Kafka; `None` when it is not configured.
     pub kafka: Option<KafkaSettings>,
+    /// Secure mode, four eyes, and Kafka credentials for users.
+    pub access: AccessSettings,
     /// Reads Kafka for the topic pages and groups; `None` when `kafka` is.
     pub kafka_reader: Option<Addr<KafkaReader>>,
     /// Reads records for the message browser and opens live tails; `None`

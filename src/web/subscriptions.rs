@@ -4,17 +4,19 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::error::ApiError;
+use super::identity::Caller;
 use super::json;
 use super::rate_limit::WriteLimits;
 use super::state::AppState;
 use crate::actors::registry::{ListSubscriptions, Subscribe, Unsubscribe};
 use crate::api::{Message, SubscriptionRequest};
-use crate::domain::{Actor, TopicName, UserId, parse_user_id};
+use crate::domain::{Actor, Role, TopicName, UserId, parse_user_id};
 
 pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
     cfg.service(
         web::resource("")
-            // Anyone may (un)subscribe anyone: the writes are rate limited.
+            // In open mode anyone may (un)subscribe anyone: the writes are
+            // rate limited. A user token (un)subscribes its own user only.
             .wrap(limits.middleware())
             .route(web::get().to(list))
             .route(web::post().to(subscribe))
@@ -49,11 +51,34 @@ fn checked(request: SubscriptionRequest) -> Result<(UserId, TopicName), ApiError
     Ok((user_id, topic_name))
 }
 
-async fn subscribe(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+/// The audit actor of a subscription change by `caller` for `user_id`,
+/// once the caller is allowed to make it.
+fn subscriber(
+    caller: &Caller,
+    state: &AppState,
+    user_id: &UserId,
+    what: &str,
+) -> Result<Actor, ApiError> {
+    caller.refuse_anonymous_in_secure_mode(state, what)?;
+    if caller.person().is_some() {
+        caller.require(Role::Consumer, what)?;
+        caller.acting_for(user_id, what)?;
+    }
+    Ok(caller
+        .actor()
+        .unwrap_or_else(|| Actor::anonymous_user(user_id.as_str())))
+}
+
+async fn subscribe(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (user_id, topic_name) = checked(json::parse(&body)?)?;
+    let actor = subscriber(&caller, &state, &user_id, "subscribe")?;
     let created = state
         .ask(Subscribe {
-            actor: Actor::anonymous_user(user_id.as_str()).to_string(),
+            actor: actor.to_string(),
             user_id: user_id.clone(),
             topic_name: topic_name.clone(),
         })
@@ -77,6 +102,7 @@ struct UnsubscribeQuery {
 
 /// The original clients send a JSON body; query parameters work too.
 async fn unsubscribe(
+    caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<UnsubscribeQuery>,
     body: web::Bytes,
@@ -98,9 +124,10 @@ async fn unsubscribe(
         json::parse(&body)?
     };
     let (user_id, topic_name) = checked(request)?;
+    let actor = subscriber(&caller, &state, &user_id, "unsubscribe")?;
     state
         .ask(Unsubscribe {
-            actor: Actor::anonymous_user(user_id.as_str()).to_string(),
+            actor: actor.to_string(),
             user_id: user_id.clone(),
             topic_name: topic_name.clone(),
         })

@@ -6,13 +6,14 @@ use actix_web::{HttpResponse, web};
 
 use super::auth::Admin;
 use super::error::ApiError;
+use super::identity::Caller;
 use super::json;
 use super::state::AppState;
 use super::topics::refuse_more_replicas_than_brokers;
 use crate::actors::registry::{EditTopic, WithdrawTopic};
 use crate::api::{EditTopicRequest, Message, WithdrawRequest};
 use crate::db::topic_edits::Withdrawer;
-use crate::domain::{Actor, KafkaState, TopicEdit, TopicId};
+use crate::domain::{Actor, KafkaState, Role, TopicEdit, TopicId};
 
 /// Stores new values for an approved topic Kafka refused; shared by the
 /// API and the dashboard form.
@@ -20,6 +21,7 @@ pub(super) async fn edit_topic(
     state: &AppState,
     id: TopicId,
     body: EditTopicRequest,
+    by: &Caller,
 ) -> Result<Message, ApiError> {
     let edit = TopicEdit::parse(
         body.partitions,
@@ -34,7 +36,7 @@ pub(super) async fn edit_topic(
         .ask(EditTopic {
             topic: id,
             edit,
-            actor: Actor::Admin.to_string(),
+            actor: by.actor().unwrap_or(Actor::Admin).to_string(),
         })
         .await?;
     log::info!(
@@ -58,43 +60,49 @@ pub(super) async fn edit_topic(
 }
 
 pub(super) async fn edit(
-    _: Admin,
+    Admin(by): Admin,
     state: web::Data<AppState>,
     id: web::Path<TopicId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: EditTopicRequest = json::parse_optional(&body)?;
-    Ok(HttpResponse::Ok().json(edit_topic(&state, *id, body).await?))
+    Ok(HttpResponse::Ok().json(edit_topic(&state, *id, body, &by).await?))
 }
 
-/// Withdraws a pending request. Without the admin token, `created_by` (in
-/// the body or the query string) must name the topic's requester: a claim
-/// checked against a claim, as users have no credentials yet.
+/// Withdraws a pending request. An approver may withdraw any; a user only
+/// their own. Without a token (open mode only), `created_by` (in the body
+/// or the query string) must name the topic's requester: a claim checked
+/// against a claim, as the original clients have no credentials.
 pub(super) async fn withdraw(
-    admin: Option<Admin>,
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<TopicId>,
     query: web::Query<WithdrawRequest>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: WithdrawRequest = json::parse_optional(&body)?;
-    let (by, actor) = if admin.is_some() {
-        (Withdrawer::Admin, Actor::Admin)
-    } else {
-        let claimed = body
-            .created_by
-            .or_else(|| query.into_inner().created_by)
-            .map(|c| c.trim().to_owned())
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| {
-                ApiError::BadRequest(
-                    "created_by is required: name the topic's requester in the body or \
-                     the query string"
-                        .into(),
-                )
-            })?;
-        let actor = Actor::anonymous_creator(&claimed);
-        (Withdrawer::Requester(claimed), actor)
+    caller.refuse_anonymous_in_secure_mode(&state, "withdraw a request")?;
+    let (by, actor) = match (&caller, caller.actor()) {
+        (caller, Some(actor)) if caller.may(Role::Approver) => (Withdrawer::Admin, actor),
+        (Caller::Person(person), Some(actor)) => {
+            (Withdrawer::Requester(person.user_id.to_string()), actor)
+        }
+        _ => {
+            let claimed = body
+                .created_by
+                .or_else(|| query.into_inner().created_by)
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "created_by is required: name the topic's requester in the body or \
+                         the query string"
+                            .into(),
+                    )
+                })?;
+            let actor = Actor::anonymous_creator(&claimed);
+            (Withdrawer::Requester(claimed), actor)
+        }
     };
     let topic = state
         .ask(WithdrawTopic {

@@ -4,8 +4,9 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::auth::{Admin, Producer};
+use super::auth::{Approver, Producer};
 use super::error::ApiError;
+use super::identity::Caller;
 use super::json;
 use super::partition_changes;
 use super::rate_limit::WriteLimits;
@@ -20,7 +21,8 @@ use crate::api::{ActivateByName, CreateTopicRequest, Message, RejectRequest, Top
 use crate::db::models::NewTopic;
 use crate::db::topics::TopicRef;
 use crate::domain::{
-    Actor, RawTopicRequest, TopicId, TopicName, TopicRequest, TopicStatus, Transition, parse_reason,
+    Actor, RawTopicRequest, Role, TopicId, TopicName, TopicRequest, TopicStatus, Transition,
+    parse_reason,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig, limits: &WriteLimits) {
@@ -117,20 +119,33 @@ async fn active(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 }
 
 /// Records a topic request; shared by the API and the dashboard form.
-/// `by_admin` says whether the sender proved to be the admin; otherwise the
-/// audit trail records its `created_by` as an unverified claim.
+/// A user's request is made in their name (`created_by` naming anyone
+/// else is refused); the admin's names whom it likes; an anonymous one
+/// (open mode only) is audited as an unverified claim of `created_by`.
 pub(super) async fn request_topic(
     state: &AppState,
-    raw: RawTopicRequest<'_>,
-    by_admin: bool,
+    mut raw: RawTopicRequest<'_>,
+    by: &Caller,
 ) -> Result<TopicCreated, ApiError> {
+    by.refuse_anonymous_in_secure_mode(state, "request a topic")?;
+    if let Some(person) = by.person() {
+        by.require(Role::Requester, "request topics")?;
+        let own = person.user_id.as_str();
+        match raw.created_by.map(str::trim) {
+            Some(named) if !named.is_empty() && named != own => {
+                return Err(ApiError::Forbidden(format!(
+                    "user '{own}' may not request a topic in the name of '{}'",
+                    named.escape_debug()
+                )));
+            }
+            _ => raw.created_by = Some(own),
+        }
+    }
     let request = TopicRequest::parse(raw, state.max_replication_factor, &state.topic_names)?;
     refuse_more_replicas_than_brokers(state, request.replication_factor)?;
-    let actor = if by_admin {
-        Actor::Admin
-    } else {
-        Actor::anonymous_creator(&request.created_by)
-    };
+    let actor = by
+        .actor()
+        .unwrap_or_else(|| Actor::anonymous_creator(&request.created_by));
     let topic = state
         .ask(CreateTopic {
             topic: NewTopic::pending(request, Utc::now().naive_utc()),
@@ -170,7 +185,7 @@ pub(super) fn refuse_more_replicas_than_brokers(
 }
 
 async fn create(
-    admin: Option<Admin>,
+    caller: Caller,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -188,28 +203,34 @@ async fn create(
             schema: body.schema.as_ref(),
             value_format: body.value_format.as_deref(),
         },
-        admin.is_some(),
+        &caller,
     )
     .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
-/// Applies an admin's transition; shared by the API and the dashboard.
+/// Applies an approver's transition; shared by the API and the dashboard.
 pub(super) async fn change(
     state: &AppState,
     id: TopicId,
     transition: Transition,
     reason: Option<String>,
+    by: &Caller,
 ) -> Result<Message, ApiError> {
     let reason = parse_reason(reason.as_deref())?;
+    by.require(Role::Approver, "decide about topics")?;
+    let actor = by.actor().unwrap_or(Actor::Admin);
     if matches!(transition, Transition::Approve | Transition::Reactivate) {
         refuse_unsendable_name(state, id, transition).await?;
+    }
+    if state.access.four_eyes && matches!(transition, Transition::Approve | Transition::Delete) {
+        refuse_own_request(state, id, transition, by).await?;
     }
     let (topic, _) = state
         .ask(ChangeStatus {
             topic: TopicRef::Id(id),
             transition,
-            actor: Actor::Admin.to_string(),
+            actor: actor.to_string(),
             reason,
         })
         .await?;
@@ -217,6 +238,33 @@ pub(super) async fn change(
     Ok(Message {
         message: format!("Topic '{}' {}", topic.topic_name, transition.past_tense()),
     })
+}
+
+/// Four eyes: whoever requested a topic needs someone else to approve or
+/// delete it. `created_by` never changes, so reading it before the
+/// transition does not race.
+async fn refuse_own_request(
+    state: &AppState,
+    id: TopicId,
+    transition: Transition,
+    by: &Caller,
+) -> Result<(), ApiError> {
+    let Some(user) = by.user_id() else {
+        return Ok(());
+    };
+    let topic = state.ask(GetTopic(id)).await?;
+    if topic.created_by == user.as_str() {
+        let verb = match transition {
+            Transition::Delete => "delete",
+            _ => "approve",
+        };
+        return Err(ApiError::Forbidden(format!(
+            "four eyes: user '{user}' requested topic '{}' and may not {verb} it; \
+             another approver must",
+            topic.topic_name
+        )));
+    }
+    Ok(())
 }
 
 /// A registry from before the name policy (or edited by hand) may hold a
@@ -243,50 +291,50 @@ async fn refuse_unsendable_name(
 }
 
 async fn approve(
-    _: Admin,
+    Approver(by): Approver,
     state: web::Data<AppState>,
     id: web::Path<TopicId>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Approve, None).await?))
+    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Approve, None, &by).await?))
 }
 
 async fn reject(
-    _: Admin,
+    Approver(by): Approver,
     state: web::Data<AppState>,
     id: web::Path<TopicId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     // The reason is optional, and so is the body that carries it.
     let reason = json::parse_optional::<RejectRequest>(&body)?.reason;
-    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Reject, reason).await?))
+    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Reject, reason, &by).await?))
 }
 
 async fn deactivate(
-    _: Admin,
+    Approver(by): Approver,
     state: web::Data<AppState>,
     id: web::Path<TopicId>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Deactivate, None).await?))
+    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Deactivate, None, &by).await?))
 }
 
 async fn reactivate(
-    _: Admin,
+    Approver(by): Approver,
     state: web::Data<AppState>,
     id: web::Path<TopicId>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Reactivate, None).await?))
+    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Reactivate, None, &by).await?))
 }
 
 /// Retires a topic: its record stays, with status `deleted`. The optional
 /// body `{"reason": ...}` is the one a rejection takes.
 async fn delete(
-    _: Admin,
+    Approver(by): Approver,
     state: web::Data<AppState>,
     id: web::Path<TopicId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let reason = json::parse_optional::<RejectRequest>(&body)?.reason;
-    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Delete, reason).await?))
+    Ok(HttpResponse::Ok().json(change(&state, *id, Transition::Delete, reason, &by).await?))
 }
 
 async fn activate_by_name(

@@ -56,6 +56,7 @@ impl TestAdmin {
             topic_names: Default::default(),
             http: HttpEdgeSettings::default(),
             kafka: None,
+            access: Default::default(),
         };
         tune(&mut settings);
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -145,6 +146,40 @@ impl TestAdmin {
             request = request.bearer_auth(&self.admin_token);
         }
         Self::answer(request.send_json(body).await).await
+    }
+
+    /// Sends `method` to `path` with `token` as the bearer (none when
+    /// `None`) and `body` as JSON (no body when `None`).
+    pub async fn send_as(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+    ) -> Answer {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let mut request = Self::client().request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let sent = match body {
+            Some(body) => request.send_json(body).await,
+            None => request.send().await,
+        };
+        Self::answer(sent).await
+    }
+
+    /// Creates a user with `roles` as the admin; returns its token.
+    pub async fn create_user(&self, user_id: &str, roles: &[&str]) -> String {
+        let answer = self
+            .post(
+                "/api/users",
+                &json!({"user_id": user_id, "roles": roles}),
+                true,
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{answer:?}");
+        answer.body["token"].as_str().expect("a token").to_owned()
     }
 
     /// PUTs JSON, with the admin token when `as_admin`.
