@@ -7,7 +7,7 @@
 
 use crate::support;
 
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
-use support::kafka::{KafkaInstance, unique_name};
+use support::kafka::{KafkaInstance, try_run_script, unique_name};
 use support::secure_kafka::{SUPER_USER, error_code, read_first, reader, settings_for};
 use topicgate::config::{KafkaSettings, Secret};
 use topicgate::kafka_config::{KafkaRole, client_config};
@@ -243,4 +243,48 @@ async fn sasl_ssl_works_with_the_users_ca_and_refuses_another_ca_or_no_login() {
     );
     let codes = blocking(move || refusal(&plaintext, RDKafkaErrorCode::AllBrokersDown)).await;
     assert!(saw(&codes, RDKafkaErrorCode::AllBrokersDown), "{codes:?}");
+}
+
+#[test]
+fn tls_dir_mistakes_are_named_before_anything_is_started() {
+    let certificates = tempfile::tempdir().expect("a directory for the certificates");
+    let dir = certificates.path();
+    write_tls_dir(dir, &Authority::new("topicgate test CA"));
+    let dir_arg = dir.to_str().expect("a UTF-8 path");
+    let name = unique_name("tls-mistake");
+    let start = |options: &[&str]| {
+        let mut args = vec!["start", "--name", &name, "--port", "21492"];
+        args.extend_from_slice(options);
+        let outcome = try_run_script(&args);
+        if outcome.is_ok() {
+            // Started after all: leave no broker behind, then fail.
+            let _ = try_run_script(&["destroy", "--name", &name]);
+        }
+        outcome.expect_err("a start that should be refused")
+    };
+
+    let error = start(&["--tls-dir", dir_arg]);
+    assert!(error.contains("--tls-dir needs --secure"), "{error}");
+
+    let key = dir.join("server.key");
+    let pkcs8 = std::fs::read_to_string(&key).expect("the key");
+    std::fs::write(&key, pkcs8.replace("PRIVATE KEY", "ENCRYPTED PRIVATE KEY"))
+        .expect("rewriting the key");
+    let error = start(&["--secure", "--tls-dir", dir_arg]);
+    assert!(error.contains("unencrypted PKCS#8"), "{error}");
+
+    std::fs::write(&key, &pkcs8).expect("rewriting the key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644))
+        .expect("opening the key to others");
+    let error = start(&["--secure", "--tls-dir", dir_arg]);
+    assert!(error.contains("may be read by others"), "{error}");
+
+    std::fs::remove_file(dir.join("ca.pem")).expect("removing the CA");
+    let error = start(&["--secure", "--tls-dir", dir_arg]);
+    assert!(error.contains("no readable ca.pem"), "{error}");
+
+    let instance = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".cache/kafka/run")
+        .join(&name);
+    assert!(!instance.exists(), "{} was made", instance.display());
 }

@@ -480,7 +480,9 @@ fn printed_setting(printed: &str, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn try_run_script(args: &[&str]) -> Result<String, String> {
+/// Runs `scripts/kafka.sh` with `args`: what it printed on stdout, or, when
+/// it failed, a message with its status, stdout and stderr.
+pub fn try_run_script(args: &[&str]) -> Result<String, String> {
     let output = Command::new("bash")
         .arg(script())
         .args(args)
