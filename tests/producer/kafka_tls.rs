@@ -3,7 +3,8 @@
 //! made here, and topicgate's own client configuration against it. The
 //! right CA and the super user's login make, write and read a topic; a
 //! different CA fails the TLS handshake; the right CA without a valid
-//! SASL login, or the login without TLS, is refused.
+//! SASL login, or the login without TLS, is refused. Mistakes in the
+//! certificate directory stop the script before it makes anything.
 
 use crate::support;
 
@@ -25,6 +26,10 @@ use topicgate::kafka_config::{KafkaRole, client_config};
 /// The TLS broker's client port (controller on +100), away from every
 /// other instance the tests start (19092..20592, 20892/20992).
 const TLS_BASE_PORT: u16 = 21292;
+
+/// The port the refused starts ask for; a start refused as it should be
+/// never binds it.
+const REFUSED_START_PORT: &str = "21492";
 
 /// How long a topic creation, a write or a read may take on a busy machine.
 const WAIT: Duration = Duration::from_secs(30);
@@ -253,7 +258,7 @@ fn tls_dir_mistakes_are_named_before_anything_is_started() {
     let dir_arg = dir.to_str().expect("a UTF-8 path");
     let name = unique_name("tls-mistake");
     let start = |options: &[&str]| {
-        let mut args = vec!["start", "--name", &name, "--port", "21492"];
+        let mut args = vec!["start", "--name", &name, "--port", REFUSED_START_PORT];
         args.extend_from_slice(options);
         let outcome = try_run_script(&args);
         if outcome.is_ok() {
