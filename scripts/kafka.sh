@@ -32,6 +32,11 @@
 #                        SASL/SCRAM-SHA-512 clients, ACLs, a super user
 #                        'topicgate' whose generated password is kept in
 #                        .cache/kafka/run/NAME/secrets/topicgate.password
+#   --tls-dir DIR        (start, with --secure) all traffic is TLS (SASL_SSL)
+#                        with the caller's certificates: DIR holds
+#                        ca.pem (the CA), server.pem (the broker's certificate
+#                        chain, valid for 127.0.0.1) and server.key (its PKCS#8
+#                        private key, unencrypted, mode 0600)
 #   --timeout S          seconds to wait for readiness, default 90
 #
 # Environment:
@@ -89,6 +94,8 @@ OPT_CPORT=""
 FRESH=0
 OPT_SECURE=0
 SECURE=0
+OPT_TLS_DIR=""
+TLS_DIR=""
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -98,6 +105,7 @@ while [[ $# -gt 0 ]]; do
     --controller-port) OPT_CPORT="${2:?--controller-port needs a value}"; shift 2 ;;
     --fresh) FRESH=1; shift ;;
     --secure) OPT_SECURE=1; shift ;;
+    --tls-dir) OPT_TLS_DIR="${2:?--tls-dir needs a directory}"; shift 2 ;;
     --timeout) TIMEOUT="${2:?--timeout needs a value}"; shift 2 ;;
     -h | --help) usage ;;
     *) die "unknown option '$1' (try --help)" ;;
@@ -108,6 +116,13 @@ for v in "$OPT_BROKERS" "$OPT_PORT" "$OPT_CPORT" "$TIMEOUT"; do
   [[ -z "$v" || "$v" =~ ^[0-9]+$ ]] || die "'$v' is not a number"
 done
 [[ -z "$OPT_BROKERS" || "$OPT_BROKERS" -ge 1 ]] || die "--brokers must be at least 1"
+# TLS here only protects SASL logins, so it comes with --secure, never alone.
+if [[ -n "$OPT_TLS_DIR" ]]; then
+  ((OPT_SECURE)) || die "--tls-dir needs --secure (TLS comes with SASL logins and ACLs)"
+  [[ "$COMMAND" == start || "$COMMAND" == restart ]] || die "--tls-dir is an option of start"
+  [[ -d "$OPT_TLS_DIR" ]] || die "--tls-dir '$OPT_TLS_DIR' is not a directory"
+  OPT_TLS_DIR="$(cd "$OPT_TLS_DIR" && pwd)"
+fi
 
 INSTANCE="$RUN/$NAME"
 INSTANCE_ENV="$INSTANCE/instance.env"
@@ -115,6 +130,9 @@ INSTANCE_ENV="$INSTANCE/instance.env"
 SECRETS="$INSTANCE/secrets"
 PASSWORD_FILE="$SECRETS/topicgate.password"
 CLIENT_CONFIG="$SECRETS/client.properties"
+# A TLS instance's private key with its certificate chain, the one file
+# Kafka's PEM keystore reads; copied from --tls-dir at each node start.
+KEYSTORE="$SECRETS/server.keystore.pem"
 # The super user: brokers and controllers talk to each other as this user,
 # and tools (and topicgate's reconciler) administer the cluster with it.
 readonly SUPER_USER=topicgate
@@ -165,6 +183,7 @@ load_instance() {
   # shellcheck disable=SC1090
   source "$INSTANCE_ENV"
   SECURE="${SECURE:-0}"
+  TLS_DIR="${TLS_DIR:-}"
   [[ -n "${BROKERS:-}" && -n "${PORT:-}" && -n "${CPORT:-}" && -n "${CLUSTER_ID:-}" ]]
 }
 
@@ -277,17 +296,19 @@ inter.broker.listener.name=PLAINTEXT
 EOF
     return
   fi
-  local password
+  local password protocol=SASL_PLAINTEXT
   password="$(cat "$PASSWORD_FILE")"
+  if [[ -n "$TLS_DIR" ]]; then protocol=SASL_SSL; fi
   # Every listener authenticates: clients and brokers with SCRAM-SHA-512 on
   # CLIENT, brokers and controllers with PLAIN on CONTROLLER (KRaft cannot
   # use SCRAM there: the credentials live in the metadata the controllers
   # serve). The PLAIN login list holds only the super user, so no one else,
-  # and nobody unauthenticated, can talk to a controller.
+  # and nobody unauthenticated, can talk to a controller. With --tls-dir both
+  # listeners are SASL_SSL: no login or record crosses the wire in clear.
   cat <<EOF
 listeners=CLIENT://127.0.0.1:$(broker_port "$i"),CONTROLLER://127.0.0.1:$(controller_port "$i")
 advertised.listeners=CLIENT://127.0.0.1:$(broker_port "$i")
-listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+listener.security.protocol.map=CLIENT:$protocol,CONTROLLER:$protocol
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=CLIENT
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
@@ -302,6 +323,46 @@ authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 super.users=User:$SUPER_USER
 EOF
+  [[ -n "$TLS_DIR" ]] || return 0
+  # Kafka reads PEM itself. The keystore is a 0600 copy of the key and its
+  # chain (an unencrypted key needs no ssl.key.password). The truststore is
+  # the caller's CA: brokers and controllers check each other's certificate,
+  # and its host name (127.0.0.1), like any client.
+  cat <<EOF
+
+ssl.keystore.type=PEM
+ssl.keystore.location=$KEYSTORE
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.pem
+ssl.endpoint.identification.algorithm=https
+EOF
+}
+
+# Checks --tls-dir's three files, so a mistake is named here and not found
+# in a broker log: present, PEM, an unencrypted PKCS#8 key only its owner
+# may read.
+check_tls_dir() {
+  local dir=$1 file
+  for file in ca.pem server.pem server.key; do
+    [[ -f "$dir/$file" && -r "$dir/$file" ]] || die "--tls-dir $dir has no readable $file"
+  done
+  grep -q -- '-----BEGIN CERTIFICATE-----' "$dir/ca.pem" || die "$dir/ca.pem holds no PEM certificate"
+  grep -q -- '-----BEGIN CERTIFICATE-----' "$dir/server.pem" || die "$dir/server.pem holds no PEM certificate"
+  grep -q -- '-----BEGIN PRIVATE KEY-----' "$dir/server.key" ||
+    die "$dir/server.key must be an unencrypted PKCS#8 PEM key (-----BEGIN PRIVATE KEY-----; convert with: openssl pkcs8 -topk8 -nocrypt)"
+  [[ "$(stat -c %a "$dir/server.key")" =~ ^[0-7]00$ ]] ||
+    die "$dir/server.key may be read by others (mode $(stat -c %a "$dir/server.key")); chmod 600 it"
+}
+
+# Copies the key and certificate chain of --tls-dir into the instance's
+# private keystore file, so a renewed certificate is used at the next start.
+write_keystore() {
+  [[ -n "$TLS_DIR" ]] || return 0
+  check_tls_dir "$TLS_DIR"
+  install -d -m 700 "$SECRETS"
+  install -m 600 /dev/null "$KEYSTORE.tmp"
+  cat "$TLS_DIR/server.key" "$TLS_DIR/server.pem" >"$KEYSTORE.tmp"
+  mv "$KEYSTORE.tmp" "$KEYSTORE"
 }
 
 # A secure instance's secrets: the super user's password (32 random bytes,
@@ -313,10 +374,16 @@ write_secrets() {
   head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n' >"$PASSWORD_FILE"
   install -m 600 /dev/null "$CLIENT_CONFIG"
   cat >"$CLIENT_CONFIG" <<EOF
-security.protocol=SASL_PLAINTEXT
+security.protocol=$([[ -n "$TLS_DIR" ]] && echo SASL_SSL || echo SASL_PLAINTEXT)
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$SUPER_USER" password="$(cat "$PASSWORD_FILE")";
 EOF
+  if [[ -n "$TLS_DIR" ]]; then
+    cat >>"$CLIENT_CONFIG" <<EOF
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.pem
+EOF
+  fi
 }
 
 # Formats the KRaft storage of every node (in parallel; each is a JVM start).
@@ -356,6 +423,7 @@ create_instance() {
   CPORT="${OPT_CPORT:-$((PORT + 100))}"
   CLUSTER_ID="$(random_cluster_id)"
   SECURE="$OPT_SECURE"
+  TLS_DIR="$OPT_TLS_DIR"
   local last_b=$((PORT + BROKERS - 1)) last_c=$((CPORT + BROKERS - 1))
   if ((CPORT <= last_b && PORT <= last_c)); then
     die "broker ports $PORT-$last_b overlap controller ports $CPORT-$last_c"
@@ -369,6 +437,7 @@ create_instance() {
   mkdir -p "$INSTANCE"
   write_log4j_config
   if ((SECURE)); then write_secrets; fi
+  write_keystore
   local i
   for ((i = 0; i < BROKERS; i++)); do write_node_config "$i"; done
   log "formatting KRaft storage for '$NAME' ($BROKERS node(s), cluster id $CLUSTER_ID)"
@@ -380,6 +449,7 @@ CPORT=$CPORT
 CLUSTER_ID=$CLUSTER_ID
 KAFKA_VERSION=$KAFKA_VERSION
 SECURE=$SECURE
+TLS_DIR=$(printf '%q' "$TLS_DIR")
 EOF
 }
 
@@ -408,6 +478,7 @@ launch_node() {
   for p in "$(broker_port "$i")" "$(controller_port "$i")"; do
     port_open "$p" && die "port $p (node $i of '$NAME') is already in use by another process"
   done
+  write_keystore
   # shellcheck disable=SC2086
   # setsid: the broker must not die with the terminal or test run that
   # started it. The lock descriptor is closed so the broker does not hold it.
@@ -508,12 +579,16 @@ all_nodes() { seq 0 $((BROKERS - 1)); }
 # last for an open instance (callers read the last line).
 print_client_settings() {
   echo "KAFKA_BOOTSTRAP_SERVERS=$(bootstrap)"
-  if ((SECURE)); then
+  ((SECURE)) || return 0
+  if [[ -n "$TLS_DIR" ]]; then
+    echo "TOPICGATE_KAFKA_SECURITY_PROTOCOL=SASL_SSL"
+    echo "TOPICGATE_KAFKA_SSL_CA=$TLS_DIR/ca.pem"
+  else
     echo "TOPICGATE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT"
-    echo "TOPICGATE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512"
-    echo "TOPICGATE_KAFKA_SASL_USERNAME=$SUPER_USER"
-    echo "TOPICGATE_KAFKA_SASL_PASSWORD_FILE=$PASSWORD_FILE"
   fi
+  echo "TOPICGATE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512"
+  echo "TOPICGATE_KAFKA_SASL_USERNAME=$SUPER_USER"
+  echo "TOPICGATE_KAFKA_SASL_PASSWORD_FILE=$PASSWORD_FILE"
 }
 
 # ---------------------------------------------------------------- commands
@@ -533,6 +608,8 @@ check_node_index() {
 }
 
 cmd_start() {
+  # Before anything is stopped or thrown away for the new instance.
+  if [[ -n "$OPT_TLS_DIR" ]]; then check_tls_dir "$OPT_TLS_DIR"; fi
   check_java
   fetch
   lock_instance
@@ -543,6 +620,7 @@ cmd_start() {
     [[ -n "$OPT_BROKERS" && "$OPT_BROKERS" != "$BROKERS" ]] && mismatch+=" brokers=$BROKERS"
     [[ -n "$OPT_PORT" && "$OPT_PORT" != "$PORT" ]] && mismatch+=" port=$PORT"
     [[ -n "$OPT_CPORT" && "$OPT_CPORT" != "$CPORT" ]] && mismatch+=" controller-port=$CPORT"
+    [[ -n "$OPT_TLS_DIR" && "$OPT_TLS_DIR" != "$TLS_DIR" ]] && mismatch+=" tls-dir=${TLS_DIR:-(none)}"
     # An open cluster's data was written by clients nobody authenticated:
     # it only becomes a secure one when thrown away on purpose.
     if ((OPT_SECURE && !SECURE && !FRESH)); then
@@ -551,7 +629,9 @@ cmd_start() {
     if ((FRESH)) || [[ -n "$mismatch" ]]; then
       [[ -n "$mismatch" ]] && log "instance '$NAME' was made with$mismatch; recreating it"
       # New ports or nodes never make a secure instance an open one.
+      # Nor a TLS one a plaintext one.
       if ((SECURE && !FRESH)); then OPT_SECURE=1; fi
+      if ((SECURE && !FRESH)) && [[ -z "$OPT_TLS_DIR" ]]; then OPT_TLS_DIR="$TLS_DIR"; fi
       # The data is thrown away, so there is nothing to shut down cleanly.
       # shellcheck disable=SC2046
       stop_nodes KILL $(all_nodes)
@@ -604,7 +684,7 @@ cmd_status() {
     fi
   done
   if ((up == BROKERS)); then
-    echo "Kafka '$NAME': running ($up/$BROKERS nodes$( ((SECURE)) && echo ", secure"))"
+    echo "Kafka '$NAME': running ($up/$BROKERS nodes$( ((SECURE)) && echo ", secure")$([[ -n "$TLS_DIR" ]] && echo ", TLS"))"
     print_client_settings
     return 0
   fi

@@ -1,7 +1,7 @@
 //! The producer daemon's integration tests: the `topicgate-producer` binary,
 //! its lifecycle against a real admin and Kafka, reconciling Kafka with the
-//! registry, broker faults, admin outages, replication and the calls that
-//! manage Kafka's ACLs and SCRAM credentials. One binary per
+//! registry, broker faults, admin outages, replication, the calls that
+//! manage Kafka's ACLs and SCRAM credentials, and Kafka over TLS. One binary per
 //! area (see tests/admin/main.rs).
 
 #[path = "../support/mod.rs"]
@@ -13,6 +13,7 @@ mod producer_util;
 mod cli;
 mod fault;
 mod kafka_access;
+mod kafka_tls;
 mod lifecycle;
 mod metrics;
 mod outage;

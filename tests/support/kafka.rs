@@ -67,6 +67,8 @@ pub struct KafkaInstance {
     brokers: usize,
     base_port: u16,
     bootstrap: String,
+    /// What `start` printed: `KEY=value` client settings, one a line.
+    printed: String,
     /// Held until the instance is destroyed (fields drop after `drop`).
     _turn: Turn,
 }
@@ -104,24 +106,50 @@ impl KafkaInstance {
     /// Starts a fresh instance and waits until every node answers metadata
     /// requests. Blocks for a few seconds per node.
     pub fn start(name: &str, brokers: usize, base_port: u16) -> KafkaInstance {
+        Self::start_with(name, brokers, base_port, &[])
+    }
+
+    /// Like [`KafkaInstance::start`], with more options for
+    /// `scripts/kafka.sh start` (such as `--secure`).
+    pub fn start_with(
+        name: &str,
+        brokers: usize,
+        base_port: u16,
+        options: &[&str],
+    ) -> KafkaInstance {
         let turn = Turn::take();
-        let bootstrap = run_start(&[
+        let (brokers_arg, port_arg) = (brokers.to_string(), base_port.to_string());
+        let mut args = vec![
             "start",
             "--fresh",
             "--name",
             name,
             "--brokers",
-            &brokers.to_string(),
+            &brokers_arg,
             "--port",
-            &base_port.to_string(),
-        ]);
+            &port_arg,
+        ];
+        args.extend_from_slice(options);
+        let printed = run_script(&args);
+        let bootstrap = printed_setting(&printed, BOOTSTRAP_ENV).unwrap_or_else(|| {
+            panic!(
+                "scripts/kafka.sh {} printed no {BOOTSTRAP_ENV} line",
+                args.join(" ")
+            )
+        });
         KafkaInstance {
             name: name.to_owned(),
             brokers,
             base_port,
             bootstrap,
+            printed,
             _turn: turn,
         }
+    }
+
+    /// A client setting `start` printed (`TOPICGATE_KAFKA_SSL_CA`, ...).
+    pub fn printed_setting(&self, key: &str) -> Option<String> {
+        printed_setting(&self.printed, key)
     }
 
     /// All nodes' client addresses, comma-separated, for `bootstrap.servers`.
@@ -425,24 +453,36 @@ fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka.sh")
 }
 
-/// Runs `scripts/kafka.sh`, panicking with its output when it fails. Returns
-/// the bootstrap servers it printed last, or an empty string.
+/// Runs `scripts/kafka.sh`, panicking with its output when it fails.
+/// Returns what it printed on stdout.
 fn run_script(args: &[&str]) -> String {
     try_run_script(args).unwrap_or_else(|message| panic!("{message}"))
 }
 
-/// Runs a command of the script that prints the bootstrap servers last.
+/// Runs a command of the script that prints the bootstrap servers.
 fn run_start(args: &[&str]) -> String {
-    let servers = run_script(args);
-    assert!(
-        !servers.is_empty(),
-        "scripts/kafka.sh {} printed no KAFKA_BOOTSTRAP_SERVERS line",
-        args.join(" ")
-    );
-    servers
+    let printed = run_script(args);
+    printed_setting(&printed, BOOTSTRAP_ENV).unwrap_or_else(|| {
+        panic!(
+            "scripts/kafka.sh {} printed no {BOOTSTRAP_ENV} line",
+            args.join(" ")
+        )
+    })
 }
 
-fn try_run_script(args: &[&str]) -> Result<String, String> {
+/// The value of the last `KEY=value` line for `key` in `printed`.
+fn printed_setting(printed: &str, key: &str) -> Option<String> {
+    printed
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+}
+
+/// Runs `scripts/kafka.sh` with `args`: what it printed on stdout, or, when
+/// it failed, a message with its status, stdout and stderr.
+pub fn try_run_script(args: &[&str]) -> Result<String, String> {
     let output = Command::new("bash")
         .arg(script())
         .args(args)
@@ -458,12 +498,7 @@ fn try_run_script(args: &[&str]) -> Result<String, String> {
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    Ok(stdout
-        .lines()
-        .last()
-        .and_then(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
-        .unwrap_or_default()
-        .to_owned())
+    Ok(stdout.into_owned())
 }
 
 /// Names of every topic the cluster lists, internal ones included. Asks
