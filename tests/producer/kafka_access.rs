@@ -26,7 +26,7 @@ use topicgate::kafka_access::{
 use topicgate::kafka_config::{KafkaRole, client_config};
 
 /// How long a login or a read may take on a busy two-core machine.
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 /// How long one login or read is given before it is tried again.
 const TRY: Duration = Duration::from_secs(5);
@@ -34,7 +34,7 @@ const TRY: Duration = Duration::from_secs(5);
 /// Iterations for the test users' credentials (Kafka's minimum is 4096).
 const ITERATIONS: u32 = 8192;
 
-fn super_access(kafka: &SecureKafka) -> KafkaAccess {
+pub(crate) fn super_access(kafka: &SecureKafka) -> KafkaAccess {
     KafkaAccess::from_settings(&kafka.super_settings()).expect("an admin client")
 }
 
@@ -51,7 +51,7 @@ async fn new_user(kafka: &SecureKafka, access: &KafkaAccess) -> (String, KafkaSe
 }
 
 /// A topic holding one record, both made by the super user.
-async fn topic_with_record(kafka: &SecureKafka, payload: &str) -> String {
+pub(crate) async fn topic_with_record(kafka: &SecureKafka, payload: &str) -> String {
     let topic = unique_name("secured");
     let settings = kafka.super_settings();
     let admin: AdminClient<DefaultClientContext> =
@@ -77,7 +77,7 @@ async fn topic_with_record(kafka: &SecureKafka, payload: &str) -> String {
 }
 
 /// Whether `outcome` is Kafka refusing a read for want of an ACL.
-fn is_unauthorized(outcome: &Result<String, KafkaError>) -> bool {
+pub(crate) fn is_unauthorized(outcome: &Result<String, KafkaError>) -> bool {
     outcome.as_ref().is_err_and(|error| {
         matches!(
             error_code(error),
@@ -92,7 +92,7 @@ fn is_unauthorized(outcome: &Result<String, KafkaError>) -> bool {
 /// Reads `topic` in `group` as `settings` until `wanted` accepts the
 /// outcome (ACLs reach the broker's authorizer just after the call
 /// returns), at most [`WAIT`]; the last outcome.
-async fn read_until(
+pub(crate) async fn read_until(
     settings: &KafkaSettings,
     topic: &str,
     group: &str,
@@ -113,7 +113,7 @@ async fn read_until(
 
 /// Logs in as `settings` until `wanted` accepts the outcome (credentials
 /// reach the broker just after the call returns), at most [`WAIT`].
-async fn log_in_until(
+pub(crate) async fn log_in_until(
     settings: &KafkaSettings,
     wanted: fn(&Result<(), KafkaError>) -> bool,
 ) -> Result<(), KafkaError> {

@@ -10,6 +10,7 @@ mod support;
 #[path = "../producer_util/mod.rs"]
 mod producer_util;
 
+mod access_reconciler;
 mod cli;
 mod fault;
 mod kafka_access;
