@@ -15,8 +15,8 @@ use anyhow::{Context, bail};
 
 use crate::client::AdminClient;
 use crate::config::{
-    AdminSettings, AdminTokenHint, HttpEdgeSettings, ProducerSettings, Secret, UpConfig,
-    read_secret_file,
+    AccessSettings, AdminSettings, AdminTokenHint, HttpEdgeSettings, KafkaUserSettings,
+    ProducerSettings, Secret, UpConfig, read_secret_file,
 };
 use crate::private_fs::{check_private, create_private_dir};
 use crate::producer::Running;
@@ -60,12 +60,22 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
 
     let mut kafka_settings = config.kafka.settings().map_err(|e| anyhow::anyhow!(e))?;
     crate::kafka_config::check(&kafka_settings).map_err(|e| anyhow::anyhow!(e))?;
-    let kafka = match &config.kafka.bootstrap_servers {
-        Some(servers) => Kafka::External(servers.clone()),
-        None => Kafka::start_local(config.kafka_port)?,
+    if config.secure && config.kafka.bootstrap_servers.is_some() {
+        refuse_anonymous_kafka(&kafka_settings)?;
+    }
+    let (kafka, super_login) = match &config.kafka.bootstrap_servers {
+        Some(servers) => (Kafka::External(servers.clone()), None),
+        None => Kafka::start_local(config.kafka_port, config.secure)?,
     };
-
     kafka_settings.bootstrap_servers = kafka.servers().to_owned();
+    if let Some(login) = super_login {
+        log_in_as(&mut kafka_settings, login)?;
+    }
+    let access = if config.secure {
+        secure_access(&config.data_dir)?
+    } else {
+        Default::default()
+    };
     let app = Application::build(AdminSettings {
         bind: config.bind.clone(),
         database_url: config.data_dir.join("topicgate.db"),
@@ -77,7 +87,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         topic_names: Default::default(),
         http: HttpEdgeSettings::default(),
         kafka: Some(kafka_settings.clone()),
-        access: Default::default(),
+        access,
     })?;
     let host = config
         .bind
@@ -114,6 +124,59 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     kafka.stop();
     println!("topicgate stopped.");
     Ok(())
+}
+
+/// Secure mode against a Kafka given by address: topicgate must log in to
+/// it as a super user, or it could neither create topics nor grant ACLs.
+fn refuse_anonymous_kafka(settings: &crate::config::KafkaSettings) -> anyhow::Result<()> {
+    if settings.security.sasl_username.is_none() || settings.security.sasl_password.is_none() {
+        bail!(
+            "--secure with --bootstrap-servers needs that Kafka's super user login: \
+             --kafka-security-protocol, --kafka-sasl-mechanism, --kafka-sasl-username and \
+             --kafka-sasl-password-file (or their TOPICGATE_KAFKA_* variables)"
+        );
+    }
+    Ok(())
+}
+
+/// Uses the secured local Kafka's super user for the admin service and
+/// the producer.
+fn log_in_as(
+    settings: &mut crate::config::KafkaSettings,
+    login: local_kafka::SuperLogin,
+) -> anyhow::Result<()> {
+    let password = std::fs::read_to_string(&login.password_file)
+        .with_context(|| format!("cannot read {}", login.password_file.display()))?;
+    check_private(&login.password_file).map_err(|e| anyhow::anyhow!(e))?;
+    let security = &mut settings.security;
+    security.protocol = Some(login.protocol);
+    security.sasl_mechanism = Some(login.mechanism);
+    security.sasl_username = Some(login.username);
+    security.sasl_password = Some(
+        Secret::external(password.trim())
+            .map_err(|e| anyhow::anyhow!("the super user's password {e}"))?,
+    );
+    Ok(())
+}
+
+/// Secure mode's settings for the admin service: tokens required, four
+/// eyes, and users' Kafka logins derived from a key kept in `data_dir`.
+fn secure_access(data_dir: &Path) -> anyhow::Result<AccessSettings> {
+    let credential_secret = secret(
+        "TOPICGATE_KAFKA_CREDENTIAL_SECRET",
+        None,
+        &data_dir.join("kafka-credential-secret"),
+    )?;
+    Ok(AccessSettings {
+        secure: true,
+        four_eyes: true,
+        kafka_users: Some(KafkaUserSettings {
+            credential_secret,
+            // The producer logs in as the super user here.
+            producer_principal: None,
+            reconcile_interval: Duration::from_secs(30),
+        }),
+    })
 }
 
 /// A secret from the environment, else from the `given` file, else the one

@@ -46,6 +46,13 @@ pub struct UpConfig {
     #[command(flatten)]
     pub kafka: KafkaArgs,
 
+    /// Secure mode: the local Kafka (or the one given, logged in to as its
+    /// super user with --kafka-sasl-*) enforces SCRAM logins and ACLs;
+    /// every write to the API needs a user token; nobody approves their
+    /// own request; each consumer gets its Kafka login from its token.
+    #[arg(long, env = "TOPICGATE_SECURE")]
+    pub secure: bool,
+
     /// Port of the local Kafka when it is started here.
     #[arg(long, default_value_t = 9092)]
     pub kafka_port: u16,

@@ -21,21 +21,42 @@ pub fn print_banner(config: &UpConfig, admin_url: &str, kafka: &Kafka) {
         format!("the token in {} (cat {0})", token_file.display())
     };
     let servers = kafka.servers();
+    let kafka_note = match kafka {
+        Kafka::Local { .. } => " (local, stopped on exit)",
+        Kafka::External(_) => " (not started here; left running)",
+    };
+    let consumer = if config.secure {
+        format!(
+            "{} --admin-url {admin_url} --token-file FILE\
+             \n                (FILE: a user's token, mode 0600; the token brings its Kafka login)\
+             \n  Users       POST {admin_url}/api/users with the admin token, e.g.\
+             \n                curl -H \"Authorization: Bearer $(cat {})\" -H 'Content-Type: application/json' \\\
+             \n                  -d '{{\"user_id\": \"alice\", \"roles\": [\"consumer\"]}}' {admin_url}/api/users",
+            shell_word(&consumer_program()),
+            shell_word(&token_file.display().to_string()),
+        )
+    } else {
+        format!(
+            "{} --user {} \\\
+             \n                --admin-url {admin_url} --bootstrap-servers {servers}",
+            shell_word(&consumer_program()),
+            shell_word(&user_name().unwrap_or_else(|| "YOUR_NAME".to_owned())),
+        )
+    };
+    let mode = if config.secure {
+        "\n  Mode        secure: Kafka enforces SCRAM logins and ACLs from subscriptions;\
+         \n              API writes need a token; nobody approves their own request"
+    } else {
+        ""
+    };
     println!(
         "\ntopicgate is up.\n\
          \n  Dashboard   {admin_url}/\
          \n  Log in with {login}\
-         \n  Kafka       {servers}{}\
-         \n  Consumer    {} --user {} \\\
-         \n                --admin-url {admin_url} --bootstrap-servers {servers}\
+         \n  Kafka       {servers}{kafka_note}{mode}\
+         \n  Consumer    {consumer}\
          \n\nRequest a topic on the dashboard, approve it, and the producer starts streaming\n\
          into it within {}s. Press Ctrl-C to stop everything.\n",
-        match kafka {
-            Kafka::Local { .. } => " (local, stopped on exit)",
-            Kafka::External(_) => " (not started here; left running)",
-        },
-        shell_word(&consumer_program()),
-        shell_word(&user_name().unwrap_or_else(|| "YOUR_NAME".to_owned())),
         config.poll_interval,
     );
 }

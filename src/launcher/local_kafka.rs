@@ -121,6 +121,8 @@ pub enum Kafka {
     Local {
         servers: String,
         script: KafkaScript,
+        /// The instance's name when it is not the default one.
+        name: Option<String>,
     },
     /// Configured, or already running before: left alone.
     External(String),
@@ -128,19 +130,28 @@ pub enum Kafka {
 
 impl Kafka {
     /// Uses the local Kafka when it already runs, else starts it on `port`.
-    pub fn start_local(port: u16) -> anyhow::Result<Self> {
+    /// A `secure` one (SASL/SCRAM, ACLs enforced) is the instance named
+    /// `secure`, apart from the open one, and comes with its super user's
+    /// login.
+    pub fn start_local(port: u16, secure: bool) -> anyhow::Result<(Self, Option<SuperLogin>)> {
         let script = KafkaScript::install()?;
+        let name: &[&str] = if secure {
+            &["--name", SECURE_NAME]
+        } else {
+            &[]
+        };
         // A local Kafka that already runs (another `up`, a test run) is
         // used as it is, and left running on the way out.
         let status = script
-            .command(["status"])
+            .command(["status"].iter().chain(name))
             .stderr(Stdio::null())
             .output()
             .context("cannot run the Kafka script")?;
         if status.status.success() {
-            if let Some(servers) = bootstrap_line(&status.stdout) {
+            if let Some(servers) = printed(&status.stdout, "KAFKA_BOOTSTRAP_SERVERS") {
                 println!("Using the local Apache Kafka that already runs at {servers}.");
-                return Ok(Kafka::External(servers));
+                let login = secure.then(|| super_login(&status.stdout)).transpose()?;
+                return Ok((Kafka::External(servers), login));
             }
         }
         let fetch_note = if script.is_fetched() {
@@ -151,9 +162,20 @@ impl Kafka {
                 script.cache.display()
             )
         };
-        println!("Starting the local Apache Kafka on 127.0.0.1:{port}{fetch_note}...");
+        let what = if secure {
+            "secured Apache Kafka"
+        } else {
+            "Apache Kafka"
+        };
+        println!("Starting the local {what} on 127.0.0.1:{port}{fetch_note}...");
+        let port = port.to_string();
+        let mut args = vec!["start", "--port", &port];
+        if secure {
+            args.push("--secure");
+        }
+        args.extend_from_slice(name);
         let output = script
-            .command(["start", "--port", &port.to_string()])
+            .command(args)
             // Progress goes straight to the terminal.
             .stderr(Stdio::inherit())
             .output()
@@ -163,8 +185,18 @@ impl Kafka {
                 "the local Kafka did not start (see the lines above); to use another one, set KAFKA_BOOTSTRAP_SERVERS"
             );
         }
-        let servers = bootstrap_line(&output.stdout).unwrap_or_else(|| format!("127.0.0.1:{port}"));
-        Ok(Kafka::Local { servers, script })
+        let servers = printed(&output.stdout, "KAFKA_BOOTSTRAP_SERVERS")
+            .unwrap_or_else(|| format!("127.0.0.1:{port}"));
+        let login = secure.then(|| super_login(&output.stdout)).transpose()?;
+        let name = secure.then(|| SECURE_NAME.to_owned());
+        Ok((
+            Kafka::Local {
+                servers,
+                script,
+                name,
+            },
+            login,
+        ))
     }
 
     /// The bootstrap servers to give clients.
@@ -184,8 +216,12 @@ impl Kafka {
 
     /// Stops the Kafka started here; leaves any other alone.
     pub fn stop(&self) {
-        if let Kafka::Local { script, .. } = self {
-            match script.command(["stop"]).status() {
+        if let Kafka::Local { script, name, .. } = self {
+            let mut args = vec!["stop"];
+            if let Some(name) = name {
+                args.extend(["--name", name]);
+            }
+            match script.command(args).status() {
                 Ok(status) if status.success() => {}
                 _ => log::warn!("stopping the local Kafka failed; run `topicgate kafka stop`"),
             }
@@ -193,19 +229,67 @@ impl Kafka {
     }
 }
 
-/// The address in the `KAFKA_BOOTSTRAP_SERVERS=...` line that the script
-/// prints last.
-fn bootstrap_line(stdout: &[u8]) -> Option<String> {
+/// The instance `topicgate up --secure` runs: apart from the open one, whose
+/// data nobody authenticated.
+const SECURE_NAME: &str = "secure";
+
+/// How topicgate itself logs in to a secured local Kafka: its super user.
+#[derive(Debug, Clone)]
+pub struct SuperLogin {
+    pub protocol: String,
+    pub mechanism: String,
+    pub username: String,
+    /// The file holding the password (0600); never the password itself.
+    pub password_file: PathBuf,
+}
+
+/// The value of the last `KEY=value` line the script printed.
+fn printed(stdout: &[u8], key: &str) -> Option<String> {
+    let prefix = format!("{key}=");
     String::from_utf8_lossy(stdout)
         .lines()
         .rev()
-        .find_map(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
-        .map(str::to_owned)
+        .find_map(|line| line.strip_prefix(&prefix).map(str::to_owned))
+}
+
+/// The super user's login from a secured instance's printed settings.
+fn super_login(stdout: &[u8]) -> anyhow::Result<SuperLogin> {
+    let setting = |key: &str| {
+        printed(stdout, key)
+            .with_context(|| format!("the secured Kafka's script did not print {key}"))
+    };
+    Ok(SuperLogin {
+        protocol: setting("TOPICGATE_KAFKA_SECURITY_PROTOCOL")?,
+        mechanism: setting("TOPICGATE_KAFKA_SASL_MECHANISM")?,
+        username: setting("TOPICGATE_KAFKA_SASL_USERNAME")?,
+        password_file: setting("TOPICGATE_KAFKA_SASL_PASSWORD_FILE")?.into(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secured_instances_printed_settings_are_its_super_users_login() {
+        let out = b"KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092\n\
+            TOPICGATE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT\n\
+            TOPICGATE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512\n\
+            TOPICGATE_KAFKA_SASL_USERNAME=topicgate\n\
+            TOPICGATE_KAFKA_SASL_PASSWORD_FILE=/x/secrets/topicgate.password\n";
+        assert_eq!(
+            printed(out, "KAFKA_BOOTSTRAP_SERVERS").unwrap(),
+            "127.0.0.1:9092"
+        );
+        let login = super_login(out).unwrap();
+        assert_eq!(login.username, "topicgate");
+        assert_eq!(
+            login.password_file,
+            PathBuf::from("/x/secrets/topicgate.password")
+        );
+        let open = b"KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092\n";
+        assert!(super_login(open).is_err());
+    }
 
     #[test]
     fn the_pinned_version_is_read_from_the_embedded_script() {

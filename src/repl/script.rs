@@ -220,7 +220,13 @@ async fn tail(
     };
     let engine =
         Engine::open(&engine_settings, &topics, Arc::default()).map_err(Failure::failed)?;
-    check_topics_exist(&engine.handle(), &topics, &settings.kafka.bootstrap_servers).await?;
+    check_topics_exist(
+        &engine.handle(),
+        &topics,
+        &settings.kafka.bootstrap_servers,
+        settings.kafka.security.sasl_username.is_some(),
+    )
+    .await?;
     let paused = PausedTopics::default();
     let schemas = settings.validate.then(|| SchemaBook::new(admin.clone()));
     let validation = schemas.clone().map(|book| Validation {
@@ -338,11 +344,13 @@ where
 }
 
 /// Fails with a clear message when a topic does not exist in Kafka, rather
-/// than waiting for it forever.
+/// than waiting for it forever. A secured Kafka hides the topics a login
+/// may not describe, so there "missing" may mean "not subscribed".
 async fn check_topics_exist(
     engine: &EngineHandle,
     topics: &[String],
     bootstrap: &str,
+    logged_in: bool,
 ) -> Result<(), Failure> {
     let missing = engine
         .missing_topics(topics)
@@ -351,8 +359,14 @@ async fn check_topics_exist(
     if missing.is_empty() {
         Ok(())
     } else {
+        let hint = if logged_in {
+            " (or this user may not read it: Kafka hides topics without a subscription; \
+             subscribe first)"
+        } else {
+            ""
+        };
         Err(Failure::failed(format!(
-            "no such topic in Kafka: {}",
+            "no such topic in Kafka{hint}: {}",
             missing.join(", ")
         )))
     }
