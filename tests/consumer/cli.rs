@@ -489,3 +489,64 @@ fn a_bad_kafka_option_stops_the_consumer_naming_it() {
         assert!(out.stdout.is_empty(), "{out:?}");
     }
 }
+
+#[actix_rt::test]
+async fn a_user_token_names_the_user_and_is_sent_on_every_call() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let topic = active_topic(&admin, &bootstrap, "token", 1).await;
+    let alice = kafka::unique_name("alice");
+    let token = admin.create_user(&alice, &["consumer"]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let token_file = dir.path().join("token");
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&token_file)
+            .unwrap();
+        writeln!(file, "{token}").unwrap();
+    }
+    let command = |args: &[&str]| {
+        let mut command = consumer(&admin.base_url, &bootstrap, "nobody", dir.path());
+        command.env_remove("TOPICGATE_USER").args(args);
+        run(command, LIMIT)
+    };
+
+    // From the environment or a file: the token's user subscribes, and
+    // the audit trail names the checked user, not a claim.
+    let out = command(&["--token", &token, "subscribe", &topic]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        text(&out.stdout),
+        format!("Subscribed {alice} to '{topic}'.\n")
+    );
+    let actors = admin.subscription_actors();
+    assert_eq!(actors, [(alice.clone(), format!("user:{alice}"))]);
+    let token_path = token_file.to_str().unwrap();
+    let out = command(&["--token-file", token_path, "subs", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(text(&out.stdout).contains(&topic), "{out:?}");
+    // The token never shows.
+    assert!(!text(&out.stderr).contains(&token) && !text(&out.stdout).contains(&token));
+
+    // Mistakes get their reason.
+    let out = command(&["--token", &token, "--user", "bob", "subs"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("does not match the token"),
+        "{out:?}"
+    );
+    let out = command(&["--token", &token, "--token-file", token_path, "subs"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = command(&["--token", "tgu_forged-token-0123456789", "subs"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(text(&out.stderr).contains("refused the token"), "{out:?}");
+    let out = command(&["--token", &admin.admin_token, "subs"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(text(&out.stderr).contains("admin token"), "{out:?}");
+    assert!(!text(&out.stderr).contains(&admin.admin_token));
+}

@@ -169,6 +169,19 @@ impl TestAdmin {
         Self::answer(sent).await
     }
 
+    /// `(user_id, actor)` of every subscription event, oldest first.
+    pub fn subscription_actors(&self) -> Vec<(String, String)> {
+        use diesel::prelude::*;
+        use topicgate::db::schema::subscription_events::dsl::*;
+        let pool = topicgate::db::open(&self.database, 1).expect("open registry");
+        let mut conn = pool.get().expect("connection");
+        subscription_events
+            .order(id.asc())
+            .select((user_id, actor))
+            .load(&mut conn)
+            .expect("subscription events")
+    }
+
     /// Creates a user with `roles` as the admin; returns its token.
     pub async fn create_user(&self, user_id: &str, roles: &[&str]) -> String {
         let answer = self

@@ -407,11 +407,25 @@ pub async fn records_per_partition(bootstrap: &str, topic: &str) -> Vec<i64> {
     .expect("counting records")
 }
 
+/// A client of `bootstrap`; of the secured test Kafka (see
+/// `secure_kafka`), logged in as its super user, so these helpers serve
+/// tests against either cluster.
 fn metadata_client(bootstrap: &str) -> BaseConsumer {
-    ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .expect("creating a Kafka metadata client")
+    let secured =
+        super::secure_kafka::secure_kafka_quietly().filter(|kafka| kafka.bootstrap == bootstrap);
+    match secured {
+        Some(kafka) => topicgate::kafka_config::client_config(
+            &kafka.super_settings(),
+            topicgate::kafka_config::KafkaRole::AdminReader,
+        ),
+        None => {
+            let mut config = ClientConfig::new();
+            config.set("bootstrap.servers", bootstrap);
+            config
+        }
+    }
+    .create()
+    .expect("creating a Kafka metadata client")
 }
 
 /// `Ok` when the topic is ready, else a description of what is missing.

@@ -36,6 +36,19 @@ pub struct SecureKafka {
 /// stderr) when its variables are not set, as when a test binary is run
 /// by hand without it.
 pub fn secure_kafka() -> Option<SecureKafka> {
+    let found = secure_kafka_quietly();
+    if found.is_none() {
+        eprintln!(
+            "skipped: no secured Kafka ({SECURE_BOOTSTRAP_ENV}, {SECURE_CONTROLLERS_ENV} and \
+             {SECURE_PASSWORD_FILE_ENV} unset; scripts/test.sh sets them, or run \
+             scripts/kafka.sh start --secure and export them)"
+        );
+    }
+    found
+}
+
+/// [`secure_kafka`] without the note.
+pub fn secure_kafka_quietly() -> Option<SecureKafka> {
     let var = |name| {
         std::env::var(name)
             .ok()
@@ -46,11 +59,6 @@ pub fn secure_kafka() -> Option<SecureKafka> {
         var(SECURE_CONTROLLERS_ENV),
         var(SECURE_PASSWORD_FILE_ENV),
     ) else {
-        eprintln!(
-            "skipped: no secured Kafka ({SECURE_BOOTSTRAP_ENV}, {SECURE_CONTROLLERS_ENV} and \
-             {SECURE_PASSWORD_FILE_ENV} unset; scripts/test.sh sets them, or run \
-             scripts/kafka.sh start --secure and export them)"
-        );
         return None;
     };
     let password = std::fs::read_to_string(&password_file)

@@ -11,6 +11,11 @@
 //!    `/api/stats` counts topics, states and subscriptions;
 //! 4. deactivation stops a topic's flow, unsubscribing removes the
 //!    subscription, and every process stops cleanly on SIGTERM.
+//!
+//! They run twice: in open mode, as the original system's clients use it,
+//! and in secure mode against the secured Kafka, where a requester asks, an
+//! approver decides, and the consumer has only its user token: Kafka lets
+//! it read what it subscribed to, with the login the token brings.
 
 use crate::support;
 
@@ -22,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::kafka::{bootstrap_servers, record_count, unique_name, wait_for_topic};
+use support::secure_kafka::{SUPER_USER, SecureKafka, secure_kafka};
 use support::wait::eventually;
 use topicgate::api::{Stats, SubscriptionView, TopicView};
 use topicgate::config::Secret;
@@ -146,6 +152,10 @@ struct Admin {
     base_url: String,
     token: String,
     client: awc::Client,
+    /// Secure mode's users: who requests topics and who decides on them
+    /// (open mode: nobody, and the admin token).
+    requester: Option<String>,
+    approver: Option<String>,
 }
 
 impl Admin {
@@ -185,23 +195,37 @@ impl Admin {
     }
 
     async fn request_topic(&self, name: &str, partitions: i32, data_type: DataType) -> i32 {
-        let answer = self
-            .post(
-                "/api/topics",
-                &json!({"name": name, "partitions": partitions, "replication_factor": 1,
-                        "data_type": data_type.as_str(), "created_by": "team-e2e",
-                        "description": format!("{data_type} records for the end-to-end test")}),
-                false,
-            )
-            .await;
+        let mut request = self.client.post(self.url("/api/topics"));
+        if let Some(requester) = &self.requester {
+            request = request.bearer_auth(requester);
+        }
+        let body = json!({"name": name, "partitions": partitions, "replication_factor": 1,
+                          "data_type": data_type.as_str(), "created_by": REQUESTER,
+                          "description": format!("{data_type} records for the end-to-end test")});
+        let answer = self.send(request, Some(&body)).await;
         assert_eq!(answer.status, 201, "requesting {name}: {answer:?}");
         answer.body["topic_id"].as_i64().expect("a topic_id") as i32
     }
 
     async fn act(&self, id: i32, action: &str) {
         let path = format!("/api/topics/{id}/{action}");
-        let answer = self.post(&path, &json!({}), true).await;
+        let decider = self.approver.as_ref().unwrap_or(&self.token);
+        let request = self.client.post(self.url(&path)).bearer_auth(decider);
+        let answer = self.send(request, Some(&json!({}))).await;
         assert_eq!(answer.status, 200, "POST {path}: {answer:?}");
+    }
+
+    /// Creates a user as the admin; its token.
+    async fn create_user(&self, user_id: &str, roles: &[&str]) -> String {
+        let answer = self
+            .post(
+                "/api/users",
+                &json!({"user_id": user_id, "roles": roles}),
+                true,
+            )
+            .await;
+        assert_eq!(answer.status, 201, "creating {user_id}: {answer:?}");
+        answer.body["token"].as_str().expect("a token").to_owned()
     }
 
     async fn topic(&self, id: i32) -> TopicView {
@@ -231,12 +255,51 @@ struct System {
     admin: Admin,
     admin_process: Process,
     producer: Process,
-    producer_key: String,
+    /// Secure mode: the consumer's token file, and the secrets no process
+    /// may log.
+    consumer_token: Option<PathBuf>,
+    secrets: Vec<String>,
+}
+
+/// Who requests the topics (and, in secure mode, the requester's user id).
+const REQUESTER: &str = "team-e2e";
+
+/// The consumer's user.
+const CONSUMER_USER: &str = "u1";
+
+/// How the roles reach the secured Kafka: as its super user, with the
+/// password in its file (never on a command line).
+fn super_user_env(command: &mut Command, kafka: &SecureKafka) {
+    command
+        .env("KAFKA_BOOTSTRAP_SERVERS", &kafka.bootstrap)
+        .env("TOPICGATE_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+        .env("TOPICGATE_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+        .env("TOPICGATE_KAFKA_SASL_USERNAME", SUPER_USER)
+        .env(
+            "TOPICGATE_KAFKA_SASL_PASSWORD_FILE",
+            std::env::var(support::secure_kafka::SECURE_PASSWORD_FILE_ENV).expect("set"),
+        );
+}
+
+/// Writes `secret` to a new file only this user may read.
+fn private_file(path: &Path, secret: &str) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .expect("a private file");
+    writeln!(file, "{secret}").expect("writing a private file");
 }
 
 impl System {
-    async fn start() -> System {
-        let bootstrap = bootstrap_servers();
+    async fn start(secure: Option<&SecureKafka>) -> System {
+        let bootstrap = match secure {
+            Some(kafka) => kafka.bootstrap.clone(),
+            None => bootstrap_servers(),
+        };
         let dir = tempfile::tempdir().expect("a temp dir");
         let token = Secret::generate().expose().to_owned();
         let key = Secret::generate().expose().to_owned();
@@ -258,6 +321,15 @@ impl System {
                 .args(["--workers", "1"])
                 .env("TOPICGATE_ADMIN_TOKEN", &token)
                 .env("TOPICGATE_PRODUCER_KEY", &key);
+            if let Some(kafka) = secure {
+                let secret_file = dir.path().join(format!("credential-secret-{attempts}"));
+                private_file(&secret_file, Secret::generate().expose());
+                command
+                    .arg("--secure")
+                    .arg("--kafka-credential-secret-file")
+                    .arg(&secret_file);
+                super_user_env(&mut command, kafka);
+            }
             let mut process = Process::spawn("admin", &mut command, dir.path());
             let base_url = format!("http://127.0.0.1:{port}");
             if wait_until_healthy(&client, &base_url, &mut process).await {
@@ -277,19 +349,41 @@ impl System {
             .args(["--poll-interval", &POLL.as_secs().to_string()])
             .args(["--rate", "5"])
             .env("TOPICGATE_PRODUCER_KEY", &key);
+        if let Some(kafka) = secure {
+            super_user_env(&mut command, kafka);
+        }
         let producer = Process::spawn("producer", &mut command, dir.path());
+
+        let mut admin = Admin {
+            base_url,
+            token,
+            client,
+            requester: None,
+            approver: None,
+        };
+        let mut secrets = vec![admin.token.clone(), key.clone()];
+        let mut consumer_token = None;
+        if let Some(kafka) = secure {
+            let requester = admin.create_user(REQUESTER, &["requester"]).await;
+            let approver = admin.create_user("approver-e2e", &["approver"]).await;
+            let consumer = admin.create_user(CONSUMER_USER, &["consumer"]).await;
+            let file = dir.path().join("u1.token");
+            private_file(&file, &consumer);
+            secrets.extend([requester.clone(), approver.clone(), consumer]);
+            secrets.push(kafka.super_password.expose().to_owned());
+            admin.requester = Some(requester);
+            admin.approver = Some(approver);
+            consumer_token = Some(file);
+        }
 
         System {
             bootstrap,
-            admin: Admin {
-                base_url,
-                token,
-                client,
-            },
+            admin,
             admin_process,
             producer,
-            producer_key: key,
             dir,
+            consumer_token,
+            secrets,
         }
     }
 
@@ -297,10 +391,25 @@ impl System {
     /// group in the temp directory.
     fn consumer(&self, user: &str, group: &str, args: &[&str]) -> Command {
         let mut command = Command::new(CONSUMER);
+        command.args(["--admin-url", &self.admin.base_url]);
+        match &self.consumer_token {
+            // The token names the user and brings the brokers and the
+            // login (so no brokers are given here, not even by the test's
+            // environment); Kafka grants the user's own group only.
+            Some(token) => {
+                command
+                    .arg("--token-file")
+                    .arg(token)
+                    .env_remove("KAFKA_BOOTSTRAP_SERVERS");
+            }
+            None => {
+                command
+                    .args(["--bootstrap-servers", &self.bootstrap])
+                    .args(["--user", user, "--group", group]);
+            }
+        }
         command
-            .args(["--admin-url", &self.admin.base_url])
-            .args(["--bootstrap-servers", &self.bootstrap])
-            .args(["--user", user, "--group", group, "--color", "never"])
+            .args(["--color", "never"])
             .arg("--store")
             .arg(self.dir.path().join(format!("consumer-{user}.db")))
             .args(args);
@@ -403,7 +512,27 @@ fn assert_typed(records: &[Envelope], topic: &str, data_type: DataType, key_fiel
 
 #[actix_rt::test]
 async fn four_journeys_across_real_processes() {
-    let mut system = System::start().await;
+    four_journeys(System::start(None).await).await;
+}
+
+#[actix_rt::test]
+async fn four_journeys_in_secure_mode() {
+    let Some(kafka) = secure_kafka() else { return };
+    let system = System::start(Some(&kafka)).await;
+    // Without a token nobody writes.
+    let anonymous = system
+        .admin
+        .post(
+            "/api/topics",
+            &json!({"name": "nobodys", "partitions": 1, "replication_factor": 1}),
+            false,
+        )
+        .await;
+    assert_eq!(anonymous.status, 401, "{anonymous:?}");
+    four_journeys(system).await;
+}
+
+async fn four_journeys(mut system: System) {
     let admin = &system.admin;
     let sensor = unique_name("sensor");
     let payments = unique_name("payments");
@@ -454,19 +583,20 @@ async fn four_journeys_across_real_processes() {
 
     // 3. A user subscribes and receives typed records.
     let group = unique_name("e2e-u1");
+    let u1 = CONSUMER_USER;
     for topic in [&sensor, &payments] {
         let said = system
-            .run_consumer("u1", &group, &["subscribe", topic], START)
+            .run_consumer(u1, &group, &["subscribe", topic], START)
             .await;
         assert!(said.contains(topic.as_str()), "subscribe said {said:?}");
     }
     let mut both = vec![sensor.clone(), payments.clone()];
     both.sort();
-    assert_eq!(admin.subscriptions("u1").await, both);
+    assert_eq!(admin.subscriptions(u1).await, both);
 
     let out = system
         .run_consumer(
-            "u1",
+            u1,
             &group,
             &["tail", &sensor, "--count", "5", "--json"],
             CONSUME,
@@ -477,7 +607,7 @@ async fn four_journeys_across_real_processes() {
     assert_typed(&records, &sensor, DataType::Sensor, "sensor_id");
     let out = system
         .run_consumer(
-            "u1",
+            u1,
             &group,
             &["tail", &payments, "--count", "5", "--json"],
             CONSUME,
@@ -522,13 +652,13 @@ async fn four_journeys_across_real_processes() {
     assert_eq!(admin.topic(payments_id).await.status, TopicStatus::Inactive);
 
     let said = system
-        .run_consumer("u1", &group, &["unsubscribe", &payments], START)
+        .run_consumer(u1, &group, &["unsubscribe", &payments], START)
         .await;
     assert!(
         said.contains(payments.as_str()),
         "unsubscribe said {said:?}"
     );
-    assert_eq!(admin.subscriptions("u1").await, [sensor.as_str()]);
+    assert_eq!(admin.subscriptions(u1).await, [sensor.as_str()]);
     let stats = admin.stats().await;
     assert_eq!(
         (
@@ -543,7 +673,7 @@ async fn four_journeys_across_real_processes() {
 
     // Every process stops cleanly on SIGTERM: a consumer in the middle of
     // an endless tail, the producer, then the admin service.
-    let mut command = system.consumer("u1", &group, &["tail", &sensor, "--json"]);
+    let mut command = system.consumer(u1, &group, &["tail", &sensor, "--json"]);
     let mut tail = Process::spawn("consumer", &mut command, system.dir.path());
     assert!(
         eventually(CONSUME, || async {
@@ -559,7 +689,7 @@ async fn four_journeys_across_real_processes() {
 
     for process in [&tail, &system.producer, &system.admin_process] {
         let output = process.output();
-        for secret in [&system.admin.token, &system.producer_key] {
+        for secret in &system.secrets {
             assert!(
                 !output.contains(secret.as_str()),
                 "{} logged a secret",
