@@ -26,44 +26,30 @@ pub struct UserRecord {
     pub kafka_applied_generation: Option<i32>,
 }
 
-type Row = (
-    UserId,
-    String,
-    NaiveDateTime,
-    String,
-    Option<NaiveDateTime>,
-    i32,
-    Option<i32>,
-);
+/// A `users` row as stored; roles as their stored text.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    user_id: UserId,
+    roles: String,
+    created_at: NaiveDateTime,
+    created_by: String,
+    deleted_at: Option<NaiveDateTime>,
+    kafka_generation: i32,
+    kafka_applied_generation: Option<i32>,
+}
 
-const COLUMNS: (
-    users::user_id,
-    users::roles,
-    users::created_at,
-    users::created_by,
-    users::deleted_at,
-    users::kafka_generation,
-    users::kafka_applied_generation,
-) = (
-    users::user_id,
-    users::roles,
-    users::created_at,
-    users::created_by,
-    users::deleted_at,
-    users::kafka_generation,
-    users::kafka_applied_generation,
-);
-
-fn record_of(row: Row) -> UserRecord {
-    let (user_id, roles, created_at, created_by, deleted_at, generation, applied) = row;
-    UserRecord {
-        user_id,
-        roles: Roles::from_stored(&roles),
-        created_at,
-        created_by,
-        deleted_at,
-        kafka_generation: generation,
-        kafka_applied_generation: applied,
+impl From<UserRow> for UserRecord {
+    fn from(row: UserRow) -> Self {
+        UserRecord {
+            user_id: row.user_id,
+            roles: Roles::from_stored(&row.roles),
+            created_at: row.created_at,
+            created_by: row.created_by,
+            deleted_at: row.deleted_at,
+            kafka_generation: row.kafka_generation,
+            kafka_applied_generation: row.kafka_applied_generation,
+        }
     }
 }
 
@@ -175,26 +161,26 @@ pub fn delete(
 
 /// The live users, oldest first.
 pub fn list(conn: &mut SqliteConnection) -> Result<Vec<UserRecord>, RegistryError> {
-    let rows: Vec<Row> = users::table
+    let rows: Vec<UserRow> = users::table
         .filter(users::deleted_at.is_null())
-        .select(COLUMNS)
+        .select(UserRow::as_select())
         .order((users::created_at.asc(), users::user_id.asc()))
         .load(conn)?;
-    Ok(rows.into_iter().map(record_of).collect())
+    Ok(rows.into_iter().map(UserRecord::from).collect())
 }
 
 /// Every user Kafka may hold something for: the live ones, and deleted
 /// ones whose credential Kafka still holds.
 pub fn for_kafka(conn: &mut SqliteConnection) -> Result<Vec<UserRecord>, RegistryError> {
-    let rows: Vec<Row> = users::table
+    let rows: Vec<UserRow> = users::table
         .filter(
             users::deleted_at
                 .is_null()
                 .or(users::kafka_applied_generation.is_not_null()),
         )
-        .select(COLUMNS)
+        .select(UserRow::as_select())
         .load(conn)?;
-    Ok(rows.into_iter().map(record_of).collect())
+    Ok(rows.into_iter().map(UserRecord::from).collect())
 }
 
 /// Remembers which credential generation Kafka now holds for `user_id`.
@@ -220,12 +206,12 @@ fn find_any(
     conn: &mut SqliteConnection,
     user_id: &UserId,
 ) -> Result<Option<UserRecord>, RegistryError> {
-    let row: Option<Row> = users::table
+    let row: Option<UserRow> = users::table
         .find(user_id)
-        .select(COLUMNS)
+        .select(UserRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(row.map(record_of))
+    Ok(row.map(UserRecord::from))
 }
 
 fn add_token(

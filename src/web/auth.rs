@@ -23,12 +23,7 @@ impl FromRequest for Admin {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        Box::pin(async move {
-            let caller = caller.await?;
-            caller.require(Role::Admin, "do this (admins only)")?;
-            Ok(Admin(caller))
-        })
+        caller_with(req, payload, Role::Admin, "do this (admins only)", Admin)
     }
 }
 
@@ -41,13 +36,30 @@ impl FromRequest for Approver {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        Box::pin(async move {
-            let caller = caller.await?;
-            caller.require(Role::Approver, "decide about topics")?;
-            Ok(Approver(caller))
-        })
+        caller_with(
+            req,
+            payload,
+            Role::Approver,
+            "decide about topics",
+            Approver,
+        )
     }
+}
+
+/// The request's caller, once it proved to hold `role`, wrapped by `proof`.
+fn caller_with<P: 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    role: Role,
+    what: &'static str,
+    proof: fn(Caller) -> P,
+) -> LocalBoxFuture<'static, Result<P, ApiError>> {
+    let caller = Caller::from_request(req, payload);
+    Box::pin(async move {
+        let caller = caller.await?;
+        caller.require(role, what)?;
+        Ok(proof(caller))
+    })
 }
 
 /// Proof that the request carries the admin token as a bearer token, or

@@ -11,6 +11,7 @@ use super::json;
 use super::state::AppState;
 use crate::actors::registry::{CreateUser, DeleteUser, GetUser, ListUsers, RotateToken};
 use crate::api::{CreateUserRequest, KafkaCredentials, Me, Message, UserToken, UserView};
+use crate::config::Secret;
 use crate::db::users::UserRecord;
 use crate::domain::{Actor, Role, Roles, UserId, parse_account_id};
 use crate::identity::{KAFKA_SCRAM_MECHANISM, KafkaPasswords, new_token};
@@ -55,6 +56,18 @@ fn secret_answer(
         .json(body)
 }
 
+/// 201 with a user's new token, shown this once.
+fn token_answer(user: &UserRecord, token: &Secret) -> HttpResponse {
+    secret_answer(
+        HttpResponse::Created(),
+        UserToken {
+            user_id: user.user_id.to_string(),
+            roles: role_names(&user.roles),
+            token: token.expose().to_owned(),
+        },
+    )
+}
+
 /// Kafka names topicgate's own principals use; a user of that name would
 /// take over their SCRAM credential.
 fn refuse_reserved(state: &AppState, user: &UserId) -> Result<(), ApiError> {
@@ -95,14 +108,7 @@ async fn create(
         })
         .await?;
     log::info!("user '{}' created with roles {}", user.user_id, user.roles);
-    Ok(secret_answer(
-        HttpResponse::Created(),
-        UserToken {
-            user_id: user.user_id.to_string(),
-            roles: role_names(&user.roles),
-            token: token.expose().to_owned(),
-        },
-    ))
+    Ok(token_answer(&user, &token))
 }
 
 async fn list(_: Admin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -150,14 +156,7 @@ async fn rotate(
         })
         .await?;
     log::info!("user '{}' has a new token", user.user_id);
-    Ok(secret_answer(
-        HttpResponse::Created(),
-        UserToken {
-            user_id: user.user_id.to_string(),
-            roles: role_names(&user.roles),
-            token: token.expose().to_owned(),
-        },
-    ))
+    Ok(token_answer(&user, &token))
 }
 
 async fn me(caller: Caller) -> Result<HttpResponse, ApiError> {

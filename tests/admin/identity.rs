@@ -19,13 +19,26 @@ fn topic_body(name: &str) -> serde_json::Value {
     json!({"name": name, "partitions": 1, "replication_factor": 1})
 }
 
+/// The status of `token`'s approval of topic `id`.
+async fn approve_as(admin: &TestAdmin, id: i32, token: &str) -> u16 {
+    admin
+        .send_as(
+            "POST",
+            &format!("/api/topics/{id}/approve"),
+            None,
+            Some(token),
+        )
+        .await
+        .status
+}
+
 /// `(action, actor)` of a topic's audit trail, oldest first.
-fn topic_actors(admin: &TestAdmin, wanted: i64) -> Vec<(String, String)> {
+fn topic_actors(admin: &TestAdmin, wanted: i32) -> Vec<(String, String)> {
     use topicgate::db::schema::topic_events::dsl::*;
     let pool = db::open(&admin.database, 1).expect("open registry");
     let mut conn = pool.get().expect("connection");
     topic_events
-        .filter(topic_id.eq(wanted as i32))
+        .filter(topic_id.eq(wanted))
         .order(id.asc())
         .select((to_status, actor))
         .load(&mut conn)
@@ -186,16 +199,7 @@ async fn a_user_token_acts_in_its_own_name_only() {
         )
         .await;
     assert_eq!(for_bob.status, 403, "{for_bob:?}");
-    let own = admin
-        .send_as(
-            "POST",
-            "/api/topics",
-            Some(&topic_body("orders")),
-            Some(&alice),
-        )
-        .await;
-    assert_eq!(own.status, 201, "{own:?}");
-    let id = own.body["topic_id"].as_i64().unwrap();
+    let id = admin.request_topic_as("orders", &alice).await;
     let topic = admin.get(&format!("/api/topics/{id}")).await;
     assert_eq!(topic.body["created_by"], "alice");
     assert_eq!(
@@ -213,7 +217,7 @@ async fn a_user_token_acts_in_its_own_name_only() {
         )
         .await;
     assert_eq!(by_consumer.status, 403, "{by_consumer:?}");
-    admin.approve(id as i32).await;
+    admin.approve(id).await;
     admin.activate("orders").await;
     let for_alice = admin
         .send_as(
@@ -277,16 +281,7 @@ async fn secure_mode_refuses_anonymous_writes_but_serves_reads() {
     assert_eq!(admin.get("/api/topics").await.status, 200);
 
     let alice = admin.create_user("alice", &["requester"]).await;
-    let requested = admin
-        .send_as(
-            "POST",
-            "/api/topics",
-            Some(&topic_body("orders")),
-            Some(&alice),
-        )
-        .await;
-    assert_eq!(requested.status, 201, "{requested:?}");
-    let id = requested.body["topic_id"].as_i64().unwrap();
+    let id = admin.request_topic_as("orders", &alice).await;
     for (path, body) in [
         (
             format!("/api/topics/{id}/withdraw"),
@@ -317,15 +312,7 @@ async fn four_eyes_keeps_requesters_from_approving_or_deleting_their_own_topics(
     let bob = admin.create_user("bob", &["requester", "approver"]).await;
     let carol = admin.create_user("carol", &["approver"]).await;
     let dave = admin.create_user("dave", &["consumer"]).await;
-    let requested = admin
-        .send_as(
-            "POST",
-            "/api/topics",
-            Some(&topic_body("ledger")),
-            Some(&bob),
-        )
-        .await;
-    let id = requested.body["topic_id"].as_i64().unwrap();
+    let id = admin.request_topic_as("ledger", &bob).await;
     let approve = format!("/api/topics/{id}/approve");
 
     let own = admin.send_as("POST", &approve, None, Some(&bob)).await;
@@ -380,56 +367,20 @@ async fn four_eyes_keeps_requesters_from_approving_or_deleting_their_own_topics(
 async fn four_eyes_is_off_in_open_mode_unless_asked_for() {
     let open = TestAdmin::spawn();
     let bob = open.create_user("bob", &["requester", "approver"]).await;
-    let id = open
-        .send_as("POST", "/api/topics", Some(&topic_body("t1")), Some(&bob))
-        .await
-        .body["topic_id"]
-        .as_i64()
-        .unwrap();
-    let own = open
-        .send_as(
-            "POST",
-            &format!("/api/topics/{id}/approve"),
-            None,
-            Some(&bob),
-        )
-        .await;
-    assert_eq!(own.status, 200, "{own:?}");
+    let id = open.request_topic_as("t1", &bob).await;
+    assert_eq!(approve_as(&open, id, &bob).await, 200);
 
     let strict = TestAdmin::spawn_with(|s| s.access.four_eyes = true);
     let bob = strict.create_user("bob", &["requester", "approver"]).await;
-    let id = strict
-        .send_as("POST", "/api/topics", Some(&topic_body("t1")), Some(&bob))
-        .await
-        .body["topic_id"]
-        .as_i64()
-        .unwrap();
-    let own = strict
-        .send_as(
-            "POST",
-            &format!("/api/topics/{id}/approve"),
-            None,
-            Some(&bob),
-        )
-        .await;
-    assert_eq!(own.status, 403, "{own:?}");
+    let id = strict.request_topic_as("t1", &bob).await;
+    assert_eq!(approve_as(&strict, id, &bob).await, 403);
 }
 
 #[actix_rt::test]
 async fn secure_mode_shows_records_only_to_approvers_and_subscribers() {
     let admin = secure_admin();
-    let requested = admin
-        .send_as(
-            "POST",
-            "/api/topics",
-            Some(&topic_body("readings")),
-            Some(&admin.admin_token),
-        )
-        .await;
-    assert_eq!(requested.status, 201, "{requested:?}");
-    admin
-        .approve(requested.body["topic_id"].as_i64().unwrap() as i32)
-        .await;
+    let id = admin.request_topic_as("readings", &admin.admin_token).await;
+    admin.approve(id).await;
     admin.activate("readings").await;
     let reader = admin.create_user("reader", &["consumer"]).await;
     let stranger = admin.create_user("stranger", &["consumer"]).await;

@@ -89,16 +89,7 @@ async fn kafka_refuses_a_consumer_until_it_subscribes_and_again_once_it_unsubscr
     // made in Kafka (here by the super user, as the producer would) and
     // activated.
     let topic = topic_with_record(&kafka, "for subscribers only").await;
-    let requested = admin
-        .send_as(
-            "POST",
-            "/api/topics",
-            Some(&json!({"name": topic, "partitions": 1, "replication_factor": 1})),
-            Some(&requester_token),
-        )
-        .await;
-    assert_eq!(requested.status, 201, "{requested:?}");
-    let id = requested.body["topic_id"].as_i64().unwrap();
+    let id = admin.request_topic_as(&topic, &requester_token).await;
     let approve = format!("/api/topics/{id}/approve");
     let own = admin
         .send_as("POST", &approve, None, Some(&requester_token))
@@ -218,16 +209,7 @@ async fn managed_acls_are_reconciled_both_ways_and_foreign_ones_are_left_alone()
     let principal = format!("User:{bob}");
 
     let topic = topic_with_record(&kafka, "watched").await;
-    let requested = admin
-        .send_as(
-            "POST",
-            "/api/topics",
-            Some(&json!({"name": topic, "partitions": 1, "replication_factor": 1})),
-            Some(&admin.admin_token),
-        )
-        .await;
-    assert_eq!(requested.status, 201, "{requested:?}");
-    let id = requested.body["topic_id"].as_i64().unwrap() as i32;
+    let id = admin.request_topic_as(&topic, &admin.admin_token).await;
     admin.approve(id).await;
     admin.activate(&topic).await;
     let for_bob = json!({"user_id": bob, "topic_name": topic});

@@ -182,6 +182,17 @@ impl TestAdmin {
             .expect("subscription events")
     }
 
+    /// Requests topic `name` (one partition, one replica) with `token` as
+    /// the bearer; its id.
+    pub async fn request_topic_as(&self, name: &str, token: &str) -> i32 {
+        let body = json!({"name": name, "partitions": 1, "replication_factor": 1});
+        let answer = self
+            .send_as("POST", "/api/topics", Some(&body), Some(token))
+            .await;
+        assert_eq!(answer.status, 201, "requesting {name}: {answer:?}");
+        answer.body["topic_id"].as_i64().expect("a topic id") as i32
+    }
+
     /// Creates a user with `roles` as the admin; returns its token.
     pub async fn create_user(&self, user_id: &str, roles: &[&str]) -> String {
         let answer = self
