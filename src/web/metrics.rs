@@ -10,6 +10,10 @@
 //!   made (it repeats one every poll while the topic stays failed);
 //! - `topicgate_producer_last_seen_timestamp_seconds`: when the producer
 //!   last reported the cluster (0 before its first report);
+//! - `topicgate_access_reconciles_total{outcome}` and
+//!   `topicgate_access_reconciled_timestamp_seconds`: the access
+//!   reconciler's passes (secure mode), so Kafka refusing it shows;
+//!   `topicgate_access_acls_managed`: the ACLs it keeps in Kafka;
 //! - `topicgate_sse_clients`: open Server-Sent Events streams, read at
 //!   scrape time from the stream slots, which every stream holds until it
 //!   ends however it ends.
@@ -63,6 +67,11 @@ struct StateLabels {
     state: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
 /// The admin service's metrics. Cloning shares them.
 #[derive(Clone)]
 pub struct AdminMetrics {
@@ -74,6 +83,9 @@ pub struct AdminMetrics {
     failure_reports: Counter,
     producer_seen: Gauge,
     sse_clients: Gauge,
+    access_passes: Family<OutcomeLabels, Counter>,
+    access_reconciled: Gauge,
+    access_acls: Gauge,
 }
 
 impl Default for AdminMetrics {
@@ -125,6 +137,24 @@ impl AdminMetrics {
             "Server-Sent Events streams open now",
             sse_clients.clone(),
         );
+        let access_passes = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "access_reconciles",
+            "Passes of the access reconciler (Kafka credentials and ACLs), by outcome",
+            access_passes.clone(),
+        );
+        let access_reconciled = Gauge::default();
+        registry.register(
+            "access_reconciled_timestamp_seconds",
+            "Unix time Kafka's access last matched the registry (0: not yet)",
+            access_reconciled.clone(),
+        );
+        let access_acls = Gauge::default();
+        registry.register(
+            "access_acls_managed",
+            "Kafka ACLs the access reconciler created and keeps",
+            access_acls.clone(),
+        );
         Self {
             registry: std::sync::Arc::new(registry),
             requests,
@@ -134,6 +164,27 @@ impl AdminMetrics {
             failure_reports,
             producer_seen,
             sse_clients,
+            access_passes,
+            access_reconciled,
+            access_acls,
+        }
+    }
+
+    /// Counts one pass of the access reconciler; a good one also sets when
+    /// Kafka last matched the registry and how many ACLs it keeps there.
+    pub fn count_access_pass(&self, managed_acls: Option<usize>) {
+        let outcome = if managed_acls.is_some() {
+            "ok"
+        } else {
+            "failed"
+        };
+        self.access_passes
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+        if let Some(managed) = managed_acls {
+            self.access_reconciled.set(chrono::Utc::now().timestamp());
+            self.access_acls
+                .set(i64::try_from(managed).unwrap_or(i64::MAX));
         }
     }
 

@@ -73,6 +73,7 @@ fn start_access_reconciler(
     settings: &AdminSettings,
     registry: &actix::Addr<TopicRegistry>,
     changes: &TopicsVersion,
+    metrics: &AdminMetrics,
 ) -> anyhow::Result<()> {
     use actix::Actor;
     let (Some(users), Some(kafka)) = (&settings.access.kafka_users, &settings.kafka) else {
@@ -80,7 +81,14 @@ fn start_access_reconciler(
     };
     let access = crate::kafka_access::KafkaAccess::from_settings(kafka)
         .map_err(|e| anyhow::anyhow!("cannot connect to Kafka to manage access: {e}"))?;
-    AccessReconciler::new(registry.clone(), access, users.clone(), changes.clone()).start();
+    AccessReconciler::new(
+        registry.clone(),
+        access,
+        users.clone(),
+        changes.clone(),
+        metrics.clone(),
+    )
+    .start();
     log::info!(
         "Kafka access follows the registry: SCRAM users and ACLs at {}",
         kafka.bootstrap_servers
@@ -136,7 +144,8 @@ impl Application {
             access_changes.clone(),
             4,
         );
-        start_access_reconciler(&settings, &registry, &access_changes)?;
+        let metrics = AdminMetrics::new();
+        start_access_reconciler(&settings, &registry, &access_changes, &metrics)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -169,7 +178,7 @@ impl Application {
             kafka_reader,
             records,
             streams: StreamSlots::new(http.max_streams),
-            metrics: AdminMetrics::new(),
+            metrics,
         });
         match &state.kafka {
             Some(kafka) => log::info!("topic pages read Kafka at {}", kafka.bootstrap_servers),

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::json;
 use support::admin::TestAdmin;
 use support::kafka::unique_name;
+use support::prometheus::{check_metrics, get_text};
 use support::secure_kafka::{SecureKafka, read_first, secure_kafka, settings_for};
 use support::wait::eventually;
 use topicgate::api::KafkaCredentials;
@@ -230,6 +231,23 @@ async fn managed_acls_are_reconciled_both_ways_and_foreign_ones_are_left_alone()
         "no READ ACL for bob: {:?}",
         bobs_acls().await
     );
+
+    // The passes show in the admin's metrics: good ones, and the ACLs kept.
+    let metrics = get_text(&admin.url("/metrics")).await;
+    check_metrics(&metrics);
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in:\n{metrics}"))
+    };
+    assert!(value("topicgate_access_reconciles_total{outcome=\"ok\"}") >= 1.0);
+    assert!(
+        value("topicgate_access_acls_managed") >= 5.0,
+        "bob's five and the producer's"
+    );
+    assert!(value("topicgate_access_reconciled_timestamp_seconds") > 0.0);
 
     // An ACL someone made by hand for bob is not topicgate's to remove.
     let foreign_topic = unique_name("hand-made");

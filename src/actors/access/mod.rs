@@ -22,6 +22,7 @@ use crate::config::KafkaUserSettings;
 use crate::db::topics_version::TopicsVersion;
 use crate::identity::KafkaPasswords;
 use crate::kafka_access::{AccessError, AclFilter, KafkaAccess, SCRAM_ITERATIONS, ScramMechanism};
+use crate::web::AdminMetrics;
 
 /// Provisions users' SCRAM credentials and the ACLs of their subscriptions.
 pub struct AccessReconciler {
@@ -30,6 +31,7 @@ pub struct AccessReconciler {
     passwords: KafkaPasswords,
     settings: KafkaUserSettings,
     changes: TopicsVersion,
+    metrics: AdminMetrics,
 }
 
 impl AccessReconciler {
@@ -38,6 +40,7 @@ impl AccessReconciler {
         kafka: KafkaAccess,
         settings: KafkaUserSettings,
         changes: TopicsVersion,
+        metrics: AdminMetrics,
     ) -> Self {
         AccessReconciler {
             registry,
@@ -45,6 +48,7 @@ impl AccessReconciler {
             passwords: KafkaPasswords::new(settings.credential_secret.clone()),
             settings,
             changes,
+            metrics,
         }
     }
 }
@@ -60,13 +64,16 @@ impl Actor for AccessReconciler {
             producer: self.settings.producer_principal.clone(),
         };
         let changes = self.changes.clone();
+        let metrics = self.metrics.clone();
         let interval = self.settings.reconcile_interval;
         ctx.spawn(
             async move {
                 let mut last_error = None::<String>;
                 loop {
                     let seen = changes.current();
-                    match pass.run().await {
+                    let outcome = pass.run().await;
+                    metrics.count_access_pass(outcome.as_ref().ok().map(|s| s.managed));
+                    match outcome {
                         Ok(summary) => {
                             if last_error.take().is_some() {
                                 log::info!("Kafka access reconciled again");
@@ -106,6 +113,8 @@ struct Pass {
 /// What a pass changed, for the log.
 #[derive(Default)]
 struct Summary {
+    /// The ACLs topicgate keeps in Kafka after the pass.
+    managed: usize,
     created: usize,
     removed: usize,
     credentials_set: usize,
@@ -205,6 +214,7 @@ impl Pass {
             .filter_map(Grant::of_binding)
             .collect();
         let changes = plan::acl_changes(&desired, &ledger, &actual);
+        summary.managed = desired.len();
         if !changes.create.is_empty() {
             let bindings: Vec<_> = changes.create.iter().map(Grant::binding).collect();
             match self.kafka.create_acls(&bindings).await {
