@@ -626,6 +626,7 @@ struct LoginForm {
 }
 
 async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     form: web::Form<LoginForm>,
@@ -638,7 +639,7 @@ async fn login(
     let who = match who_presented(&state, presented).await {
         Ok(Some(who)) => who,
         Ok(None) => {
-            log::warn!("dashboard login refused: wrong token");
+            super::auth::log_refused("dashboard login token", &req);
             flash(&session, "error", "That token is not valid.");
             return redirect("/login");
         }

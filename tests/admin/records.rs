@@ -613,4 +613,13 @@ async fn in_secure_mode_an_approvers_dashboard_session_reads_records_by_cookie()
     assert_eq!(page.status, 200, "{}", page.body);
     let page: Value = serde_json::from_str(&page.body).expect("a JSON page");
     assert_eq!(places(&page), vec![(0, 0, "k0".into())]);
+
+    // The live tail too: refused without a caller, open with the cookie.
+    let (status, _) = try_tail(&admin, &topic);
+    assert_eq!(status, 401);
+    let stream = format!("/api/topics/{topic}/stream");
+    let mut tail = RawStream::get_with_cookie(admin.port(), &stream, visitor.cookie.as_deref());
+    let connected = tail.read_until(WAIT, |text| text.contains(": connected"));
+    assert!(connected, "no stream: {}", tail.text());
+    assert_eq!(tail.status(), Some(200), "{}", tail.text());
 }
