@@ -9,7 +9,7 @@ use actix_web::http::header;
 use serde::Serialize;
 
 use super::identity::Caller;
-use super::session::flash;
+use super::session::{flash, has_flash};
 use super::state::AppState;
 use crate::domain::Role;
 
@@ -83,7 +83,11 @@ pub fn refuse_without(
 pub fn refusal(session: &Session, caller: &Caller, what: &str) -> HttpResponse {
     match caller.person() {
         None => {
-            flash(session, "error", format!("Log in to {what}."));
+            // A session logged out by this very request (its token was
+            // revoked) keeps the message that says so.
+            if !has_flash(session) {
+                flash(session, "error", format!("Log in to {what}."));
+            }
             redirect("/login")
         }
         Some(person) => {

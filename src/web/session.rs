@@ -91,6 +91,11 @@ pub fn flash(session: &Session, kind: &str, text: impl Into<String>) {
     );
 }
 
+/// Whether a message waits for the next page.
+pub fn has_flash(session: &Session) -> bool {
+    session.contains_key(FLASH_KEY)
+}
+
 /// The message left by the previous request, once.
 pub fn take_flash(session: &Session) -> Option<Flash> {
     session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)

@@ -1134,10 +1134,7 @@ async fn a_revoked_or_deleted_users_session_is_logged_out_on_its_next_request() 
         .send_as("DELETE", "/api/users/carol", None, Some(&admin.admin_token))
         .await;
     assert!(deleted.status < 300, "{deleted:?}");
-    assert!(
-        !carol.is_logged_in().await,
-        "a deleted user stayed logged in"
-    );
+    // A form posted first thing after: refused, and told why.
     let refused = carol
         .post(
             &format!("/dashboard/topics/{id}/approve"),
@@ -1146,6 +1143,11 @@ async fn a_revoked_or_deleted_users_session_is_logged_out_on_its_next_request() 
         .await;
     assert_eq!(refused.location.as_deref(), Some("/login"));
     assert_eq!(admin.topic(id).await.status.as_str(), "pending");
+    assert!(carol.get("/login").await.body.contains("logged out"));
+    assert!(
+        !carol.is_logged_in().await,
+        "a deleted user stayed logged in"
+    );
 }
 
 #[actix_rt::test]
