@@ -20,23 +20,18 @@ use super::kafka_view::{
     ClusterLine, KafkaNote, cluster_line, kafka_note, on_its_way, rejectable_when_approved,
 };
 use super::rate_limit::WriteLimits;
-use super::session::{
-    Flash, Login, Sessions, csrf_ok, csrf_token, flash, log_in, log_out, take_flash,
-};
+use super::session::{Flash, Sessions, csrf_ok, csrf_token, flash, take_flash};
 use super::session_caller::SessionCaller;
 use super::state::AppState;
 use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
 use super::topics::{change, request_topic};
-use crate::actors::registry::Authenticate;
 use crate::actors::registry::{
     GetStats, ListChanges, ListSubscriptions, PageTopics, RecentEvents, RecentKafkaEvents,
 };
 use crate::api::{Stats, SubscriptionView, TopicChangeRequestView, TopicView};
-use crate::config::AdminTokenHint;
 use crate::domain::{
     ChangeRequestStatus, DataType, RawTopicRequest, Role, TopicId, TopicStatus, Transition,
 };
-use crate::identity::{TOKEN_PREFIX, TokenHash};
 use strum::IntoEnumIterator;
 
 /// How many audit-trail entries the activity list shows.
@@ -110,13 +105,11 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: &Sessions, limits: &WriteL
                 "/dashboard/topics/{id}/{action}",
                 web::post().to(topic_action),
             )
-            .route("/login", web::get().to(login_page))
-            .route("/login", web::post().to(login))
-            .route("/logout", web::post().to(logout)),
+            .configure(super::dashboard_login::routes),
     );
 }
 
-fn redirect(to: &str) -> HttpResponse {
+pub(super) fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
         .finish()
@@ -585,109 +578,6 @@ async fn topic_action(
     match change(&state, id, transition, reason, &caller).await {
         Ok(done) => flash(&session, "success", done.message),
         Err(e) => flash(&session, "error", e.to_string()),
-    }
-    redirect("/")
-}
-
-#[derive(Serialize)]
-struct LoginView {
-    csrf: String,
-    flash: Option<Flash>,
-    viewer: Viewer,
-    /// The file holding the admin token, when it is kept in one.
-    token_file: Option<String>,
-}
-
-async fn login_page(
-    state: web::Data<AppState>,
-    dashboard: web::Data<Dashboard>,
-    session: Session,
-    SessionCaller(caller): SessionCaller,
-) -> Result<HttpResponse, ApiError> {
-    let token_file = match &state.admin_token_hint {
-        AdminTokenHint::File(path) => Some(path.display().to_string()),
-        AdminTokenHint::Given => None,
-    };
-    dashboard.render(
-        "login",
-        &LoginView {
-            csrf: csrf_token(&session),
-            flash: take_flash(&session),
-            viewer: Viewer::of(&caller, &state),
-            token_file,
-        },
-    )
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    csrf_token: String,
-    token: String,
-}
-
-async fn login(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    form: web::Form<LoginForm>,
-) -> HttpResponse {
-    if !csrf_ok(&session, &form.csrf_token) {
-        flash(&session, "error", "The form expired; please try again.");
-        return redirect("/login");
-    }
-    let presented = form.token.trim();
-    let who = match who_presented(&state, presented).await {
-        Ok(Some(who)) => who,
-        Ok(None) => {
-            super::auth::log_refused("dashboard login token", &req);
-            flash(&session, "error", "That token is not valid.");
-            return redirect("/login");
-        }
-        Err(e) => {
-            flash(&session, "error", format!("Could not log in: {e}"));
-            return redirect("/login");
-        }
-    };
-    let (login, greeting) = who;
-    log_in(&session, &login);
-    flash(&session, "success", greeting);
-    redirect("/")
-}
-
-/// The login a token proves, and the greeting for it; `None` for a token
-/// that proves nobody. The admin token compares in constant time, a user
-/// token is looked up by its hash.
-async fn who_presented(
-    state: &AppState,
-    presented: &str,
-) -> Result<Option<(Login, String)>, ApiError> {
-    if state.admin_token.matches(presented) {
-        return Ok(Some((
-            Login::BootstrapAdmin,
-            "Logged in as admin.".to_owned(),
-        )));
-    }
-    if !presented.starts_with(TOKEN_PREFIX) {
-        return Ok(None);
-    }
-    let hash = TokenHash::of(presented);
-    let person = state.ask(Authenticate(hash.clone())).await?;
-    Ok(person.map(|person| {
-        (
-            Login::user(&hash),
-            format!("Logged in as {} ({}).", person.user_id, person.roles),
-        )
-    }))
-}
-
-#[derive(Deserialize)]
-struct LogoutForm {
-    csrf_token: String,
-}
-
-async fn logout(session: Session, form: web::Form<LogoutForm>) -> HttpResponse {
-    if csrf_ok(&session, &form.csrf_token) {
-        log_out(&session);
     }
     redirect("/")
 }

@@ -5,9 +5,9 @@
 
 use actix_session::Session;
 use actix_web::HttpResponse;
-use actix_web::http::header;
 use serde::Serialize;
 
+use super::dashboard::redirect;
 use super::identity::Caller;
 use super::session::{flash, has_flash};
 use super::state::AppState;
@@ -102,10 +102,4 @@ pub fn refusal(session: &Session, caller: &Caller, what: &str) -> HttpResponse {
             redirect("/")
         }
     }
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
 }

@@ -11,6 +11,7 @@ mod cors;
 mod dashboard;
 mod dashboard_access;
 mod dashboard_changes;
+mod dashboard_login;
 mod error;
 mod form_draft;
 mod form_limits;
