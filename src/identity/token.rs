@@ -26,6 +26,16 @@ impl TokenHash {
         TokenHash(digest.iter().map(|b| format!("{b:02x}")).collect())
     }
 
+    /// A hash kept earlier (by a dashboard session); `None` unless it has
+    /// the stored form, 64 lowercase hex digits.
+    pub fn from_stored(stored: &str) -> Option<Self> {
+        let well_formed = stored.len() == 64
+            && stored
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        well_formed.then(|| TokenHash(stored.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -56,6 +66,15 @@ mod tests {
         assert_eq!(TokenHash::of(a.expose()), hash_a);
         assert_eq!(hash_a.as_str().len(), 64);
         assert!(!hash_a.as_str().contains(a.expose()));
+        assert_eq!(
+            TokenHash::from_stored(hash_a.as_str()),
+            Some(hash_a.clone())
+        );
+        assert_eq!(TokenHash::from_stored(a.expose()), None);
+        assert_eq!(
+            TokenHash::from_stored(&hash_a.as_str().to_uppercase()),
+            None
+        );
     }
 
     #[test]

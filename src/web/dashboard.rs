@@ -11,17 +11,17 @@ use serde::{Deserialize, Serialize};
 
 use super::activity::{EventRow, recent_activity};
 use super::config_form::ConfigFields;
+use super::dashboard_access::{Viewer, may_request, refusal, refuse_without};
 use super::error::ApiError;
 use super::form_draft::{MAX_SCHEMA_FIELD_CHARS, TopicDraft, keep_draft, take_draft};
 use super::form_limits::refuse_oversized;
+use super::identity::Caller;
 use super::kafka_view::{
     ClusterLine, KafkaNote, cluster_line, kafka_note, on_its_way, rejectable_when_approved,
 };
 use super::rate_limit::WriteLimits;
-use super::session::{
-    Flash, Sessions, csrf_ok, csrf_token, flash, is_admin, log_in, log_out, session_caller,
-    take_flash,
-};
+use super::session::{Flash, Sessions, csrf_ok, csrf_token, flash, take_flash};
+use super::session_caller::SessionCaller;
 use super::state::AppState;
 use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
 use super::topics::{change, request_topic};
@@ -29,9 +29,8 @@ use crate::actors::registry::{
     GetStats, ListChanges, ListSubscriptions, PageTopics, RecentEvents, RecentKafkaEvents,
 };
 use crate::api::{Stats, SubscriptionView, TopicChangeRequestView, TopicView};
-use crate::config::AdminTokenHint;
 use crate::domain::{
-    ChangeRequestStatus, DataType, RawTopicRequest, TopicId, TopicStatus, Transition,
+    ChangeRequestStatus, DataType, RawTopicRequest, Role, TopicId, TopicStatus, Transition,
 };
 use strum::IntoEnumIterator;
 
@@ -50,6 +49,7 @@ impl Dashboard {
         templates
             .register_template_string("page", include_str!("../../templates/dashboard.hbs"))?;
         templates.register_partial("live", include_str!("../../templates/live.hbs"))?;
+        templates.register_partial("session", include_str!("../../templates/session.hbs"))?;
         templates.register_template_string("live", include_str!("../../templates/live.hbs"))?;
         templates.register_template_string("login", include_str!("../../templates/login.hbs"))?;
         templates.register_template_string("topic", include_str!("../../templates/topic.hbs"))?;
@@ -105,13 +105,11 @@ pub fn routes(cfg: &mut web::ServiceConfig, sessions: &Sessions, limits: &WriteL
                 "/dashboard/topics/{id}/{action}",
                 web::post().to(topic_action),
             )
-            .route("/login", web::get().to(login_page))
-            .route("/login", web::post().to(login))
-            .route("/logout", web::post().to(logout)),
+            .configure(super::dashboard_login::routes),
     );
 }
 
-fn redirect(to: &str) -> HttpResponse {
+pub(super) fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
         .finish()
@@ -177,7 +175,8 @@ struct LiveView {
     /// Pending schema changes, for the admin to decide.
     schema_changes: Vec<SchemaChangeRow>,
     events: Vec<EventRow>,
-    is_admin: bool,
+    /// Who is logged in, and what the page offers them.
+    viewer: Viewer,
     csrf: String,
     updated: String,
     /// The topics' version before they were read: where the page's script
@@ -288,6 +287,7 @@ fn actions(topic: &TopicView) -> Vec<ActionButton> {
 async fn live_view(
     state: &AppState,
     session: &Session,
+    caller: &Caller,
     listing: &Listing,
 ) -> Result<LiveView, ApiError> {
     // Read before the rows: a change landing in between is then reported
@@ -342,7 +342,7 @@ async fn live_view(
             })
             .collect(),
         events: recent_activity(events, kafka_events, RECENT_EVENTS as usize, short_time),
-        is_admin: is_admin(session),
+        viewer: Viewer::of(caller, state),
         csrf: csrf_token(session),
         updated: short_time(stats.timestamp),
         version,
@@ -353,9 +353,10 @@ async fn index(
     state: web::Data<AppState>,
     dashboard: web::Data<Dashboard>,
     session: Session,
+    SessionCaller(caller): SessionCaller,
     query: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let live = live_view(&state, &session, &query.into_inner().checked()?).await?;
+    let live = live_view(&state, &session, &caller, &query.into_inner().checked()?).await?;
     let form = take_draft(&session);
     let data_types = DataType::iter()
         .map(|d| DataTypeOption {
@@ -386,10 +387,14 @@ async fn live(
     state: web::Data<AppState>,
     dashboard: web::Data<Dashboard>,
     session: Session,
+    SessionCaller(caller): SessionCaller,
     query: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let listing = query.into_inner().checked()?;
-    dashboard.render("live", &live_view(&state, &session, &listing).await?)
+    dashboard.render(
+        "live",
+        &live_view(&state, &session, &caller, &listing).await?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -467,6 +472,7 @@ async fn create_topic(
     state: web::Data<AppState>,
     limits: web::Data<WriteLimits>,
     session: Session,
+    SessionCaller(caller): SessionCaller,
     form: web::Form<CreateForm>,
 ) -> HttpResponse {
     if let Some(refusal) = refuse_oversized(&[
@@ -481,6 +487,13 @@ async fn create_topic(
     }
     if let Some(refusal) = refuse_oversized(&form.configs.named()) {
         return refusal;
+    }
+    if !may_request(&caller, &state) {
+        return refusal(
+            &session,
+            &caller,
+            "request topics (needs the requester role)",
+        );
     }
     if !csrf_ok(&session, &form.csrf_token) {
         // Not kept: a form this session did not show fills in nothing.
@@ -516,7 +529,7 @@ async fn create_topic(
         schema: schema.as_ref(),
         value_format: None,
     };
-    match request_topic(&state, raw, &session_caller(&session)).await {
+    match request_topic(&state, raw, &caller).await {
         Ok(created) => {
             flash(&session, "success", created.message);
             redirect("/")
@@ -535,15 +548,15 @@ struct ActionForm {
 async fn topic_action(
     state: web::Data<AppState>,
     session: Session,
+    SessionCaller(caller): SessionCaller,
     path: web::Path<(TopicId, String)>,
     form: web::Form<ActionForm>,
 ) -> HttpResponse {
     if let Some(refusal) = refuse_oversized(&[("reason", &form.reason)]) {
         return refusal;
     }
-    if !is_admin(&session) {
-        flash(&session, "error", "Log in as an admin to change topics.");
-        return redirect("/login");
+    if let Some(refusal) = refuse_without(&session, &caller, Role::Approver, "change topics") {
+        return refusal;
     }
     if !csrf_ok(&session, &form.csrf_token) {
         flash(&session, "error", "The form expired; please try again.");
@@ -562,75 +575,9 @@ async fn topic_action(
         }
     };
     let reason = Some(form.into_inner().reason);
-    match change(&state, id, transition, reason, &session_caller(&session)).await {
+    match change(&state, id, transition, reason, &caller).await {
         Ok(done) => flash(&session, "success", done.message),
         Err(e) => flash(&session, "error", e.to_string()),
-    }
-    redirect("/")
-}
-
-#[derive(Serialize)]
-struct LoginView {
-    csrf: String,
-    flash: Option<Flash>,
-    is_admin: bool,
-    /// The file holding the admin token, when it is kept in one.
-    token_file: Option<String>,
-}
-
-async fn login_page(
-    state: web::Data<AppState>,
-    dashboard: web::Data<Dashboard>,
-    session: Session,
-) -> Result<HttpResponse, ApiError> {
-    let token_file = match &state.admin_token_hint {
-        AdminTokenHint::File(path) => Some(path.display().to_string()),
-        AdminTokenHint::Given => None,
-    };
-    dashboard.render(
-        "login",
-        &LoginView {
-            csrf: csrf_token(&session),
-            flash: take_flash(&session),
-            is_admin: is_admin(&session),
-            token_file,
-        },
-    )
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    csrf_token: String,
-    token: String,
-}
-
-async fn login(
-    state: web::Data<AppState>,
-    session: Session,
-    form: web::Form<LoginForm>,
-) -> HttpResponse {
-    if !csrf_ok(&session, &form.csrf_token) {
-        flash(&session, "error", "The form expired; please try again.");
-        return redirect("/login");
-    }
-    if !state.admin_token.matches(form.token.trim()) {
-        log::warn!("dashboard login refused: wrong admin token");
-        flash(&session, "error", "That admin token is not valid.");
-        return redirect("/login");
-    }
-    log_in(&session);
-    flash(&session, "success", "Logged in as admin.");
-    redirect("/")
-}
-
-#[derive(Deserialize)]
-struct LogoutForm {
-    csrf_token: String,
-}
-
-async fn logout(session: Session, form: web::Form<LogoutForm>) -> HttpResponse {
-    if csrf_ok(&session, &form.csrf_token) {
-        log_out(&session);
     }
     redirect("/")
 }

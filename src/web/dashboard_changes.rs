@@ -6,14 +6,17 @@ use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::dashboard_access::refuse_without;
 use super::form_limits::refuse_oversized;
+use super::identity::Caller;
 use super::partition_changes::decide;
-use super::session::{csrf_ok, flash, is_admin, session_caller};
+use super::session::{csrf_ok, flash};
+use super::session_caller::SessionCaller;
 use super::state::AppState;
 use super::topic_edits::edit_topic;
 use crate::api::{EditTopicRequest, TopicView};
 use crate::db::change_requests::Decision;
-use crate::domain::{KafkaState, TopicId, TopicStatus};
+use crate::domain::{KafkaState, Role, TopicId, TopicStatus};
 
 /// Routes inside the dashboard's session scope; registered before the
 /// generic `/dashboard/topics/{id}/{action}`.
@@ -41,12 +44,17 @@ fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// Refuses (with a redirect) a session that is not the admin's, or a form
-/// it did not show.
-fn refuse_session(session: &Session, csrf: &str) -> Option<HttpResponse> {
-    if !is_admin(session) {
-        flash(session, "error", "Log in as an admin to change topics.");
-        return Some(redirect("/login"));
+/// Refuses (with a redirect) a caller without `role`, or a form the
+/// session did not show.
+fn refuse_session(
+    session: &Session,
+    caller: &Caller,
+    role: Role,
+    what: &str,
+    csrf: &str,
+) -> Option<HttpResponse> {
+    if let Some(refusal) = refuse_without(session, caller, role, what) {
+        return Some(refusal);
     }
     if !csrf_ok(session, csrf) {
         flash(session, "error", "The form expired; please try again.");
@@ -78,6 +86,7 @@ fn number(field: &str, raw: &str) -> Result<Option<i64>, String> {
 async fn edit(
     state: web::Data<AppState>,
     session: Session,
+    SessionCaller(caller): SessionCaller,
     id: web::Path<TopicId>,
     form: web::Form<EditForm>,
 ) -> HttpResponse {
@@ -87,7 +96,13 @@ async fn edit(
     ]) {
         return refusal;
     }
-    if let Some(refusal) = refuse_session(&session, &form.csrf_token) {
+    if let Some(refusal) = refuse_session(
+        &session,
+        &caller,
+        Role::Admin,
+        "edit topics",
+        &form.csrf_token,
+    ) {
         return refusal;
     }
     let body = number("partitions", &form.partitions).and_then(|partitions| {
@@ -97,7 +112,7 @@ async fn edit(
         })
     });
     let outcome = match body {
-        Ok(body) => edit_topic(&state, *id, body, &session_caller(&session))
+        Ok(body) => edit_topic(&state, *id, body, &caller)
             .await
             .map(|done| done.message)
             .map_err(|e| e.to_string()),
@@ -122,13 +137,20 @@ struct DecisionForm {
 /// the response to send instead.
 fn checked_decision(
     session: &Session,
+    caller: &Caller,
     form: &DecisionForm,
     decision: &str,
 ) -> Result<Decision, Box<HttpResponse>> {
     if let Some(refusal) = refuse_oversized(&[("reason", &form.reason)]) {
         return Err(Box::new(refusal));
     }
-    if let Some(refusal) = refuse_session(session, &form.csrf_token) {
+    if let Some(refusal) = refuse_session(
+        session,
+        caller,
+        Role::Approver,
+        "decide change requests",
+        &form.csrf_token,
+    ) {
         return Err(Box::new(refusal));
     }
     match decision {
@@ -144,11 +166,12 @@ fn checked_decision(
 async fn decide_change(
     state: web::Data<AppState>,
     session: Session,
+    SessionCaller(caller): SessionCaller,
     path: web::Path<(i32, String)>,
     form: web::Form<DecisionForm>,
 ) -> HttpResponse {
     let (change_id, decision) = path.into_inner();
-    let decision = match checked_decision(&session, &form, &decision) {
+    let decision = match checked_decision(&session, &caller, &form, &decision) {
         Ok(decision) => decision,
         Err(refusal) => return *refusal,
     };
@@ -157,7 +180,7 @@ async fn decide_change(
         change_id,
         decision,
         Some(form.into_inner().reason),
-        &session_caller(&session),
+        &caller,
     )
     .await
     {
@@ -177,24 +200,17 @@ async fn decide_change(
 async fn decide_schema_change(
     state: web::Data<AppState>,
     session: Session,
+    SessionCaller(caller): SessionCaller,
     path: web::Path<(i32, String)>,
     form: web::Form<DecisionForm>,
 ) -> HttpResponse {
     let (change_id, decision) = path.into_inner();
-    let decision = match checked_decision(&session, &form, &decision) {
+    let decision = match checked_decision(&session, &caller, &form, &decision) {
         Ok(decision) => decision,
         Err(refusal) => return *refusal,
     };
     let reason = Some(form.into_inner().reason);
-    match super::schema_changes::decide(
-        &state,
-        change_id,
-        decision,
-        reason,
-        &session_caller(&session),
-    )
-    .await
-    {
+    match super::schema_changes::decide(&state, change_id, decision, reason, &caller).await {
         Ok(change) => flash(
             &session,
             "success",

@@ -9,7 +9,9 @@ mod cluster;
 mod config_form;
 mod cors;
 mod dashboard;
+mod dashboard_access;
 mod dashboard_changes;
+mod dashboard_login;
 mod error;
 mod form_draft;
 mod form_limits;
@@ -26,6 +28,7 @@ mod records;
 mod schema_changes;
 mod schema_registry;
 mod session;
+mod session_caller;
 mod session_store;
 mod state;
 mod stream_slots;
@@ -206,7 +209,7 @@ impl Application {
                         .wrap(ErrorHandlers::new().default_handler(json_error_body))
                         .service(
                             web::scope("/topics")
-                                .configure(records::routes)
+                                .configure(|cfg| records::routes(cfg, &sessions))
                                 .configure(|cfg| topics::routes(cfg, &limits)),
                         )
                         .service(

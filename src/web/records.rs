@@ -2,21 +2,55 @@
 //! records of a registered topic, a page at a time or live.
 
 use actix::Addr;
-use actix_web::{HttpResponse, web};
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::error::ApiError;
 use super::identity::Caller;
 use super::record_stream;
+use super::session::Sessions;
+use super::session_caller::session_caller;
 use super::state::AppState;
 use crate::actors::registry::record_reader::page::{DEFAULT_LIMIT, MAX_LIMIT, PageQuery, Start};
 use crate::actors::registry::record_reader::{BrowseRecords, OpenTail, ReaderError, RecordReader};
 use crate::actors::registry::{FindTopic, ListSubscriptions};
 use crate::domain::{Role, SubscriptionStatus, TopicName, TopicStatus};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/{name}/messages").route(web::get().to(messages)))
-        .service(web::resource("/{name}/stream").route(web::get().to(stream)));
+/// With the dashboard's sessions too: the topic page's message browser
+/// calls these with its cookie, not a bearer token.
+pub fn routes(cfg: &mut web::ServiceConfig, sessions: &Sessions) {
+    cfg.service(
+        web::resource("/{name}/messages")
+            .wrap(sessions.middleware())
+            .route(web::get().to(messages)),
+    )
+    .service(
+        web::resource("/{name}/stream")
+            .wrap(sessions.middleware())
+            .route(web::get().to(stream)),
+    );
+}
+
+/// The bearer's caller, or the dashboard session's when no bearer token
+/// was sent.
+async fn reader_caller(
+    req: &HttpRequest,
+    bearer: Caller,
+    session: &Session,
+    state: &AppState,
+) -> Result<Caller, ApiError> {
+    let sent_bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    if sent_bearer {
+        Ok(bearer)
+    } else {
+        session_caller(session, state).await
+    }
 }
 
 /// `?partition=P&offset=O&limit=N` or `?timestamp=T`; all optional.
@@ -63,11 +97,14 @@ impl MessagesQuery {
 }
 
 async fn messages(
+    req: HttpRequest,
     caller: Caller,
+    session: Session,
     state: web::Data<AppState>,
     name: web::Path<String>,
     query: web::Query<MessagesQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = reader_caller(&req, caller, &session, &state).await?;
     let query = query.into_inner().checked()?;
     let topic = registered(&state, &name).await?;
     may_read(&caller, &state, &topic).await?;
@@ -78,15 +115,18 @@ async fn messages(
         .map_err(reader_gone)?
         .map_err(from_reader)?;
     Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(page))
 }
 
 async fn stream(
+    req: HttpRequest,
     caller: Caller,
+    session: Session,
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = reader_caller(&req, caller, &session, &state).await?;
     let topic = registered(&state, &name).await?;
     may_read(&caller, &state, &topic).await?;
     let reader = reader(&state)?;
@@ -117,6 +157,7 @@ async fn stream(
 /// The admin service reads Kafka as a super user, so in secure mode it
 /// shows records only to whom Kafka itself would: approvers, and consumers
 /// with an active subscription to the topic. Open mode shows them to all.
+/// The caller is the bearer's, or the dashboard session's without one.
 async fn may_read(caller: &Caller, state: &AppState, topic: &str) -> Result<(), ApiError> {
     if !state.access.secure || caller.may(Role::Approver) {
         return Ok(());

@@ -1,8 +1,7 @@
 //! The dashboard's sessions: the middleware that keeps them server-side
-//! (see `session_store.rs`), and what a session holds: the admin flag, the
+//! (see `session_store.rs`), and what a session holds: who logged in, the
 //! CSRF token and a one-time flash message.
 
-use super::identity::Caller;
 use std::time::Duration;
 
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
@@ -13,14 +12,15 @@ use serde::{Deserialize, Serialize};
 
 use super::session_store::MemorySessionStore;
 use crate::config::Secret;
+use crate::identity::TokenHash;
 
 const SESSION_COOKIE: &str = "topicgate_session";
-const ADMIN_KEY: &str = "admin";
+const LOGIN_KEY: &str = "login";
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
 
 /// Most sessions held at once (about 0.5 KB each); past it the ones
-/// closest to expiring go, anonymous before admin.
+/// closest to expiring go, anonymous before logged-in ones.
 const MAX_SESSIONS: usize = 50_000;
 
 /// Longest flash message kept, in characters; longer ones are cut, so
@@ -40,7 +40,7 @@ impl Sessions {
     /// `max_age` after they began; signed with a key made at each start.
     pub fn new(idle_timeout: Duration, max_age: Duration) -> Self {
         Self {
-            store: MemorySessionStore::new(max_age, MAX_SESSIONS, ADMIN_KEY),
+            store: MemorySessionStore::new(max_age, MAX_SESSIONS, LOGIN_KEY),
             key: Key::generate(),
             idle_timeout,
         }
@@ -91,36 +91,57 @@ pub fn flash(session: &Session, kind: &str, text: impl Into<String>) {
     );
 }
 
+/// Whether a message waits for the next page.
+pub fn has_flash(session: &Session) -> bool {
+    session.contains_key(FLASH_KEY)
+}
+
 /// The message left by the previous request, once.
 pub fn take_flash(session: &Session) -> Option<Flash> {
     session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
 }
 
-/// Whether this session logged in with the admin token.
-pub fn is_admin(session: &Session) -> bool {
-    session
-        .get::<bool>(ADMIN_KEY)
-        .ok()
-        .flatten()
-        .unwrap_or(false)
+/// Who a session logged in as. A user's session keeps only the hash of
+/// the token, which every request authenticates again, so revoking or
+/// rotating the token (or deleting the user) ends the session at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Login {
+    /// The shared admin token.
+    BootstrapAdmin,
+    /// A user token, by its SHA-256.
+    User { token_hash: String },
 }
 
-/// Who this session acts as, for the handlers the API shares with the
-/// dashboard.
-pub fn session_caller(session: &Session) -> Caller {
-    if is_admin(session) {
-        Caller::BootstrapAdmin
-    } else {
-        Caller::Anonymous
+impl Login {
+    /// The login of a user token.
+    pub fn user(token: &TokenHash) -> Self {
+        Login::User {
+            token_hash: token.as_str().to_owned(),
+        }
     }
 }
 
-/// Makes this session an admin's under a new id: a new id on a privilege
+/// Who this session logged in as, if anyone.
+pub fn login(session: &Session) -> Option<Login> {
+    session.get::<Login>(LOGIN_KEY).ok().flatten()
+}
+
+/// Makes this session `who`'s under a new id: a new id on a privilege
 /// change defeats session fixation, and the new CSRF token goes with it.
-pub fn log_in(session: &Session) {
+pub fn log_in(session: &Session, who: &Login) {
     session.renew();
     session.remove(CSRF_KEY);
-    let _ = session.insert(ADMIN_KEY, true);
+    let _ = session.insert(LOGIN_KEY, who);
+}
+
+/// Forgets the login of a session whose token no longer proves anyone,
+/// under a new id (the old one is deleted from the store), keeping the
+/// session itself for the message that says why.
+pub fn drop_login(session: &Session) {
+    session.renew();
+    session.remove(CSRF_KEY);
+    session.remove(LOGIN_KEY);
 }
 
 /// Ends the session in the store: its cookie, even a copy, names nothing.

@@ -23,6 +23,8 @@ pub(super) async fn edit_topic(
     body: EditTopicRequest,
     by: &Caller,
 ) -> Result<Message, ApiError> {
+    // The API's route checks this too; here it holds for every caller.
+    by.require(Role::Admin, "edit topics")?;
     let edit = TopicEdit::parse(
         body.partitions,
         body.replication_factor,

@@ -9,9 +9,12 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::dashboard::{Dashboard, short_time};
+use super::dashboard_access::Viewer;
 use super::error::ApiError;
 use super::groups::consumer_groups;
-use super::session::{csrf_token, is_admin};
+use super::identity::Caller;
+use super::session::csrf_token;
+use super::session_caller::SessionCaller;
 use super::state::AppState;
 use super::topic_details::topic_details;
 use crate::actors::registry::{GetSubjectVersion, SubjectVersions};
@@ -27,15 +30,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// What every page's header needs.
 #[derive(Serialize)]
 struct Header {
-    is_admin: bool,
+    viewer: Viewer,
     csrf: String,
     updated: String,
 }
 
 impl Header {
-    fn new(session: &Session) -> Self {
+    fn new(session: &Session, caller: &Caller, state: &AppState) -> Self {
         Self {
-            is_admin: is_admin(session),
+            viewer: Viewer::of(caller, state),
             csrf: csrf_token(session),
             updated: short_time(Utc::now()),
         }
@@ -111,6 +114,7 @@ async fn topic_page(
     state: web::Data<AppState>,
     dashboard: web::Data<Dashboard>,
     session: Session,
+    SessionCaller(caller): SessionCaller,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let details = topic_details(&state, &name).await?;
@@ -118,7 +122,7 @@ async fn topic_page(
     dashboard.render(
         "topic",
         &TopicPage {
-            header: Header::new(&session),
+            header: Header::new(&session, &caller, &state),
             schema,
             rate: details
                 .kafka
@@ -161,16 +165,17 @@ async fn groups_page(
     state: web::Data<AppState>,
     dashboard: web::Data<Dashboard>,
     session: Session,
+    SessionCaller(caller): SessionCaller,
 ) -> Result<HttpResponse, ApiError> {
     let page = match consumer_groups(&state).await {
         Ok(answer) => GroupsPage {
-            header: Header::new(&session),
+            header: Header::new(&session, &caller, &state),
             configured: answer.configured,
             error: answer.error,
             groups: answer.groups,
         },
         Err(ApiError::Unavailable(error)) => GroupsPage {
-            header: Header::new(&session),
+            header: Header::new(&session, &caller, &state),
             configured: true,
             error: Some(error),
             groups: Vec::new(),

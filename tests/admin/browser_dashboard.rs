@@ -856,3 +856,44 @@ async fn a_topic_is_deleted_from_its_row_only_after_a_second_confirming_click() 
     assert_eq!(admin.topic(id).await.status, TopicStatus::Deleted);
     browser.close().await;
 }
+
+#[actix_rt::test]
+async fn an_approver_logs_in_with_their_own_token_and_approves_by_clicking() {
+    let admin = TestAdmin::spawn();
+    let name = unique_name("by-approver");
+    admin.create_topic(&name, 1, 1).await;
+    let token = admin.create_user("alice", &["approver"]).await;
+    let mut browser = Browser::start("approver-login").await;
+    browser.goto(&admin.url("/")).await;
+    browser.expect("#stats", PAGE).await;
+    assert!(
+        browser
+            .find(&format!("{} button[data-action=approve]", row(&name)))
+            .await
+            .is_none(),
+        "a visitor is offered Approve"
+    );
+
+    browser.click("#login-link").await;
+    browser.expect("#admin-token", PAGE).await;
+    browser.fill("#admin-token", &token).await;
+    browser.click("#login-submit").await;
+    browser.expect("header #who", PAGE).await;
+    let who = browser.text("header #who").await;
+    assert_eq!(who.trim(), "alice · approver");
+    browser.screenshot("logged-in").await;
+
+    browser
+        .click(&format!("{} button[data-action=approve]", row(&name)))
+        .await;
+    browser
+        .expect(&row_with(&name, TopicStatus::Approved), PAGE)
+        .await;
+    browser.screenshot("approved").await;
+
+    browser.goto(&admin.url(&format!("/topics/{name}"))).await;
+    browser.expect("#audit", PAGE).await;
+    let audit = browser.text("#audit").await;
+    assert!(audit.contains("by user:alice"), "{audit}");
+    browser.close().await;
+}

@@ -961,3 +961,267 @@ async fn a_refused_topic_is_edited_and_a_partition_change_decided_from_the_dashb
     assert_eq!(refused.location.as_deref(), Some("/login"));
     assert_eq!(admin.topic(failed).await.partitions, 2);
 }
+
+/// `(to_status, actor)` of a topic's audit trail, oldest first, as the
+/// registry recorded it.
+fn audit_actors(admin: &TestAdmin, wanted: i32) -> Vec<(String, String)> {
+    use diesel::prelude::*;
+    use topicgate::db::schema::topic_events::dsl::*;
+    let pool = topicgate::db::open(&admin.database, 1).expect("open registry");
+    let mut conn = pool.get().expect("connection");
+    topic_events
+        .filter(topic_id.eq(wanted))
+        .order(id.asc())
+        .select((to_status, actor))
+        .load(&mut conn)
+        .expect("events")
+}
+
+#[actix_rt::test]
+async fn a_user_logs_in_with_their_token_and_a_consumer_cannot_approve() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("orders", 1, 1).await;
+    let token = admin.create_user("bob", &["consumer"]).await;
+
+    // A wrong user token: the login page with an error, no login.
+    let mut guesser = Visitor::new(&admin);
+    let csrf = Visitor::csrf(&guesser.get("/login").await);
+    let wrong = guesser
+        .post(
+            "/login",
+            &[("csrf_token", &csrf), ("token", "tgu_not-a-real-token")],
+        )
+        .await;
+    assert_eq!(wrong.location.as_deref(), Some("/login"));
+    assert!(guesser.get("/login").await.body.contains("not valid"));
+    assert!(!guesser.is_logged_in().await);
+
+    let mut bob = Visitor::new(&admin);
+    let before = bob.get("/login").await;
+    bob.log_in_with(&token).await;
+    assert_ne!(
+        bob.cookie.as_deref(),
+        before
+            .set_cookie
+            .as_deref()
+            .map(|c| c.split(';').next().unwrap()),
+        "log in kept the session id"
+    );
+    let home = bob.get("/").await;
+    assert!(
+        home.body.contains("bob · consumer"),
+        "no name in the header"
+    );
+    assert!(home.body.contains("Log out"));
+    assert!(
+        !home
+            .body
+            .contains(&format!("/dashboard/topics/{id}/approve")),
+        "a consumer is offered Approve"
+    );
+    assert!(
+        !home.body.contains("id=\"create-form\""),
+        "a consumer is offered the Create Topic form"
+    );
+
+    // Posted anyway: refused, the topic unchanged.
+    let csrf = Visitor::csrf(&home);
+    let refused = bob
+        .post(
+            &format!("/dashboard/topics/{id}/approve"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.status, 303);
+    assert_eq!(admin.topic(id).await.status.as_str(), "pending");
+    let page = bob.get("/").await;
+    assert!(
+        page.body.contains("may not change topics"),
+        "no reason shown"
+    );
+    let created = bob
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "sneaky"),
+                ("partitions", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303);
+    assert_eq!(
+        admin.topics().await.len(),
+        1,
+        "a consumer requested a topic"
+    );
+    for path in [
+        "/dashboard/topic-changes/1/approve",
+        "/dashboard/schema-changes/1/approve",
+        &format!("/dashboard/topics/{id}/edit"),
+    ] {
+        let refused = bob.post(path, &[("csrf_token", &csrf)]).await;
+        assert_eq!(refused.location.as_deref(), Some("/"), "{path}");
+        assert!(bob.get("/").await.body.contains("may not"), "{path}");
+    }
+}
+
+#[actix_rt::test]
+async fn an_approvers_session_approves_and_the_audit_names_the_user() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("orders", 1, 1).await;
+    let token = admin.create_user("alice", &["approver", "consumer"]).await;
+    let mut alice = Visitor::new(&admin);
+    alice.log_in_with(&token).await;
+    let home = alice.get("/").await;
+    assert!(home.body.contains("alice · approver, consumer"));
+    assert!(home.body.contains("Logged in as alice"));
+    let approve = format!("/dashboard/topics/{id}/approve");
+    assert!(home.body.contains(&format!("action=\"{approve}\"")));
+    let csrf = Visitor::csrf(&home);
+    let approved = alice.post(&approve, &[("csrf_token", &csrf)]).await;
+    assert_eq!(approved.status, 303);
+    assert_eq!(admin.topic(id).await.status.as_str(), "approved");
+    assert_eq!(
+        audit_actors(&admin, id).last(),
+        Some(&("approved".to_owned(), "user:alice".to_owned()))
+    );
+    let page = alice.get("/topics/orders").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("by user:alice"),
+        "the audit trail lacks the approver"
+    );
+    assert!(page.body.contains("alice · approver, consumer"));
+}
+
+#[actix_rt::test]
+async fn a_revoked_or_deleted_users_session_is_logged_out_on_its_next_request() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("orders", 1, 1).await;
+    let alice_token = admin.create_user("alice", &["approver"]).await;
+    let carol_token = admin.create_user("carol", &["approver"]).await;
+    let mut alice = Visitor::new(&admin);
+    alice.log_in_with(&alice_token).await;
+    let csrf = Visitor::csrf(&alice.get("/").await);
+    let mut carol = Visitor::new(&admin);
+    carol.log_in_with(&carol_token).await;
+    let carol_csrf = Visitor::csrf(&carol.get("/").await);
+    assert!(alice.is_logged_in().await && carol.is_logged_in().await);
+
+    let rotated = admin
+        .send_as(
+            "POST",
+            "/api/users/alice/tokens",
+            None,
+            Some(&admin.admin_token),
+        )
+        .await;
+    assert_eq!(rotated.status, 201, "{rotated:?}");
+    let page = alice.get("/").await;
+    assert!(!page.body.contains("alice ·"), "still shown as alice");
+    assert!(page.body.contains("logged out"), "no reason given");
+    let refused = alice
+        .post(
+            &format!("/dashboard/topics/{id}/approve"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.location.as_deref(), Some("/login"));
+    assert_eq!(admin.topic(id).await.status.as_str(), "pending");
+
+    let deleted = admin
+        .send_as("DELETE", "/api/users/carol", None, Some(&admin.admin_token))
+        .await;
+    assert!(deleted.status < 300, "{deleted:?}");
+    // A form posted first thing after: refused, and told why.
+    let refused = carol
+        .post(
+            &format!("/dashboard/topics/{id}/approve"),
+            &[("csrf_token", &carol_csrf)],
+        )
+        .await;
+    assert_eq!(refused.location.as_deref(), Some("/login"));
+    assert_eq!(admin.topic(id).await.status.as_str(), "pending");
+    assert!(carol.get("/login").await.body.contains("logged out"));
+    assert!(
+        !carol.is_logged_in().await,
+        "a deleted user stayed logged in"
+    );
+}
+
+#[actix_rt::test]
+async fn in_secure_mode_an_anonymous_visitor_reads_and_its_posts_are_refused() {
+    let admin = TestAdmin::spawn_with(|settings| settings.access.secure = true);
+    let created = admin
+        .post(
+            "/api/topics",
+            &serde_json::json!({"name": "orders", "partitions": 1}),
+            true,
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let id = created.body["topic_id"].as_i64().unwrap() as i32;
+
+    let mut visitor = Visitor::new(&admin);
+    let home = visitor.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("orders"), "read-only pages show topics");
+    assert!(home.body.contains("id=\"login-link\""));
+    assert!(!home.body.contains("id=\"create-form\""));
+    assert!(
+        !home
+            .body
+            .contains(&format!("/dashboard/topics/{id}/approve"))
+    );
+    assert!(
+        !home.body.contains("name=\"csrf_token\""),
+        "a form is offered"
+    );
+
+    let csrf = Visitor::csrf(&visitor.get("/login").await);
+    let create = visitor
+        .post(
+            "/dashboard/topics",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "sneaky"),
+                ("partitions", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(create.location.as_deref(), Some("/login"));
+    assert!(
+        visitor
+            .get("/login")
+            .await
+            .body
+            .contains("Log in to request topics")
+    );
+    for path in [
+        format!("/dashboard/topics/{id}/approve"),
+        format!("/dashboard/topics/{id}/edit"),
+        "/dashboard/topic-changes/1/approve".to_owned(),
+        "/dashboard/schema-changes/1/reject".to_owned(),
+    ] {
+        let refused = visitor.post(&path, &[("csrf_token", &csrf)]).await;
+        assert_eq!(refused.location.as_deref(), Some("/login"), "{path}");
+        assert!(
+            visitor
+                .get("/login")
+                .await
+                .body
+                .contains("class=\"flash error\""),
+            "{path}: no message"
+        );
+    }
+    assert_eq!(admin.topics().await.len(), 1);
+    assert_eq!(admin.topic(id).await.status.as_str(), "pending");
+}
+
+impl Visitor<'_> {
+    /// Whether the dashboard treats this visitor as logged in at all.
+    async fn is_logged_in(&mut self) -> bool {
+        self.get("/").await.body.contains("Log out")
+    }
+}

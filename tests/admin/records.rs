@@ -15,6 +15,7 @@ use support::admin::TestAdmin;
 use support::browser::Browser;
 use support::prometheus::{get_text, sample};
 use support::raw_http::RawStream;
+use support::visitor::Visitor;
 use support::wait::eventually;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -567,4 +568,58 @@ async fn the_topic_page_shows_live_records_arriving_without_reload() {
     let value = browser.text("#records tbody tr td.records-value").await;
     assert!(value.contains("temperature"), "{value}");
     browser.close().await;
+}
+
+#[actix_rt::test]
+async fn in_secure_mode_an_approvers_dashboard_session_reads_records_by_cookie() {
+    let admin = admin_with_kafka(|settings| settings.access.secure = true);
+    let topic = support::kafka::unique_name("browse-session");
+    let created = admin
+        .post(
+            "/api/topics",
+            &json!({"name": topic, "partitions": 1, "replication_factor": 1}),
+            true,
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let bootstrap = support::kafka::bootstrap_servers();
+    support::kafka::create_topic(&bootstrap, &topic, 1, 1, &[]).await;
+    let value = b"{\"n\": 1}";
+    produce(
+        &bootstrap,
+        &topic,
+        &[Produced {
+            partition: 0,
+            key: "k0".into(),
+            value,
+            timestamp: None,
+        }],
+    )
+    .await;
+    let path = format!("/api/topics/{topic}/messages");
+
+    let mut visitor = Visitor::new(&admin);
+    let anonymous = visitor.get(&path).await;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    let consumer = admin.create_user("bob", &["consumer"]).await;
+    let mut bob = Visitor::new(&admin);
+    bob.log_in_with(&consumer).await;
+    let unsubscribed = bob.get(&path).await;
+    assert_eq!(unsubscribed.status, 403, "{}", unsubscribed.body);
+
+    let approver = admin.create_user("alice", &["approver"]).await;
+    visitor.log_in_with(&approver).await;
+    let page = visitor.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let page: Value = serde_json::from_str(&page.body).expect("a JSON page");
+    assert_eq!(places(&page), vec![(0, 0, "k0".into())]);
+
+    // The live tail too: refused without a caller, open with the cookie.
+    let (status, _) = try_tail(&admin, &topic);
+    assert_eq!(status, 401);
+    let stream = format!("/api/topics/{topic}/stream");
+    let mut tail = RawStream::get_with_cookie(admin.port(), &stream, visitor.cookie.as_deref());
+    let connected = tail.read_until(WAIT, |text| text.contains(": connected"));
+    assert!(connected, "no stream: {}", tail.text());
+    assert_eq!(tail.status(), Some(200), "{}", tail.text());
 }

@@ -93,9 +93,15 @@ impl RawStream {
     /// Sends `GET path` to 127.0.0.1:`port`, asking the server to close
     /// the connection once the answer ends; reads nothing yet.
     pub fn get(port: u16, path: &str) -> RawStream {
+        Self::get_with_cookie(port, path, None)
+    }
+
+    /// [`RawStream::get`], sending `cookie` (`name=value`) when given.
+    pub fn get_with_cookie(port: u16, path: &str, cookie: Option<&str>) -> RawStream {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the server");
+        let cookie = cookie.map_or_else(String::new, |c| format!("Cookie: {c}\r\n"));
         let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n{cookie}Connection: close\r\n\r\n"
         );
         stream
             .write_all(request.as_bytes())

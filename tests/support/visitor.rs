@@ -95,12 +95,18 @@ impl<'a> Visitor<'a> {
         page.body[start..].split('"').next().unwrap().to_owned()
     }
 
+    /// Logs in with the admin token.
     pub async fn log_in(&mut self) {
+        let token = self.admin.admin_token.clone();
+        self.log_in_with(&token).await;
+    }
+
+    /// Logs in with `token` (a user's or the admin's) through the form.
+    pub async fn log_in_with(&mut self, token: &str) {
         let login = self.get("/login").await;
         let csrf = Self::csrf(&login);
-        let token = self.admin.admin_token.clone();
         let done = self
-            .post("/login", &[("csrf_token", &csrf), ("token", &token)])
+            .post("/login", &[("csrf_token", &csrf), ("token", token)])
             .await;
         assert_eq!(done.status, 303);
         assert_eq!(done.location.as_deref(), Some("/"));
