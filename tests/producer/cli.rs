@@ -39,6 +39,8 @@ pub(crate) fn spawn_producer(
         .env("KAFKA_BOOTSTRAP_SERVERS", bootstrap)
         .env("TOPICGATE_PRODUCER_KEY", &admin.producer_key)
         .env("TOPICGATE_POLL_INTERVAL", "1")
+        // Its own group, or daemons of other tests would share its topics.
+        .env("TOPICGATE_PRODUCER_GROUP", unique_name("producers"))
         .env_remove("TOPICGATE_DENY_TOPIC_PATTERNS")
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())
