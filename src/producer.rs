@@ -112,7 +112,7 @@ impl Running {
             None => None,
         };
         log::info!(
-            "producer {} started: admin API {}, Kafka {}, polling every {:.1}s{}, {}",
+            "producer started: instance {}, admin API {}, Kafka {}, polling every {:.1}s{}, {}",
             settings.instance_id,
             settings.admin_url,
             describe_kafka(&settings.kafka),
