@@ -97,8 +97,11 @@ impl OwnershipGroup {
 }
 
 impl Drop for OwnershipGroup {
+    /// Only asks the thread to leave, without waiting: a drop may happen on
+    /// the actor thread itself (a start that failed later on), where
+    /// waiting would hold up the pool that the revocation waits for.
     fn drop(&mut self) {
-        self.halt();
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
