@@ -86,6 +86,7 @@ fn settings(bootstrap: &str) -> PublisherSettings {
         buffer_capacity: 20_000,
         summary_interval: Duration::from_secs(3600),
         statistics: false,
+        instance_id: "bench".to_owned(),
     }
 }
 

@@ -84,6 +84,13 @@ pub struct ClusterReport {
     pub controller: Option<i32>,
     #[serde(default)]
     pub kafka_version: Option<String>,
+    /// The reporting daemon's `--instance-id`; absent from producers older
+    /// than sharing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    /// The topics the reporting daemon generates now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_topics: Option<Vec<String>>,
 }
 
 /// `GET /api/cluster`: the last [`ClusterReport`] and when the producer
@@ -94,6 +101,18 @@ pub struct ClusterView {
     pub controller: Option<i32>,
     pub kafka_version: Option<String>,
     pub producer_seen_at: Option<DateTime<Utc>>,
+    /// The producer daemons heard from lately, by instance id.
+    #[serde(default)]
+    pub producers: Vec<ProducerView>,
+}
+
+/// One producer daemon in `GET /api/cluster`: what it generates, as of
+/// its last report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProducerView {
+    pub instance_id: String,
+    pub owned_topics: Vec<String>,
+    pub seen_at: DateTime<Utc>,
 }
 
 /// One entry of `GET /api/topics/active`.

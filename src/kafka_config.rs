@@ -16,6 +16,9 @@ pub enum KafkaRole<'a> {
     Producer,
     /// The producer daemon's admin client (creates topics).
     ProducerAdmin,
+    /// The producer daemon's member of the producers' `group`, which
+    /// shares the topics out among daemons; it reads no records.
+    ProducerGroup { group: &'a str },
     /// A consumer in `group`; `client_id` is its default id.
     Consumer { group: &'a str, client_id: &'a str },
     /// The admin service's read-only clients (topic pages, consumer
@@ -35,6 +38,7 @@ impl KafkaRole<'_> {
         match self {
             KafkaRole::Producer => "topicgate-producer",
             KafkaRole::ProducerAdmin => "topicgate-producer-admin",
+            KafkaRole::ProducerGroup { .. } => "topicgate-producer-group",
             KafkaRole::Consumer { client_id, .. } => client_id,
             KafkaRole::AdminReader => "topicgate-admin",
             KafkaRole::DeadLetterProducer => "topicgate-consumer-dlq",
@@ -77,6 +81,21 @@ impl KafkaRole<'_> {
             }
             // Looking must change nothing: no topic made by a metadata
             // request, no offset committed in anyone's name.
+            KafkaRole::ProducerGroup { group } => {
+                config
+                    .set("group.id", *group)
+                    // A daemon that dies loses its topics to the others
+                    // within this long (plus one poll); a live one
+                    // heartbeats three times within it.
+                    .set("session.timeout.ms", "6000")
+                    .set("heartbeat.interval.ms", "2000")
+                    // Nothing is read, so there is nothing to commit.
+                    .set("enable.auto.commit", "false")
+                    .set("enable.auto.offset.store", "false")
+                    .set("auto.offset.reset", "latest")
+                    .set("enable.partition.eof", "false")
+                    .set("allow.auto.create.topics", "false");
+            }
             KafkaRole::AdminReader | KafkaRole::DeadLetterReader => {
                 config
                     .set("allow.auto.create.topics", "false")
@@ -173,6 +192,9 @@ pub fn check(settings: &KafkaSettings) -> Result<(), String> {
     for role in [
         KafkaRole::Producer,
         KafkaRole::ProducerAdmin,
+        KafkaRole::ProducerGroup {
+            group: "topicgate-check",
+        },
         consumer,
         KafkaRole::AdminReader,
         KafkaRole::DeadLetterProducer,

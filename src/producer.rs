@@ -3,11 +3,14 @@
 //! ```text
 //! TopicWatcher --Observed--> Reconciler (Kafka to the registry, and back)
 //!                                 |
-//!                                 +--SetActive--> GeneratorPool --> Generator per active topic
-//!                                                     | PublishBatch
-//!                                                     v
-//!                                                 Publisher --> Kafka
+//!                                 +--SetActive--> GeneratorPool --> Generator per owned active topic
+//!                                                   ^  | PublishBatch
+//!   OwnershipGroup --Assigned/Revoked---------------+  v
+//!   (the producers' consumer group)                 Publisher --> Kafka
 //! ```
+//!
+//! Several daemons share the topics: each generates only those whose
+//! control partition the group assigned it (see `ownership_group`).
 //!
 //! Every actor runs under an actix `Supervisor`. [`run`] is what the binary
 //! does: start, wait for SIGINT/SIGTERM, stop generating, flush. Tests and
@@ -24,6 +27,9 @@ use anyhow::{Context as _, anyhow};
 use crate::actors::producer::generator_pool::{GeneratorPool, InjectFaultInto, StopAll};
 use crate::actors::producer::kafka_topics::create_admin_client;
 use crate::actors::producer::metrics as producer_metrics;
+pub use crate::actors::producer::ownership::{CONTROL_PARTITIONS, control_partition};
+use crate::actors::producer::ownership_group::{GroupSettings, OwnershipGroup};
+pub use crate::actors::producer::publisher::PRODUCER_HEADER;
 use crate::actors::producer::publisher::{Flush, FlushReport, Publisher, PublisherSettings};
 use crate::actors::producer::reconciler::Reconciler;
 use crate::actors::producer::schema_gate::SchemaSource;
@@ -42,6 +48,7 @@ pub struct Running {
     stats: ProducerStats,
     flush_timeout: Duration,
     metrics: Option<MetricsServer>,
+    group: OwnershipGroup,
 }
 
 impl Running {
@@ -56,6 +63,7 @@ impl Running {
                 buffer_capacity: settings.buffer_capacity.max(1),
                 summary_interval: settings.summary_interval,
                 statistics: settings.metrics_bind.is_some(),
+                instance_id: settings.instance_id.clone(),
             },
             stats.clone(),
         )
@@ -64,17 +72,31 @@ impl Running {
             create_admin_client(&settings.kafka)
                 .map_err(|e| anyhow!("cannot create the Kafka admin client: {e}"))?,
         );
-        let generators = GeneratorPool::start(
+        let (generators, owned_topics) = GeneratorPool::start(
             publisher.clone().recipient(),
             stats.clone(),
             settings.pace,
             SchemaSource::new(&settings.admin_url),
         );
+        let group = OwnershipGroup::start(
+            GroupSettings {
+                kafka: settings.kafka.clone(),
+                group: settings.producer_group.clone(),
+                control_topic: settings.control_topic.clone(),
+                instance_id: settings.instance_id.clone(),
+            },
+            Arc::clone(&kafka),
+            generators.clone(),
+        )
+        .context("cannot start the producer group's thread")?;
         let admin_url = settings.admin_url.clone();
         let key = settings.producer_key.clone();
         let pool = generators.clone().recipient();
-        let reconciler =
-            Supervisor::start(move |_| Reconciler::new(kafka, &admin_url, key, pool)).recipient();
+        let instance_id = settings.instance_id.clone();
+        let reconciler = Supervisor::start(move |_| {
+            Reconciler::new(kafka, &admin_url, key, pool).reporting_as(instance_id, owned_topics)
+        })
+        .recipient();
         let (admin_url, interval) = (settings.admin_url.clone(), settings.poll_interval);
         let names = settings.topic_names.clone();
         let feed = settings.change_feed;
@@ -90,7 +112,8 @@ impl Running {
             None => None,
         };
         log::info!(
-            "producer started: admin API {}, Kafka {}, polling every {:.1}s{}, {}",
+            "producer started: instance {}, admin API {}, Kafka {}, polling every {:.1}s{}, {}",
+            settings.instance_id,
             settings.admin_url,
             describe_kafka(&settings.kafka),
             settings.poll_interval.as_secs_f64(),
@@ -108,6 +131,7 @@ impl Running {
             stats,
             flush_timeout: settings.flush_timeout,
             metrics,
+            group,
         })
     }
 
@@ -130,6 +154,7 @@ impl Running {
             publisher,
             flush_timeout,
             metrics,
+            group,
             ..
         } = self;
         // Dropping the last address before the watcher handles the message
@@ -138,6 +163,16 @@ impl Running {
         drop(watcher);
         if generators.send(StopAll).await.is_err() {
             log::warn!("the generator pool was already gone at shutdown");
+        }
+        // Leave the group after the generators stopped, so the others
+        // take the topics over at once and never alongside this daemon.
+        // Its thread joins within one poll; off the actor thread, so the
+        // pool can still answer the revocation.
+        if actix_rt::task::spawn_blocking(move || group.stop())
+            .await
+            .is_err()
+        {
+            log::warn!("leaving the producer group failed");
         }
         log::info!("generators stopped; flushing records in flight");
         let report = match publisher

@@ -23,7 +23,7 @@ pub use kafka::{
     KafkaSettings, is_sensitive,
 };
 pub use launcher::{LauncherCommand, LauncherConfig, UpConfig};
-pub use producer::{Pace, ProducerConfig, ProducerSettings};
+pub use producer::{MAX_INSTANCE_ID_LEN, Pace, ProducerConfig, ProducerSettings};
 pub use secret::Secret;
 pub use secret_file::read_secret_file;
 pub use topic_names::TopicNameArgs;

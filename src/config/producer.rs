@@ -5,7 +5,20 @@ use clap::Parser;
 
 use super::secret_file::PRODUCER_KEY;
 use super::{KafkaArgs, KafkaSettings, Secret, TopicNameArgs};
-use crate::domain::TopicNamePolicy;
+use crate::domain::{TextKind, TopicName, TopicNamePolicy, checked_text};
+
+/// Longest `--instance-id`: it is shown in tables and sent with every record.
+pub const MAX_INSTANCE_ID_LEN: usize = 100;
+
+/// Longest `--producer-group` (Kafka allows more, nobody needs it).
+const MAX_GROUP_LEN: usize = 200;
+
+/// The consumer group every producer daemon of one installation joins.
+pub const DEFAULT_PRODUCER_GROUP: &str = "topicgate-producers";
+
+/// The topic whose partitions the daemons share out; the default deny
+/// list (`_topicgate*`) keeps users from requesting it.
+pub const DEFAULT_CONTROL_TOPIC: &str = "_topicgate_producers";
 
 /// How fast each generator produces records for its topic.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,6 +69,13 @@ pub struct ProducerSettings {
     pub topic_names: TopicNamePolicy,
     /// Where to serve `/metrics` (`127.0.0.1:9101`); `None`: nowhere.
     pub metrics_bind: Option<String>,
+    /// This daemon's name among the producers: sent with every record and
+    /// in the cluster report.
+    pub instance_id: String,
+    /// The consumer group through which the daemons share the topics.
+    pub producer_group: String,
+    /// The group's topic: each of its partitions owns some of the topics.
+    pub control_topic: String,
 }
 
 impl ProducerSettings {
@@ -77,8 +97,55 @@ impl ProducerSettings {
             summary_interval: Duration::from_secs(30),
             topic_names: TopicNamePolicy::default(),
             metrics_bind: None,
+            instance_id: default_instance_id(),
+            producer_group: DEFAULT_PRODUCER_GROUP.to_owned(),
+            control_topic: DEFAULT_CONTROL_TOPIC.to_owned(),
         }
     }
+}
+
+/// Host name and process id: unique among the daemons running now.
+pub fn default_instance_id() -> String {
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|name| name.into_string().ok())
+        .unwrap_or_else(|| "producer".to_owned());
+    let id = format!("{host}-{}", std::process::id());
+    // A host name is printable and short, but stay within the bound anyway.
+    id.chars()
+        .rev()
+        .take(MAX_INSTANCE_ID_LEN)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect()
+}
+
+/// An instance id as given: not blank, printable, at most
+/// [`MAX_INSTANCE_ID_LEN`] characters.
+pub fn parse_instance_id(raw: &str) -> Result<String, String> {
+    checked_name("--instance-id", raw, MAX_INSTANCE_ID_LEN)
+}
+
+fn parse_group(raw: &str) -> Result<String, String> {
+    checked_name("--producer-group", raw, MAX_GROUP_LEN)
+}
+
+fn parse_control_topic(raw: &str) -> Result<String, String> {
+    TopicName::parse(raw.trim())
+        .map(|name| name.as_str().to_owned())
+        .map_err(|e| format!("--control-topic: {e}"))
+}
+
+fn checked_name(flag: &'static str, raw: &str, max: usize) -> Result<String, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(format!("{flag} must not be blank"));
+    }
+    if value.chars().any(char::is_whitespace) {
+        return Err(format!("{flag} must not contain spaces"));
+    }
+    checked_text(flag, value, max, TextKind::Identifier).map_err(|e| format!("{flag} {}", e.rule))
 }
 
 /// The topicgate producer daemon: creates approved topics in Kafka and
@@ -131,6 +198,23 @@ pub struct ProducerConfig {
     /// port 0 picks one). Off by default.
     #[arg(long, env = "TOPICGATE_METRICS_BIND", value_name = "ADDRESS")]
     pub metrics_bind: Option<String>,
+
+    /// This daemon's name among several (printable, at most 100
+    /// characters); every record it sends carries it in a
+    /// `topicgate-producer` header. Default: host name and process id.
+    #[arg(long, env = "TOPICGATE_INSTANCE_ID", value_parser = parse_instance_id)]
+    pub instance_id: Option<String>,
+
+    /// Kafka consumer group through which producer daemons share the
+    /// topics; daemons of one installation must use the same.
+    #[arg(long, env = "TOPICGATE_PRODUCER_GROUP", default_value = DEFAULT_PRODUCER_GROUP,
+          value_parser = parse_group)]
+    pub producer_group: String,
+
+    /// Topic whose partitions the group shares out (created when missing).
+    #[arg(long, env = "TOPICGATE_CONTROL_TOPIC", default_value = DEFAULT_CONTROL_TOPIC,
+          value_parser = parse_control_topic)]
+    pub control_topic: String,
 }
 
 impl ProducerConfig {
@@ -148,6 +232,11 @@ impl ProducerConfig {
         settings.summary_interval = self.summary_interval;
         settings.topic_names = self.topic_names.policy();
         settings.metrics_bind = self.metrics_bind;
+        if let Some(id) = self.instance_id {
+            settings.instance_id = id;
+        }
+        settings.producer_group = self.producer_group;
+        settings.control_topic = self.control_topic;
         settings.pace = match self.rate {
             None => Pace::Relaxed,
             Some(0.0) => Pace::Unthrottled,
@@ -266,6 +355,39 @@ mod tests {
         assert_eq!(patterns, ["ops*", "audit", "legacy*"]);
         let err = parse(&["--producer-key", KEY, "--deny-topic-pattern", "a*b"]).unwrap_err();
         assert!(err.contains("only a trailing '*' is a wildcard"), "{err}");
+    }
+
+    #[test]
+    fn instance_ids_are_bounded_and_printable() {
+        let settings = parse(&["--producer-key", KEY, "--instance-id", "east-1"]).unwrap();
+        assert_eq!(settings.instance_id, "east-1");
+        let default = parse(&["--producer-key", KEY]).unwrap().instance_id;
+        assert!(
+            default.ends_with(&format!("-{}", std::process::id())),
+            "{default}"
+        );
+        let long = "a".repeat(MAX_INSTANCE_ID_LEN + 1);
+        for bad in ["", "  ", "two words", "bell\u{7}", long.as_str()] {
+            let err = parse(&["--producer-key", KEY, "--instance-id", bad]).unwrap_err();
+            assert!(err.contains("--instance-id"), "{bad:?}: {err}");
+        }
+        let most = "a".repeat(MAX_INSTANCE_ID_LEN);
+        assert!(parse(&["--producer-key", KEY, "--instance-id", &most]).is_ok());
+    }
+
+    #[test]
+    fn the_group_and_control_topic_default_and_are_checked() {
+        let settings = parse(&["--producer-key", KEY]).unwrap();
+        assert_eq!(settings.producer_group, DEFAULT_PRODUCER_GROUP);
+        assert_eq!(settings.control_topic, DEFAULT_CONTROL_TOPIC);
+        assert!(
+            TopicNamePolicy::default()
+                .parse_request(DEFAULT_CONTROL_TOPIC)
+                .is_err(),
+            "users could request the control topic"
+        );
+        assert!(parse(&["--producer-key", KEY, "--control-topic", "a/b"]).is_err());
+        assert!(parse(&["--producer-key", KEY, "--producer-group", ""]).is_err());
     }
 
     #[test]

@@ -9,8 +9,9 @@ use super::topic_name::collision_key;
 use super::{TopicName, TopicNameError};
 
 /// The deny list when none is configured: Schema Registry's topic,
-/// Confluent's internal topics and Kafka's own.
-pub const DEFAULT_DENY_PATTERNS: &str = "_schemas,_confluent*,__*";
+/// Confluent's internal topics, topicgate's own (the producers' control
+/// topic) and Kafka's.
+pub const DEFAULT_DENY_PATTERNS: &str = "_schemas,_confluent*,_topicgate*,__*";
 
 /// One entry of the deny list: an exact name, or a prefix written with a
 /// trailing `*`. Matching ignores case and takes `.` for `_`, as names are
@@ -170,7 +171,11 @@ mod tests {
     #[test]
     fn the_default_list_refuses_other_tools_topics() {
         let policy = TopicNamePolicy::default();
-        assert_eq!(policy.deny_patterns().len(), 3);
+        assert_eq!(policy.deny_patterns().len(), 4);
+        assert_eq!(
+            refused_by(&policy, "_topicgate_producers").as_deref(),
+            Some("_topicgate*")
+        );
         assert_eq!(refused_by(&policy, "_schemas").as_deref(), Some("_schemas"));
         assert_eq!(refused_by(&policy, ".Schemas").as_deref(), Some("_schemas"));
         assert_eq!(

@@ -182,6 +182,7 @@ mod tests {
             controller: Some(1),
             kafka_version: None,
             producer_seen_at: Some(now - chrono::Duration::seconds(secs)),
+            producers: Vec::new(),
         };
         let fresh = cluster_line(&seen(2), now);
         assert_eq!(fresh.text(), "Kafka: 3 brokers · producer seen 2 s ago");

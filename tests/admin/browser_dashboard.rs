@@ -56,6 +56,8 @@ fn start_producer_with_feed(
     settings.poll_interval = poll;
     settings.change_feed = change_feed;
     settings.pace = Pace::Rate(5.0);
+    // Its own group: other tests' daemons must not take its topics.
+    settings.producer_group = support::kafka::unique_name("producers");
     ProducerHandle::start(settings).expect("the producer starts")
 }
 

@@ -357,7 +357,7 @@ async fn the_cluster_report_is_kept_and_shown_to_anyone() {
     assert_eq!(
         empty.body,
         json!({"brokers": null, "controller": null, "kafka_version": null,
-               "producer_seen_at": null})
+               "producer_seen_at": null, "producers": []})
     );
 
     let report = json!({"brokers": 3, "controller": 1, "kafka_version": "3.9.0"});
@@ -382,6 +382,19 @@ async fn the_cluster_report_is_kept_and_shown_to_anyone() {
             "kafka_version",
         ),
         (json!({"controller": 1}), "brokers"),
+        (
+            json!({"brokers": 1, "instance_id": "east\u{7}"}),
+            "instance_id",
+        ),
+        (
+            json!({"brokers": 1, "instance_id": "e".repeat(101)}),
+            "instance_id",
+        ),
+        (json!({"brokers": 1, "instance_id": "  "}), "instance_id"),
+        (
+            json!({"brokers": 1, "instance_id": "east", "owned_topics": ["ok", "a/b"]}),
+            "owned_topics",
+        ),
     ] {
         let answer = admin.post_as_producer("/api/cluster", &bad, key).await;
         assert_eq!(answer.status, 400, "{bad}: {answer:?}");
@@ -400,6 +413,37 @@ async fn the_cluster_report_is_kept_and_shown_to_anyone() {
     let seen: chrono::DateTime<chrono::Utc> =
         serde_json::from_value(shown.body["producer_seen_at"].clone()).expect("a time");
     assert!(seen <= chrono::Utc::now());
+    assert_eq!(
+        shown.body["producers"],
+        json!([]),
+        "an old producer names no one"
+    );
+
+    // Daemons that name themselves are listed with what they generate.
+    for (id, owned) in [("east", json!(["b", "a"])), ("west", json!(["c"]))] {
+        let report = json!({"brokers": 3, "instance_id": id, "owned_topics": owned});
+        let taken = admin.post_as_producer("/api/cluster", &report, key).await;
+        assert_eq!(taken.status, 200, "{taken:?}");
+    }
+    let producers = admin.get("/api/cluster").await.body["producers"].clone();
+    let listed: Vec<(String, Value)> = producers
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|p| {
+            (
+                p["instance_id"].as_str().unwrap().to_owned(),
+                p["owned_topics"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("east".to_owned(), json!(["a", "b"])),
+            ("west".to_owned(), json!(["c"]))
+        ]
+    );
 }
 
 /// `(from_status, to_status, reason)` of a topic's life-cycle events.

@@ -21,3 +21,4 @@ mod outage;
 mod reconcile;
 mod replication;
 mod schemas;
+mod sharing;

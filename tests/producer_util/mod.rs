@@ -3,7 +3,7 @@
 
 pub mod logs;
 
-use crate::support::kafka::partition_count;
+use crate::support::kafka::{partition_count, unique_name};
 pub use crate::support::wait::eventually;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,9 @@ pub fn start_producer_with(
     let mut settings = ProducerSettings::new(admin_url, bootstrap, key);
     settings.poll_interval = POLL;
     settings.summary_interval = Duration::from_secs(2);
+    // A group of its own: daemons of other tests on the shared broker
+    // must not take this one's topics.
+    settings.producer_group = unique_name("producers");
     tune(&mut settings);
     ProducerHandle::start(settings).expect("the producer starts")
 }
@@ -164,4 +167,52 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     actix_rt::task::spawn_blocking(work)
         .await
         .expect("blocking helper")
+}
+
+/// Which daemons (their `topicgate-producer` header) wrote to each of
+/// `topics` during `window`, reading from the end of every partition; a
+/// topic nobody wrote to is missing from the answer.
+pub async fn writers_during(
+    bootstrap: &str,
+    topics: &[String],
+    window: Duration,
+) -> std::collections::HashMap<String, std::collections::BTreeSet<String>> {
+    let (bootstrap, topics) = (bootstrap.to_owned(), topics.to_vec());
+    blocking(move || {
+        let consumer = client(&bootstrap);
+        let mut assignment = TopicPartitionList::new();
+        for topic in &topics {
+            for p in 0..partition_count(&consumer, topic) as i32 {
+                assignment
+                    .add_partition_offset(topic, p, Offset::End)
+                    .expect("assignment");
+            }
+        }
+        consumer.assign(&assignment).expect("assign");
+        let mut writers: std::collections::HashMap<_, std::collections::BTreeSet<_>> =
+            Default::default();
+        let deadline = Instant::now() + window;
+        while Instant::now() < deadline {
+            let Some(result) = consumer.poll(Duration::from_millis(200)) else {
+                continue;
+            };
+            let message = result.expect("a record");
+            let writer = message
+                .headers()
+                .and_then(|headers| {
+                    headers
+                        .iter()
+                        .find(|h| h.key == topicgate::producer::PRODUCER_HEADER)
+                        .and_then(|h| h.value)
+                        .map(|value| String::from_utf8_lossy(value).into_owned())
+                })
+                .unwrap_or_else(|| "(no header)".to_owned());
+            writers
+                .entry(message.topic().to_owned())
+                .or_default()
+                .insert(writer);
+        }
+        writers
+    })
+    .await
 }

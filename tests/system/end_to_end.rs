@@ -348,6 +348,8 @@ impl System {
             .args(["--bootstrap-servers", &bootstrap])
             .args(["--poll-interval", &POLL.as_secs().to_string()])
             .args(["--rate", "5"])
+            // Its own group: other tests' daemons must not take its topics.
+            .args(["--producer-group", &unique_name("producers")])
             .env("TOPICGATE_PRODUCER_KEY", &key);
         if let Some(kafka) = secure {
             super_user_env(&mut command, kafka);

@@ -14,6 +14,8 @@ pub mod kafka_context;
 pub mod kafka_retire;
 pub mod kafka_topics;
 pub mod metrics;
+pub mod ownership;
+pub mod ownership_group;
 pub mod pacer;
 pub mod payloads;
 pub mod publisher;

@@ -32,6 +32,9 @@ use crate::config::KafkaSettings;
 use crate::kafka_config::{KafkaRole, client_config, enable_statistics, explain};
 use crate::schema::SCHEMA_ID_HEADER;
 
+/// The header naming the daemon that made a record (its `--instance-id`).
+pub const PRODUCER_HEADER: &str = "topicgate-producer";
+
 /// How often the buffer is offered to librdkafka again while it is full.
 const DRAIN_EVERY: Duration = Duration::from_millis(5);
 
@@ -71,6 +74,8 @@ pub struct PublisherSettings {
     pub summary_interval: Duration,
     /// Have librdkafka send its statistics (for `--metrics-bind`).
     pub statistics: bool,
+    /// Sent as every record's [`PRODUCER_HEADER`].
+    pub instance_id: String,
 }
 
 /// One record for the publisher: its key and its envelope, serialised by
@@ -122,18 +127,23 @@ enum Sent {
     Fatal(KafkaError),
 }
 
-fn send(producer: &KafkaProducer, pending: &Pending) -> Sent {
-    let mut record =
-        BaseRecord::with_opaque_to(pending.counters.topic(), Arc::clone(&pending.counters))
-            .key(pending.key.as_str())
-            .payload(pending.value.as_slice());
+fn send(producer: &KafkaProducer, pending: &Pending, instance_id: &str) -> Sent {
+    let mut headers = OwnedHeaders::new_with_capacity(2).insert(Header {
+        key: PRODUCER_HEADER,
+        value: Some(instance_id.as_bytes()),
+    });
     if let Some(id) = pending.schema_id {
         let id = id.to_string();
-        record = record.headers(OwnedHeaders::new_with_capacity(1).insert(Header {
+        headers = headers.insert(Header {
             key: SCHEMA_ID_HEADER,
             value: Some(id.as_bytes()),
-        }));
+        });
     }
+    let record =
+        BaseRecord::with_opaque_to(pending.counters.topic(), Arc::clone(&pending.counters))
+            .key(pending.key.as_str())
+            .payload(pending.value.as_slice())
+            .headers(headers);
     match producer.send(record) {
         Ok(()) => Sent::Enqueued,
         Err((error, _)) => match error.rdkafka_error_code() {
@@ -197,7 +207,7 @@ impl Publisher {
                 self.backlog.push_back(pending);
                 continue;
             }
-            match send(&self.producer, &pending) {
+            match send(&self.producer, &pending, &self.settings.instance_id) {
                 Sent::Enqueued => {}
                 Sent::QueueFull => self.backlog.push_back(pending),
                 Sent::Refused(error) => refused(&pending, &error),
@@ -220,7 +230,7 @@ impl Publisher {
     fn drain(&mut self, ctx: &mut Context<Self>) {
         self.drain_scheduled = false;
         while let Some(pending) = self.backlog.front() {
-            match send(&self.producer, pending) {
+            match send(&self.producer, pending, &self.settings.instance_id) {
                 Sent::Enqueued => {}
                 Sent::QueueFull => break,
                 Sent::Refused(error) => refused(pending, &error),
@@ -363,9 +373,10 @@ impl Handler<Flush> for Publisher {
         let mut backlog = std::mem::take(&mut self.backlog);
         self.release_waiters();
         let producer = self.producer.clone();
+        let instance_id = self.settings.instance_id.clone();
         Box::pin(async move {
             while let Some(pending) = backlog.front() {
-                match send(&producer, pending) {
+                match send(&producer, pending, &instance_id) {
                     Sent::Enqueued => {}
                     Sent::QueueFull if Instant::now() < deadline => {
                         actix_rt::time::sleep(DRAIN_EVERY).await;

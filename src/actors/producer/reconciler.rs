@@ -43,6 +43,7 @@ use actix::prelude::*;
 
 use super::backoff::Backoff;
 use super::dead_letter_plan::{self, DeadLetterPlan};
+use super::generator_pool::OwnedTopics;
 use super::generator_pool::{ActiveTopic, SetActive};
 use super::kafka_retire;
 use super::kafka_topics::{self, CreateError, KafkaAdminClient, Snapshot};
@@ -95,6 +96,12 @@ pub struct Reconciler {
     cluster_refused: bool,
     /// Refresh-only records left to send this round.
     refreshes_left: usize,
+    /// This daemon's name in the cluster report.
+    instance_id: Option<String>,
+    /// The topics this daemon generates, reported with the cluster.
+    owned_topics: Option<OwnedTopics>,
+    /// Brokers and controller of the last snapshot, for reports between rounds.
+    last_cluster: Option<(i32, Option<i32>)>,
 }
 
 /// What the reconciler remembers of one topic between rounds.
@@ -229,7 +236,18 @@ impl Reconciler {
             kafka_outage: None,
             cluster_refused: false,
             refreshes_left: REFRESHES_PER_ROUND,
+            instance_id: None,
+            owned_topics: None,
+            last_cluster: None,
         }
+    }
+
+    /// Names this daemon and what it generates in every cluster report,
+    /// and reports again as soon as what it generates changes.
+    pub fn reporting_as(mut self, instance_id: String, owned_topics: OwnedTopics) -> Self {
+        self.instance_id = Some(instance_id);
+        self.owned_topics = Some(owned_topics);
+        self
     }
 
     /// Hands the generator pool the active topics that may be published
@@ -290,6 +308,7 @@ impl Reconciler {
                 since.elapsed().as_secs_f64()
             );
         }
+        self.last_cluster = Some((snapshot.brokers, snapshot.controller));
         self.report_cluster(snapshot.brokers, snapshot.controller, ctx);
         self.refreshes_left = REFRESHES_PER_ROUND;
         let latest = self.latest.clone();
@@ -626,6 +645,11 @@ impl Reconciler {
             // Kafka's metadata does not carry it; brokers tell it only in
             // answers rust-rdkafka does not expose.
             kafka_version: None,
+            instance_id: self.instance_id.clone(),
+            owned_topics: self
+                .owned_topics
+                .as_ref()
+                .map(|owned| owned.borrow().clone()),
         };
         let send = async move { api.report_cluster(&report, key.expose()).await };
         ctx.spawn(send.into_actor(self).map(|result, act, _| match result {
@@ -685,6 +709,38 @@ fn log_news(topic: &str, report: &KafkaReport) {
 
 impl Actor for Reconciler {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.watch_ownership(ctx);
+    }
+}
+
+impl Reconciler {
+    /// Reports the cluster again whenever the generated topics change
+    /// (after a rebalance), not only on the next round.
+    fn watch_ownership(&mut self, ctx: &mut Context<Self>) {
+        let Some(owned) = self.owned_topics.clone() else {
+            return;
+        };
+        let changes = futures_util::stream::unfold(owned, |mut owned| async move {
+            owned.changed().await.ok()?;
+            Some(((), owned))
+        });
+        ctx.add_stream(changes);
+    }
+}
+
+/// One change of the generated topics.
+impl StreamHandler<()> for Reconciler {
+    fn handle(&mut self, (): (), ctx: &mut Self::Context) {
+        if let Some((brokers, controller)) = self.last_cluster {
+            self.report_cluster(brokers, controller, ctx);
+        }
+    }
+
+    /// The pool is gone (shutdown): nothing more to report, but the
+    /// reconciler itself goes on until it is stopped.
+    fn finished(&mut self, _: &mut Self::Context) {}
 }
 
 impl Supervised for Reconciler {
