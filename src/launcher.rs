@@ -102,6 +102,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     producer_settings.kafka = kafka_settings;
     producer_settings.poll_interval = Duration::from_secs(config.poll_interval);
     producer_settings.metrics_bind = config.metrics_bind.clone();
+    producer_settings.producer_group = installation_group(&config.data_dir);
     let producer = Running::start(&producer_settings)?;
 
     let stop = shutdown::signal();
@@ -124,6 +125,17 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     kafka.stop();
     println!("topicgate stopped.");
     Ok(())
+}
+
+/// The producers' group of the installation kept in `data_dir`: two `up`s
+/// on one Kafka (each with its own registry) must not split each other's
+/// topics between them, which one shared group would.
+fn installation_group(data_dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let path = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+    let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
+    let short: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{short}", crate::config::DEFAULT_PRODUCER_GROUP)
 }
 
 /// Secure mode against a Kafka given by address: topicgate must log in to
@@ -221,5 +233,19 @@ async fn wait_for_admin(admin_url: &str) -> anyhow::Result<()> {
             }
             Err(_) => actix_rt::time::sleep(Duration::from_millis(200)).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::installation_group;
+    use std::path::Path;
+
+    #[test]
+    fn each_installation_has_its_own_producers_group() {
+        let one = installation_group(Path::new("/srv/a/.topicgate"));
+        assert_eq!(one, installation_group(Path::new("/srv/a/.topicgate")));
+        assert_ne!(one, installation_group(Path::new("/srv/b/.topicgate")));
+        assert!(one.starts_with("topicgate-producers-"), "{one}");
     }
 }

@@ -23,7 +23,9 @@ pub use kafka::{
     KafkaSettings, is_sensitive,
 };
 pub use launcher::{LauncherCommand, LauncherConfig, UpConfig};
-pub use producer::{MAX_INSTANCE_ID_LEN, Pace, ProducerConfig, ProducerSettings};
+pub use producer::{
+    DEFAULT_PRODUCER_GROUP, MAX_INSTANCE_ID_LEN, Pace, ProducerConfig, ProducerSettings,
+};
 pub use secret::Secret;
 pub use secret_file::read_secret_file;
 pub use topic_names::TopicNameArgs;
