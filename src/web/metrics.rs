@@ -138,6 +138,11 @@ impl AdminMetrics {
             sse_clients.clone(),
         );
         let access_passes = Family::<OutcomeLabels, Counter>::default();
+        // Both outcomes exist from the start (at 0), so an alert on the
+        // failures can tell "none yet" from "not scraped".
+        for outcome in ["ok", "failed"] {
+            access_passes.get_or_create(&OutcomeLabels { outcome }).inc_by(0);
+        }
         registry.register(
             "access_reconciles",
             "Passes of the access reconciler (Kafka credentials and ACLs), by outcome",

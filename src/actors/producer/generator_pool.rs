@@ -43,7 +43,8 @@ pub struct InjectFaultInto {
     pub topic: String,
 }
 
-/// Control partitions assigned to this daemon: their topics get generators.
+/// Control partitions assigned to this daemon, all of them: their topics
+/// get generators, and only theirs.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Assigned(pub Vec<i32>);
@@ -232,7 +233,7 @@ impl Handler<Assigned> for GeneratorPool {
     type Result = ();
 
     fn handle(&mut self, msg: Assigned, ctx: &mut Self::Context) {
-        self.owned.add(msg.0);
+        self.owned.replace(msg.0);
         log::info!(
             "this producer holds {} control partitions now",
             self.owned.count()

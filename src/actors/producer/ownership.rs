@@ -35,9 +35,11 @@ impl Owned {
             .contains(&control_partition(topic, CONTROL_PARTITIONS))
     }
 
-    /// Takes on `partitions` (an assignment).
-    pub fn add(&mut self, partitions: impl IntoIterator<Item = i32>) {
-        self.0.extend(partitions);
+    /// Holds exactly `partitions`: the group's eager protocol hands each
+    /// member its whole assignment, so an assignment after a lost one
+    /// (see `ownership_group`) drops what went to others meanwhile.
+    pub fn replace(&mut self, partitions: impl IntoIterator<Item = i32>) {
+        self.0 = partitions.into_iter().collect();
     }
 
     /// Gives up `partitions` (a revocation).
@@ -93,11 +95,14 @@ mod tests {
         let partition = control_partition(topic, CONTROL_PARTITIONS);
         let mut owned = Owned::default();
         assert!(!owned.owns(topic));
-        owned.add([partition]);
+        owned.replace([partition]);
         assert!(owned.owns(topic));
         owned.remove([partition]);
         assert!(!owned.owns(topic));
-        owned.add(0..CONTROL_PARTITIONS);
+        owned.replace(0..CONTROL_PARTITIONS);
         assert!(owned.owns(topic) && owned.count() == 12);
+        // A new assignment is the whole of it: what it leaves out is gone.
+        owned.replace([(partition + 1) % CONTROL_PARTITIONS]);
+        assert!(!owned.owns(topic) && owned.count() == 1);
     }
 }

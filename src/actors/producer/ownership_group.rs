@@ -262,9 +262,21 @@ impl ClientContext for GroupContext {
 }
 
 impl ConsumerContext for GroupContext {
-    fn pre_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(list) = rebalance {
             let partitions = Self::partitions(list);
+            // Lost, not handed over: Kafka was out of reach for longer
+            // than the session timeout (a broker restart). The generators
+            // go on into their bounded buffer, as a lone producer's always
+            // did; the assignment on rejoining says what this daemon holds
+            // then, and stops what went to others meanwhile.
+            if consumer.assignment_lost() {
+                log::warn!(
+                    "lost control partitions {partitions:?} (Kafka out of reach); \
+                     generating on until the group is joined again"
+                );
+                return;
+            }
             log::info!("control partitions {partitions:?} revoked; stopping their generators");
             // Blocks the group's thread on purpose: the revocation is not
             // complete, and no other daemon is assigned these partitions,
