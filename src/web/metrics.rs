@@ -141,7 +141,9 @@ impl AdminMetrics {
         // Both outcomes exist from the start (at 0), so an alert on the
         // failures can tell "none yet" from "not scraped".
         for outcome in ["ok", "failed"] {
-            access_passes.get_or_create(&OutcomeLabels { outcome }).inc_by(0);
+            access_passes
+                .get_or_create(&OutcomeLabels { outcome })
+                .inc_by(0);
         }
         registry.register(
             "access_reconciles",
