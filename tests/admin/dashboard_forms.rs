@@ -962,21 +962,6 @@ async fn a_refused_topic_is_edited_and_a_partition_change_decided_from_the_dashb
     assert_eq!(admin.topic(failed).await.partitions, 2);
 }
 
-/// `(to_status, actor)` of a topic's audit trail, oldest first, as the
-/// registry recorded it.
-fn audit_actors(admin: &TestAdmin, wanted: i32) -> Vec<(String, String)> {
-    use diesel::prelude::*;
-    use topicgate::db::schema::topic_events::dsl::*;
-    let pool = topicgate::db::open(&admin.database, 1).expect("open registry");
-    let mut conn = pool.get().expect("connection");
-    topic_events
-        .filter(topic_id.eq(wanted))
-        .order(id.asc())
-        .select((to_status, actor))
-        .load(&mut conn)
-        .expect("events")
-}
-
 #[actix_rt::test]
 async fn a_user_logs_in_with_their_token_and_a_consumer_cannot_approve() {
     let admin = TestAdmin::spawn();
@@ -1083,7 +1068,7 @@ async fn an_approvers_session_approves_and_the_audit_names_the_user() {
     assert_eq!(approved.status, 303);
     assert_eq!(admin.topic(id).await.status.as_str(), "approved");
     assert_eq!(
-        audit_actors(&admin, id).last(),
+        admin.topic_actors(id).last(),
         Some(&("approved".to_owned(), "user:alice".to_owned()))
     );
     let page = alice.get("/topics/orders").await;

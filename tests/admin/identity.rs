@@ -2,9 +2,7 @@
 //! do, in open mode (tokens optional) and in secure mode (tokens required
 //! for every write), with four eyes on approvals.
 
-use diesel::prelude::*;
 use serde_json::json;
-use topicgate::db;
 
 use crate::support::admin::TestAdmin;
 
@@ -30,19 +28,6 @@ async fn approve_as(admin: &TestAdmin, id: i32, token: &str) -> u16 {
         )
         .await
         .status
-}
-
-/// `(action, actor)` of a topic's audit trail, oldest first.
-fn topic_actors(admin: &TestAdmin, wanted: i32) -> Vec<(String, String)> {
-    use topicgate::db::schema::topic_events::dsl::*;
-    let pool = db::open(&admin.database, 1).expect("open registry");
-    let mut conn = pool.get().expect("connection");
-    topic_events
-        .filter(topic_id.eq(wanted))
-        .order(id.asc())
-        .select((to_status, actor))
-        .load(&mut conn)
-        .expect("events")
 }
 
 #[actix_rt::test]
@@ -203,7 +188,7 @@ async fn a_user_token_acts_in_its_own_name_only() {
     let topic = admin.get(&format!("/api/topics/{id}")).await;
     assert_eq!(topic.body["created_by"], "alice");
     assert_eq!(
-        topic_actors(&admin, id),
+        admin.topic_actors(id),
         [("pending".into(), "user:alice".into())]
     );
 
@@ -346,10 +331,7 @@ async fn four_eyes_keeps_requesters_from_approving_or_deleting_their_own_topics(
     );
     let deleted = admin.send_as("POST", &delete, None, Some(&carol)).await;
     assert_eq!(deleted.status, 200, "{deleted:?}");
-    let actors: Vec<String> = topic_actors(&admin, id)
-        .into_iter()
-        .map(|(_, a)| a)
-        .collect();
+    let actors: Vec<String> = admin.topic_actors(id).into_iter().map(|(_, a)| a).collect();
     assert_eq!(
         actors,
         [

@@ -169,6 +169,21 @@ impl TestAdmin {
         Self::answer(sent).await
     }
 
+    /// `(to_status, actor)` of topic `wanted`'s audit trail, oldest first,
+    /// as the registry recorded it.
+    pub fn topic_actors(&self, wanted: i32) -> Vec<(String, String)> {
+        use diesel::prelude::*;
+        use topicgate::db::schema::topic_events::dsl::*;
+        let pool = topicgate::db::open(&self.database, 1).expect("open registry");
+        let mut conn = pool.get().expect("connection");
+        topic_events
+            .filter(topic_id.eq(wanted))
+            .order(id.asc())
+            .select((to_status, actor))
+            .load(&mut conn)
+            .expect("events")
+    }
+
     /// `(user_id, actor)` of every subscription event, oldest first.
     pub fn subscription_actors(&self) -> Vec<(String, String)> {
         use diesel::prelude::*;
