@@ -119,6 +119,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_topic_is_found_by_its_name_through_an_index_not_by_reading_the_table() {
+        use diesel::RunQueryDsl;
+        use diesel::sql_types::Text;
+        #[derive(diesel::QueryableByName)]
+        struct PlanStep {
+            #[diesel(sql_type = Text)]
+            detail: String,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(&dir.path().join("registry.db"), 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        // Deleted topics keep their names, so a lookup by name that may
+        // find one cannot use the unique index of live names.
+        let plan: Vec<PlanStep> = diesel::sql_query(
+            "EXPLAIN QUERY PLAN SELECT id FROM topics WHERE name = ? ORDER BY id DESC LIMIT 1",
+        )
+        .bind::<Text, _>("weather")
+        .load(&mut conn)
+        .unwrap();
+        let steps: Vec<&str> = plan.iter().map(|step| step.detail.as_str()).collect();
+        assert!(
+            steps.iter().any(|s| s.contains("INDEX topics_by_name")),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
     fn services_opening_one_new_registry_at_once_migrate_it_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("registry.db");
