@@ -6,6 +6,7 @@ pub mod admin;
 pub mod browser;
 pub mod kafka;
 pub mod origin;
+pub mod postgres;
 pub mod prometheus;
 pub mod raw_http;
 pub mod secure_kafka;
