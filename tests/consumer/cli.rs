@@ -11,8 +11,8 @@ use std::time::Duration;
 use consumer_support::live::Live;
 use consumer_support::steady::SteadyProducer;
 use consumer_support::{
-    Running, StoreKind, active_topic, assert_stored_once, consumer, consumer_at, envelopes,
-    hostile, publish, run, seq_of, signal, store_path,
+    Running, StoreKind, active_topic, assert_stored_once, assert_stored_once_at, consumer,
+    consumer_at, envelopes, hostile, publish, run, seq_of, signal, store_path,
 };
 use support::admin::TestAdmin;
 use support::kafka;
@@ -578,6 +578,7 @@ async fn history_shows_the_newest_stored_messages(store: StoreKind) {
         out
     };
     command(&["tail", &topic, "--count", "30", "--json"]);
+    assert_stored_once_at(&store, &topic, 30);
 
     let out = command(&["history", &topic, "5", "--json"]);
     let seqs: Vec<u64> = envelopes(&out.stdout)
