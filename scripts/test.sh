@@ -2,9 +2,10 @@
 # Runs every test against real parts: the project's own Apache Kafka (unless
 # KAFKA_BOOTSTRAP_SERVERS names one) and a secured one beside it (unless
 # KAFKA_SECURE_BOOTSTRAP_SERVERS names one), real SQLite files, real HTTP on
-# 127.0.0.1, a real headless Chromium for the dashboard, a real
-# Prometheus (with promtool) for the metrics and Confluent's Python client
-# for the Schema Registry API.
+# 127.0.0.1, a real PostgreSQL (unless TOPICGATE_TEST_POSTGRES_URL names
+# one), a real headless Chromium for the dashboard, a real Prometheus (with
+# promtool) for the metrics and Confluent's Python client for the Schema
+# Registry API.
 #
 # Usage: scripts/test.sh [cargo test arguments] [-- test binary arguments]
 #
@@ -21,6 +22,9 @@ cd "$ROOT"
 # network and on disk, so they run while cargo compiles the tests (on a
 # fresh machine that saves a minute or two of a CI run).
 setup_logs="$(mktemp -d)"
+# libpq (PostgreSQL's client library) is linked into the binaries, so it
+# must be there before cargo builds them; a no-op when it is.
+scripts/postgres.sh install
 scripts/install-browser.sh >"$setup_logs/browser.log" 2>&1 &
 browser_job=$!
 # After the browser, not beside it: two apt-gets at once fight over apt's lock.
@@ -37,6 +41,20 @@ prometheus_job=$!
   scripts/install-python-client.sh
 } >"$setup_logs/python.log" 2>&1 &
 python_job=$!
+# A PostgreSQL of the tests' own, made anew each run: tests create a
+# database each and never drop it. Crash safety is traded for speed
+# (--ephemeral). After the Python client, since it may need apt too.
+readonly TEST_POSTGRES_NAME=test TEST_POSTGRES_PORT=25432
+started_postgres=""
+postgres_job=""
+if [ -z "${TOPICGATE_TEST_POSTGRES_URL:-}" ]; then
+  {
+    while kill -0 "$python_job" 2>/dev/null; do sleep 1; done
+    scripts/postgres.sh start --fresh --ephemeral --name "$TEST_POSTGRES_NAME" --port "$TEST_POSTGRES_PORT"
+  } >"$setup_logs/postgres.out" 2>"$setup_logs/postgres.log" &
+  postgres_job=$!
+  started_postgres=yes
+fi
 
 started_kafka=""
 kafka_job=""
@@ -72,6 +90,10 @@ cleanup() {
   fi
   if [ -n "$started_secure_kafka" ]; then
     scripts/kafka.sh stop --name "$SECURE_KAFKA_NAME" || true
+  fi
+  if [ -n "$postgres_job" ]; then wait "$postgres_job" 2>/dev/null || true; fi
+  if [ -n "$started_postgres" ]; then
+    scripts/postgres.sh stop --name "$TEST_POSTGRES_NAME" || true
   fi
   rm -rf "$setup_logs"
 }
@@ -143,6 +165,13 @@ if [ -n "$secure_kafka_job" ]; then
   export KAFKA_SECURE_BOOTSTRAP_SERVERS KAFKA_SECURE_PASSWORD_FILE KAFKA_SECURE_CONTROLLER_SERVERS
 fi
 echo "test.sh: secured Kafka at $KAFKA_SECURE_BOOTSTRAP_SERVERS"
+if [ -n "$postgres_job" ]; then
+  await "$postgres_job" "starting PostgreSQL" "$setup_logs/postgres.out" "$setup_logs/postgres.log"
+  postgres_job=""
+  TOPICGATE_TEST_POSTGRES_URL="$(sed -n 's/^DATABASE_URL=//p' "$setup_logs/postgres.out" | tail -n 1)"
+  export TOPICGATE_TEST_POSTGRES_URL
+fi
+echo "test.sh: PostgreSQL at $TOPICGATE_TEST_POSTGRES_URL"
 
 # Runs the test binaries two at a time, longest first, then reports each in
 # turn; fails if any did. Two lanes nearly halve the wall time; more would
