@@ -54,8 +54,10 @@ pub fn insert_batch(conn: &mut StoreConn, batch: &[NewMessage<'_>]) -> Result<us
     })
 }
 
-/// The rows of `batch` in statements of [`ROWS_PER_STATEMENT`] rows, then
-/// one statement per row left over.
+/// The rows of `batch` in statements of [`ROWS_PER_STATEMENT`] rows, and
+/// what is left in statements of 16, 4 and 1: at most 9 more statements,
+/// where one per row would cost a PostgreSQL store a round trip per row
+/// of a small batch.
 fn insert_rows<C>(conn: &mut C, batch: &[NewMessage<'_>]) -> QueryResult<usize>
 where
     C: Connection,
@@ -64,17 +66,34 @@ where
     i32: ToSql<Integer, C::Backend>,
     i64: ToSql<BigInt, C::Backend>,
 {
+    let (by_64, rest) = insert_by::<C, ROWS_PER_STATEMENT>(conn, batch)?;
+    let (by_16, rest) = insert_by::<C, 16>(conn, rest)?;
+    let (by_4, rest) = insert_by::<C, 4>(conn, rest)?;
+    let (by_1, _) = insert_by::<C, 1>(conn, rest)?;
+    Ok(by_64 + by_16 + by_4 + by_1)
+}
+
+/// Inserts the front of `rows` in statements of `N` rows while `N` are
+/// left; returns how many were new and the rows left.
+fn insert_by<'r, 'm, C, const N: usize>(
+    conn: &mut C,
+    rows: &'r [NewMessage<'m>],
+) -> QueryResult<(usize, &'r [NewMessage<'m>])>
+where
+    C: Connection,
+    C::Backend: HasSqlType<Text> + HasSqlType<Integer> + HasSqlType<BigInt>,
+    str: ToSql<Text, C::Backend>,
+    i32: ToSql<Integer, C::Backend>,
+    i64: ToSql<BigInt, C::Backend>,
+{
     let mut inserted = 0;
-    let mut chunks = batch.chunks_exact(ROWS_PER_STATEMENT);
+    let mut chunks = rows.chunks_exact(N);
     for chunk in &mut chunks {
-        let rows: &[NewMessage<'_>; ROWS_PER_STATEMENT] =
+        let statement: &[NewMessage<'_>; N] =
             chunk.try_into().expect("chunks_exact yields full chunks");
-        inserted += InsertOrIgnore(rows).execute(conn)?;
+        inserted += InsertOrIgnore(statement).execute(conn)?;
     }
-    for row in chunks.remainder() {
-        inserted += InsertOrIgnore(std::array::from_ref(row)).execute(conn)?;
-    }
-    Ok(inserted)
+    Ok((inserted, chunks.remainder()))
 }
 
 /// `INSERT INTO messages (..) VALUES (..), .. ON CONFLICT DO NOTHING` for
