@@ -15,23 +15,38 @@
 //! - raw SQLite, no key: the same into a table without the unique
 //!   (topic, partition, offset) key, which shows what the key costs.
 //!
+//! With a PostgreSQL server (`STORE_BENCH_POSTGRES_URL`, else
+//! `TOPICGATE_TEST_POSTGRES_URL`: a URL to its `postgres` database, as
+//! `scripts/postgres.sh` prints it), the same rows also go, each round,
+//! into a fresh database made by `store::open_at`:
+//!
+//! - `insert_batch`, PostgreSQL: what the consumer runs on a shared store.
+//! - COPY, PostgreSQL: PostgreSQL's own bulk load (`COPY .. FROM STDIN`,
+//!   binary, through diesel), one COPY per batch, into the same keyed
+//!   table. It cannot skip a stored row, so it is a ceiling, not a way
+//!   the consumer could store.
+//!
 //! ```text
 //! cargo bench --bench message_store
 //! STORE_BENCH_ROWS=1000000 STORE_BENCH_ROUNDS=5 cargo bench --bench message_store
+//! STORE_BENCH_POSTGRES_URL=postgres://... cargo bench --bench message_store
 //! ```
 
 use std::ffi::{CString, c_int};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use libsqlite3_sys as ffi;
 use topicgate::store::schema::messages;
-use topicgate::store::{self, NewMessage};
+use topicgate::store::{self, NewMessage, StoreConn, StoreLocation};
 
 /// One way of storing rows into a new store file at a path.
 type StoreFn = fn(&Path, &[NewMessage<'_>]);
+/// One way of storing rows into a new PostgreSQL store at a URL.
+type PostgresFn = fn(&str, &[NewMessage<'_>]);
 
 const BATCH: usize = 2048;
 const ROWS_PER_STATEMENT: usize = 64;
@@ -118,19 +133,121 @@ fn main() {
             times[side].push(took);
         }
     }
-    let raw = median(times[2].clone());
-    println!("| way of storing | rows/s | µs per row | share of raw SQLite |");
+    let names: Vec<&str> = sides.iter().map(|(name, _)| *name).collect();
+    print_table(&names, times, 2, "raw SQLite", rows);
+    println!("({rows} rows in transactions of {BATCH}, median of {rounds} rounds)");
+
+    let Some(server) = std::env::var("STORE_BENCH_POSTGRES_URL")
+        .or_else(|_| std::env::var("TOPICGATE_TEST_POSTGRES_URL"))
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        eprintln!("no STORE_BENCH_POSTGRES_URL: PostgreSQL not measured");
+        return;
+    };
+    let sides: [(&str, PostgresFn); 2] = [
+        ("insert_batch, PostgreSQL", store_with_insert_batch_postgres),
+        ("COPY, PostgreSQL", store_with_copy),
+    ];
+    let mut times = vec![Vec::new(); sides.len()];
+    for round in 0..rounds {
+        for (side, (name, run)) in sides.iter().enumerate() {
+            let database = Database::create(&server);
+            let started = Instant::now();
+            run(&database.url, &messages);
+            let took = started.elapsed();
+            eprintln!("round {round}: {name}: {:.0} rows/s", rate(rows, took));
+            times[side].push(took);
+        }
+    }
+    println!();
+    let names: Vec<&str> = sides.iter().map(|(name, _)| *name).collect();
+    print_table(&names, times, 1, "COPY", rows);
+    println!("({rows} rows in transactions of {BATCH}, median of {rounds} rounds)");
+}
+
+/// A Markdown table of each side's median, with its share of the
+/// `baseline`th side's speed.
+fn print_table(
+    names: &[&str],
+    times: Vec<Vec<Duration>>,
+    baseline: usize,
+    baseline_name: &str,
+    rows: usize,
+) {
+    let base = median(times[baseline].clone());
+    println!("| way of storing | rows/s | µs per row | share of {baseline_name} |");
     println!("| --- | ---: | ---: | ---: |");
-    for ((name, _), runs) in sides.iter().zip(times) {
+    for (name, runs) in names.iter().zip(times) {
         let took = median(runs);
         println!(
             "| {name} | {:.0} | {:.2} | {:.0}% |",
             rate(rows, took),
             took.as_secs_f64() * 1e6 / rows as f64,
-            raw.as_secs_f64() / took.as_secs_f64() * 100.0
+            base.as_secs_f64() / took.as_secs_f64() * 100.0
         );
     }
-    println!("({rows} rows in transactions of {BATCH}, median of {rounds} rounds)");
+}
+
+/// An empty database on the benchmark's server, dropped afterwards so the
+/// rounds do not fill the disk.
+struct Database {
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    fn create(server: &str) -> Self {
+        let name = format!("store_bench_{:016x}", rand::random::<u64>());
+        let mut conn = PgConnection::establish(server).expect("connecting to PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("creating a database");
+        let (scheme, rest) = server.split_once("://").expect("a postgres:// URL");
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        let query = tail.find('?').map_or("", |at| &tail[at..]);
+        let url = format!("{scheme}://{authority}/{name}{query}");
+        Self {
+            server: server.to_owned(),
+            name,
+            url,
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.server) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+fn store_with_insert_batch_postgres(url: &str, rows: &[NewMessage<'_>]) {
+    let pool = store::open_at(&StoreLocation::Postgres(url.to_owned())).expect("a store");
+    let mut conn = pool.get().expect("a connection");
+    for batch in rows.chunks(BATCH) {
+        store::messages::insert_batch(&mut conn, batch).expect("storing");
+    }
+}
+
+fn store_with_copy(url: &str, rows: &[NewMessage<'_>]) {
+    // The store's own table, key and all.
+    drop(store::open_at(&StoreLocation::Postgres(url.to_owned())).expect("a store"));
+    let mut conn = PgConnection::establish(url).expect("connecting to PostgreSQL");
+    for batch in rows.chunks(BATCH) {
+        let batch: Vec<DieselRow<'_>> = batch.iter().map(DieselRow::from).collect();
+        diesel::copy_from(messages::table)
+            .from_insertable(&batch)
+            .execute(&mut conn)
+            .expect("copying");
+    }
 }
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -159,7 +276,9 @@ fn store_with_insert_batch(path: &Path, rows: &[NewMessage<'_>]) {
 
 fn store_with_diesel_batch(path: &Path, rows: &[NewMessage<'_>]) {
     let pool = store::open(path).expect("a store");
-    let mut conn = pool.get().expect("a connection");
+    let StoreConn::Sqlite(mut conn) = pool.get().expect("a connection") else {
+        panic!("a store file is SQLite");
+    };
     for batch in rows.chunks(BATCH) {
         let batch: Vec<DieselRow<'_>> = batch.iter().map(DieselRow::from).collect();
         conn.immediate_transaction(|conn: &mut SqliteConnection| {

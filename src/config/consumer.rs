@@ -4,6 +4,7 @@ use clap::{Args, Parser, Subcommand};
 
 use super::{KafkaArgs, KafkaSettings, Secret, read_secret_file};
 use crate::api::KafkaCredentials;
+use crate::store::StoreLocation;
 
 /// Where the admin API listens when nothing else is configured.
 pub const DEFAULT_ADMIN_URL: &str = "http://127.0.0.1:5000";
@@ -42,8 +43,12 @@ pub struct ConsumerConfig {
     #[arg(long, env = "TOPICGATE_GROUP", global = true)]
     pub group: Option<String>,
 
-    /// Message store file (default: topicgate-consumer-USER.db).
-    #[arg(long, env = "TOPICGATE_STORE", global = true)]
+    /// Message store: a SQLite file (default: topicgate-consumer-USER.db),
+    /// or a postgres:// (postgresql://) URL of a database a team shares.
+    /// Keep a password out of the URL (libpq reads ~/.pgpass and
+    /// PGPASSWORD), or pass the URL in TOPICGATE_STORE, which `ps` cannot
+    /// show.
+    #[arg(long, env = "TOPICGATE_STORE", hide_env_values = true, global = true)]
     pub store: Option<PathBuf>,
 
     /// REPL history file (default: in the user's data directory, else next
@@ -169,7 +174,7 @@ pub struct ConsumerSettings {
     pub kafka: KafkaSettings,
     pub user: String,
     pub group: String,
-    pub store: PathBuf,
+    pub store: StoreLocation,
     pub history_file: Option<PathBuf>,
     pub color: ColorChoice,
     /// How often a running consumer checks the user's subscriptions.
@@ -249,9 +254,9 @@ impl ConsumerConfig {
             .clone()
             .filter(|g| !g.trim().is_empty())
             .unwrap_or_else(|| format!("consumer-group-{user}"));
-        let store = self.store.clone().unwrap_or_else(|| {
+        let store = StoreLocation::parse(self.store.clone().unwrap_or_else(|| {
             PathBuf::from(format!("topicgate-consumer-{}.db", file_safe(&user)))
-        });
+        }));
         let mut kafka = self.kafka.settings()?;
         if let Some(credentials) = login.and_then(|l| l.kafka.as_ref()) {
             use_kafka_login(
@@ -337,12 +342,18 @@ mod tests {
     fn derives_group_and_store_from_the_user() {
         let settings = parse(&["--user", "u1"]).settings().unwrap();
         assert_eq!(settings.group, "consumer-group-u1");
-        assert_eq!(settings.store, PathBuf::from("topicgate-consumer-u1.db"));
+        assert_eq!(
+            settings.store,
+            StoreLocation::File(PathBuf::from("topicgate-consumer-u1.db"))
+        );
         let settings = parse(&["--user", "a/b", "--group", "shared"])
             .settings()
             .unwrap();
         assert_eq!(settings.group, "shared");
-        assert_eq!(settings.store, PathBuf::from("topicgate-consumer-a_b.db"));
+        assert_eq!(
+            settings.store,
+            StoreLocation::File(PathBuf::from("topicgate-consumer-a_b.db"))
+        );
     }
 
     #[test]

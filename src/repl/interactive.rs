@@ -28,7 +28,7 @@ const HISTORY_SIZE: usize = 1000;
 /// Runs the REPL until the user exits. Start-up failures (the message store
 /// cannot be opened) end it at once with exit code 1.
 pub fn run(settings: ConsumerSettings) -> ExitCode {
-    let pool = match store::open(&settings.store) {
+    let pool = match store::open_at(&settings.store) {
         Ok(pool) => pool,
         Err(e) => {
             eprintln!("topicgate-consumer: {e}");
@@ -160,13 +160,16 @@ fn new_editor(topics: KnownTopics) -> rustyline::Result<Editor<ReplHelper, FileH
     Ok(editor)
 }
 
-/// `<data dir>/topicgate/consumer-USER.history`, else next to the store.
+/// `<data dir>/topicgate/consumer-USER.history`, else next to a store file.
 fn default_history_file(settings: &ConsumerSettings) -> Option<PathBuf> {
     let name = format!("consumer-{}.history", file_safe(&settings.user));
     // On Linux: $XDG_DATA_HOME when absolute, else ~/.local/share.
     match dirs::data_dir() {
         Some(dir) => Some(dir.join("topicgate").join(name)),
-        None => Some(settings.store.with_file_name(name)),
+        None => settings
+            .store
+            .file()
+            .map(|store| store.with_file_name(name)),
     }
 }
 

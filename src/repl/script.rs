@@ -152,10 +152,10 @@ async fn history(
     if count < 1 {
         return Err(Failure::new(EXIT_USAGE, "the count must be at least 1"));
     }
-    let path = settings.store.clone();
+    let location = settings.store.clone();
     let wanted = topic.to_owned();
     let messages = tokio::task::spawn_blocking(move || {
-        let pool = store::open(&path)?;
+        let pool = store::open_at(&location)?;
         let mut conn = pool.get()?;
         store::messages::history(&mut conn, &wanted, count)
     })
@@ -202,6 +202,14 @@ async fn tail(
         })?;
     }
 
+    // Before Kafka: a store that cannot be opened (a PostgreSQL server
+    // down) is the first thing reported.
+    let store = if args.no_store {
+        None
+    } else {
+        let pool = store::open_at(&settings.store).map_err(Failure::failed)?;
+        Some(pool.get().map_err(Failure::failed)?)
+    };
     let metrics = args
         .metrics_bind
         .as_ref()
@@ -255,12 +263,6 @@ async fn tail(
         validation,
     };
 
-    let store = if args.no_store {
-        None
-    } else {
-        let pool = store::open(&settings.store).map_err(Failure::failed)?;
-        Some(pool.get().map_err(Failure::failed)?)
-    };
     let out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
     // What was printed (and stored) is committed when the engine stops.
     let ended = if args.json {

@@ -21,7 +21,7 @@ pub struct NewMessage<'a> {
 
 /// One stored record.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = messages, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = messages, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct StoredMessage {
     pub id: i64,
     pub topic: String,

@@ -1,7 +1,8 @@
 // @generated automatically by Diesel CLI.
 // (`diesel print-schema --sqlite-integer-primary-key-is-bigint` against a
 // store created from store_migrations/; tests/admin/schema.rs fails when
-// the two disagree.)
+// the two disagree. PostgreSQL stores, from store_migrations_postgres/,
+// have the same table; tests/consumer/store.rs checks that they do.)
 
 diesel::table! {
     messages (id) {

@@ -11,8 +11,8 @@ use std::time::Duration;
 use consumer_support::live::Live;
 use consumer_support::steady::SteadyProducer;
 use consumer_support::{
-    Running, active_topic, assert_stored_once, consumer, envelopes, hostile, publish, run, seq_of,
-    signal, store_path,
+    Running, StoreKind, active_topic, assert_stored_once, assert_stored_once_at, consumer,
+    consumer_at, envelopes, hostile, publish, run, seq_of, signal, store_path,
 };
 use support::admin::TestAdmin;
 use support::kafka;
@@ -549,4 +549,79 @@ async fn a_user_token_names_the_user_and_is_sent_on_every_call() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(text(&out.stderr).contains("admin token"), "{out:?}");
     assert!(!text(&out.stderr).contains(&admin.admin_token));
+}
+
+#[actix_rt::test]
+async fn history_shows_the_newest_stored_messages_oldest_first() {
+    history_shows_the_newest_stored_messages(StoreKind::File).await;
+}
+
+#[actix_rt::test]
+async fn history_shows_the_newest_messages_of_a_postgres_store_oldest_first() {
+    history_shows_the_newest_stored_messages(StoreKind::Postgres).await;
+}
+
+async fn history_shows_the_newest_stored_messages(store: StoreKind) {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    // One partition: the order stored is the order published.
+    let topic = active_topic(&admin, &bootstrap, "history", 1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let user = "historian";
+    let store = store.location(dir.path(), user);
+    publish(&bootstrap, &topic, 0..30).await;
+    let command = |args: &[&str]| {
+        let mut command = consumer_at(&admin.base_url, &bootstrap, user, dir.path(), &store);
+        command.args(args);
+        let out = run(command, LIMIT);
+        assert!(out.status.success(), "{out:?}");
+        out
+    };
+    command(&["tail", &topic, "--count", "30", "--json"]);
+    assert_stored_once_at(&store, &topic, 30);
+
+    let out = command(&["history", &topic, "5", "--json"]);
+    let seqs: Vec<u64> = envelopes(&out.stdout)
+        .iter()
+        .map(|e| seq_of(&e.payload))
+        .collect();
+    assert_eq!(seqs, [25, 26, 27, 28, 29]);
+    let out = text(&command(&["history", &topic, "2"]).stdout);
+    assert!(out.contains("the 2 newest stored message(s)"), "{out}");
+    assert!(
+        out.contains("\"seq\":29") || out.contains("\"seq\": 29"),
+        "{out}"
+    );
+    let out = text(&command(&["history", "no-such-topic", "5"]).stdout);
+    assert!(
+        out.contains("No stored messages for 'no-such-topic'."),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_postgres_store_that_cannot_be_reached_is_a_clear_error_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Nothing listens on port 1; the password must not be shown.
+    let url = "postgres://team:hunter2@127.0.0.1:1/store";
+    for args in [
+        &["history", "sensor_data", "5"][..],
+        &["tail", "sensor_data"],
+    ] {
+        let mut command = consumer("http://127.0.0.1:1", "127.0.0.1:1", "pg-user", dir.path());
+        command.env("TOPICGATE_STORE", url).args(args);
+        let out = run(command, LIMIT);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("message store postgres://team:***@127.0.0.1:1/store: cannot connect"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("Connection refused"), "{stderr}");
+        assert!(
+            !stderr.contains("hunter2"),
+            "the password was shown: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{out:?}");
+    }
 }

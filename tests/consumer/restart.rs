@@ -1,6 +1,7 @@
 //! Stopping a consumer halfway and starting it again: it resumes where it
 //! stopped, and the message store keeps every message exactly once even
-//! when a crash makes Kafka deliver some of them again.
+//! when a crash makes Kafka deliver some of them again, in a SQLite file
+//! and in PostgreSQL alike.
 
 use crate::consumer_support;
 use crate::support;
@@ -9,8 +10,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use consumer_support::{
-    Pty, active_topic, assert_stored_once, consumer, envelopes, publish, run, seq_of, seqs_shown,
-    signal, store_path,
+    Pty, StoreKind, active_topic, assert_stored_once, assert_stored_once_at, consumer, consumer_at,
+    envelopes, publish, run, seq_of, seqs_shown, signal, store_path,
 };
 use support::admin::TestAdmin;
 use support::kafka;
@@ -19,15 +20,25 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 #[actix_rt::test]
 async fn tail_stopped_halfway_resumes_where_it_stopped() {
+    tail_stopped_halfway_resumes(StoreKind::File).await;
+}
+
+#[actix_rt::test]
+async fn tail_stopped_halfway_resumes_where_it_stopped_with_a_postgres_store() {
+    tail_stopped_halfway_resumes(StoreKind::Postgres).await;
+}
+
+async fn tail_stopped_halfway_resumes(store: StoreKind) {
     let bootstrap = kafka::bootstrap_servers();
     let admin = TestAdmin::spawn();
     let topic = active_topic(&admin, &bootstrap, "halves", 3).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let user = "halves-user";
+    let store = store.location(dir.path(), user);
     publish(&bootstrap, &topic, 0..200).await;
 
     let tail = |args: &[&str]| {
-        let mut command = consumer(&admin.base_url, &bootstrap, user, dir.path());
+        let mut command = consumer_at(&admin.base_url, &bootstrap, user, dir.path(), &store);
         command.arg("tail").arg(&topic).args(args);
         let out = run(command, LIMIT);
         assert!(out.status.success(), "{out:?}");
@@ -48,7 +59,7 @@ async fn tail_stopped_halfway_resumes_where_it_stopped() {
     );
     let all: BTreeSet<u64> = first.union(&second).copied().collect();
     assert_eq!(all, (0..200).collect());
-    assert_stored_once(&store_path(dir.path(), user), &topic, 200);
+    assert_stored_once_at(&store, &topic, 200);
 
     // Nothing is left for a third run.
     assert!(tail(&["--json", "--idle-timeout", "2"]).is_empty());
@@ -56,18 +67,25 @@ async fn tail_stopped_halfway_resumes_where_it_stopped() {
 
 #[actix_rt::test]
 async fn a_killed_repl_resumes_and_the_store_keeps_each_message_once() {
+    killed_repl_resumes_and_stores_once(StoreKind::File).await;
+}
+
+#[actix_rt::test]
+async fn a_killed_repl_resumes_and_a_postgres_store_keeps_each_message_once() {
+    killed_repl_resumes_and_stores_once(StoreKind::Postgres).await;
+}
+
+async fn killed_repl_resumes_and_stores_once(store: StoreKind) {
     let bootstrap = kafka::bootstrap_servers();
     let admin = TestAdmin::spawn();
     let topic = active_topic(&admin, &bootstrap, "crash", 3).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let user = kafka::unique_name("crash-user");
     let prompt = format!("{user}> ");
+    let store = store.location(dir.path(), &user);
+    let repl_command = || consumer_at(&admin.base_url, &bootstrap, &user, dir.path(), &store);
 
-    let mut repl = Pty::consuming(
-        consumer(&admin.base_url, &bootstrap, &user, dir.path()),
-        &prompt,
-        &topic,
-    );
+    let mut repl = Pty::consuming(repl_command(), &prompt, &topic);
     publish(&bootstrap, &topic, 0..100).await;
     repl.wait_until("the first hundred", |t| seqs_shown(t, 0..100) == 100);
     // Offsets are committed every second: these hundred are committed now.
@@ -81,7 +99,7 @@ async fn a_killed_repl_resumes_and_the_store_keeps_each_message_once() {
     drop(repl);
 
     publish(&bootstrap, &topic, 150..200).await;
-    let mut repl = Pty::spawn(consumer(&admin.base_url, &bootstrap, &user, dir.path()));
+    let mut repl = Pty::spawn(repl_command());
     repl.expect(&prompt);
     repl.line("5");
     repl.expect("Consumer started");
@@ -102,7 +120,7 @@ async fn a_killed_repl_resumes_and_the_store_keeps_each_message_once() {
     repl.expect("Goodbye.");
     assert!(repl.wait_exit(), "{}", repl.transcript());
 
-    assert_stored_once(&store_path(dir.path(), &user), &topic, 200);
+    assert_stored_once_at(&store, &topic, 200);
 }
 
 #[actix_rt::test]

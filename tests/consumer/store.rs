@@ -1,7 +1,20 @@
 //! The consumer's message store: a redelivered message is stored once, and
-//! history returns the newest. (tests/admin/schema.rs checks its schema.rs.)
+//! history returns the newest, in a SQLite file and in PostgreSQL; a
+//! PostgreSQL store is shared by consumers and matches `schema.rs`.
+//! (tests/admin/schema.rs checks schema.rs against the SQLite migrations.)
 
-use topicgate::store::{self, NewMessage, messages};
+use std::time::Duration;
+
+use topicgate::store::{self, NewMessage, StoreConn, StoreLocation, messages};
+
+use crate::consumer_support::{
+    Running, StoreKind, active_topic, assert_stored_once_at, consumer_at, envelopes, publish,
+};
+use crate::support::admin::TestAdmin;
+use crate::support::kafka;
+use crate::support::postgres::fresh_database;
+
+const LIMIT: Duration = Duration::from_secs(60);
 
 fn message(partition: i32, offset: i64, payload: &str) -> NewMessage<'_> {
     NewMessage {
@@ -18,8 +31,17 @@ fn message(partition: i32, offset: i64, payload: &str) -> NewMessage<'_> {
 
 #[test]
 fn a_redelivered_message_is_stored_once() {
+    a_redelivered_message_is_stored_once_in(StoreKind::File);
+}
+
+#[test]
+fn a_redelivered_message_is_stored_once_in_postgres() {
+    a_redelivered_message_is_stored_once_in(StoreKind::Postgres);
+}
+
+fn a_redelivered_message_is_stored_once_in(kind: StoreKind) {
     let dir = tempfile::tempdir().unwrap();
-    let pool = store::open(&dir.path().join("store.db")).unwrap();
+    let pool = store::open_at(&kind.location(dir.path(), "store")).unwrap();
     let mut conn = pool.get().unwrap();
     let payloads: Vec<String> = (0..1200).map(|i| format!("{{\"seq\":{i}}}")).collect();
     let first: Vec<NewMessage<'_>> = payloads[..1000]
@@ -75,8 +97,11 @@ fn a_new_store_uses_large_pages() {
     let dir = tempfile::tempdir().unwrap();
     let pool = store::open(&dir.path().join("store.db")).unwrap();
     let mut conn = pool.get().unwrap();
+    let StoreConn::Sqlite(conn) = &mut conn else {
+        panic!("a file store is SQLite");
+    };
     let size: PageSize = diesel::sql_query("PRAGMA page_size")
-        .get_result(&mut conn)
+        .get_result(&mut **conn)
         .unwrap();
     assert_eq!(size.page_size, 16 * 1024);
 }
@@ -103,4 +128,113 @@ fn a_new_store_and_its_new_directories_are_private() {
     }
     assert_eq!(mode(&dir.path().join("consumer")), 0o700);
     assert_eq!(mode(&dir.path().join("consumer/alice")), 0o700);
+}
+
+#[test]
+fn postgres_text_cannot_hold_nul_so_it_is_replaced_not_refused() {
+    let url = fresh_database();
+    let pool = store::open_at(&StoreLocation::Postgres(url)).unwrap();
+    let mut conn = pool.get().unwrap();
+    let hostile = NewMessage {
+        message_key: Some("key\0with nul"),
+        data_type: "sensor\0",
+        ..message(0, 7, "{\"seq\":7}")
+    };
+    let batch = [message(0, 6, "{\"seq\":6}"), hostile];
+    assert_eq!(messages::insert_batch(&mut conn, &batch).unwrap(), 2);
+    let stored = messages::all_of_topic(&mut conn, "sensor_data").unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(
+        stored[1].message_key.as_deref(),
+        Some("key\u{FFFD}with nul")
+    );
+    assert_eq!(stored[1].data_type, "sensor\u{FFFD}");
+    assert_eq!(stored[0].data_type, "sensor");
+}
+
+/// `(column, diesel type)` of the `messages` table as src/store/schema.rs
+/// declares it.
+fn declared_columns() -> Vec<(String, String)> {
+    let schema = include_str!("../../src/store/schema.rs");
+    schema
+        .lines()
+        .filter_map(|line| line.trim().split_once(" -> "))
+        .map(|(column, ty)| (column.to_owned(), ty.trim_end_matches(',').to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_postgres_store_has_the_columns_schema_rs_declares() {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+
+    #[derive(diesel::QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        column_name: String,
+        #[diesel(sql_type = Text)]
+        data_type: String,
+        #[diesel(sql_type = Text)]
+        is_nullable: String,
+    }
+    let pool = store::open_at(&StoreLocation::Postgres(fresh_database())).unwrap();
+    let StoreConn::Postgres(mut conn) = pool.get().unwrap() else {
+        panic!("a postgres:// store is PostgreSQL");
+    };
+    let columns: Vec<Column> = diesel::sql_query(
+        "SELECT column_name::text, data_type::text, is_nullable::text \
+         FROM information_schema.columns WHERE table_name = 'messages' \
+         ORDER BY ordinal_position",
+    )
+    .load(&mut *conn)
+    .unwrap();
+    let migrated: Vec<(String, String)> = columns
+        .into_iter()
+        .map(|c| {
+            let base = match c.data_type.as_str() {
+                "bigint" => "BigInt",
+                "integer" => "Integer",
+                "text" => "Text",
+                other => panic!("{}: unexpected type {other}", c.column_name),
+            };
+            let ty = if c.is_nullable == "YES" {
+                format!("Nullable<{base}>")
+            } else {
+                base.to_owned()
+            };
+            (c.column_name, ty)
+        })
+        .collect();
+    assert_eq!(migrated, declared_columns());
+}
+
+#[actix_rt::test]
+async fn two_consumers_sharing_a_postgres_store_store_each_message_once() {
+    let bootstrap = kafka::bootstrap_servers();
+    let admin = TestAdmin::spawn();
+    let topic = active_topic(&admin, &bootstrap, "shared-store", 3).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A new database: both consumers also migrate it at the same moment.
+    let store = StoreKind::Postgres.location(dir.path(), "team");
+    publish(&bootstrap, &topic, 0..300).await;
+
+    // Two users, so two groups: each consumer reads every message.
+    let tails: Vec<Running> = ["team-a", "team-b"]
+        .into_iter()
+        .map(|user| {
+            let mut command = consumer_at(&admin.base_url, &bootstrap, user, dir.path(), &store);
+            command
+                .args(["tail", &topic, "--count", "300", "--json"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            Running::watch(command.spawn().expect("starting topicgate-consumer"))
+        })
+        .collect();
+    for tail in tails {
+        let out = tail.finish(LIMIT);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(envelopes(&out.stdout).len(), 300);
+    }
+    assert_stored_once_at(&store, &topic, 300);
 }

@@ -2,7 +2,6 @@
 //! Kafka, publishing envelopes, running `topicgate-consumer` with bounded
 //! waits, and driving its REPL through a pseudo-terminal.
 
-use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -16,6 +15,7 @@ use rdkafka::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::json;
 use topicgate::domain::{DataType, Envelope};
+use topicgate::store::StoreLocation;
 
 use crate::support::admin::TestAdmin;
 use crate::support::kafka;
@@ -24,6 +24,9 @@ pub mod dead_letters;
 pub mod hostile;
 pub mod live;
 pub mod steady;
+pub mod stores;
+
+pub use stores::{StoreKind, assert_stored_once_at, consumer_at, stored_at};
 
 /// The consumer binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_topicgate-consumer");
@@ -211,31 +214,15 @@ pub fn envelopes(stdout: &[u8]) -> Vec<Envelope> {
         .collect()
 }
 
-/// The stored messages of `topic` in `store`, read through the library.
+/// The stored messages of `topic` in the store file `store`.
 pub fn stored(store: &Path, topic: &str) -> Vec<topicgate::store::StoredMessage> {
-    let pool = topicgate::store::open(store).expect("opening the store");
-    let mut conn = pool.get().expect("a store connection");
-    topicgate::store::messages::all_of_topic(&mut conn, topic).expect("reading the store")
+    stored_at(&StoreLocation::File(store.to_owned()), topic)
 }
 
-/// Asserts the store holds each of `0..count` exactly once for `topic`.
+/// Asserts the store file `store` holds each of `0..count` exactly once
+/// for `topic`.
 pub fn assert_stored_once(store: &Path, topic: &str, count: u64) {
-    let rows = stored(store, topic);
-    let positions: BTreeSet<(i32, i64)> = rows
-        .iter()
-        .map(|r| (r.kafka_partition, r.kafka_offset))
-        .collect();
-    assert_eq!(positions.len(), rows.len(), "a Kafka position stored twice");
-    let mut seqs: Vec<u64> = rows
-        .iter()
-        .map(|r| seq_of(&serde_json::from_str(&r.payload).expect("stored payload is JSON")))
-        .collect();
-    seqs.sort_unstable();
-    assert_eq!(
-        seqs,
-        (0..count).collect::<Vec<_>>(),
-        "stored messages of {topic}"
-    );
+    assert_stored_once_at(&StoreLocation::File(store.to_owned()), topic, count);
 }
 
 /// The REPL in a pseudo-terminal. Everything it prints is kept, so a test
