@@ -132,10 +132,7 @@ impl Application {
     /// port 0 picks a free port, which [`Application::port`] reports.
     pub fn build(settings: AdminSettings) -> anyhow::Result<Self> {
         let pool = db::open(&settings.database_url, 8).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot open the registry {}: {e:?}",
-                settings.database_url.display()
-            )
+            anyhow::anyhow!("cannot open the registry {}: {e:?}", settings.database_url)
         })?;
         let topics_version = TopicsVersion::default();
         let access_changes = TopicsVersion::default();
