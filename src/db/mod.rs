@@ -13,6 +13,8 @@ pub mod schema;
 pub mod schema_changes;
 pub mod schema_registrations;
 pub mod schemas;
+pub mod sessions;
+pub mod shared_version;
 mod sql_types;
 pub mod subscriptions;
 pub mod topic_configs;

@@ -159,6 +159,8 @@ fn postgres_registry_matches_the_schema() {
         "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text
          FROM information_schema.columns
          WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'
+           -- Shared dashboard sessions: PostgreSQL's alone (src/db/sessions.rs).
+           AND table_name NOT IN ('dashboard_sessions', 'dashboard_cookie_key')
          ORDER BY table_name, ordinal_position",
     )
     .load::<PostgresColumn>(&mut conn)
