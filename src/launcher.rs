@@ -64,8 +64,12 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         refuse_anonymous_kafka(&kafka_settings)?;
     }
     let (kafka, super_login) = match &config.kafka.bootstrap_servers {
+        Some(_) if config.brokers > 1 => bail!(
+            "--brokers sizes the local Kafka that `up` starts; it cannot be used with \
+             --bootstrap-servers (KAFKA_BOOTSTRAP_SERVERS)"
+        ),
         Some(servers) => (Kafka::External(servers.clone()), None),
-        None => Kafka::start_local(config.kafka_port, config.secure)?,
+        None => Kafka::start_local(config.kafka_port, config.secure, config.brokers)?,
     };
     kafka_settings.bootstrap_servers = kafka.servers().to_owned();
     if let Some(login) = super_login {
@@ -82,6 +86,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
         producer_key: producer_key.clone(),
         admin_token,
         admin_token_hint,
+        // The cluster's size caps it further once the producer reports it.
         max_replication_factor: 3,
         workers: Some(2),
         topic_names: Default::default(),

@@ -304,6 +304,9 @@ impl Handler<ReportKafkaState> for TopicRegistry {
         // it when the report only says "still the same".
         if reported.changed {
             self.topics_version.bump();
+        } else {
+            // `checked_at` moved: whole rows served from a cache are stale.
+            self.topics_version.touch();
         }
         self.one_view(&reported.topic)
     }
@@ -374,6 +377,20 @@ impl Handler<Unsubscribe> for TopicRegistry {
         )?;
         self.access_changes.bump();
         Ok(())
+    }
+}
+
+/// The newest subscriptions, at most this many.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<SubscriptionView>, RegistryError>")]
+pub struct NewestSubscriptions(pub i64);
+
+impl Handler<NewestSubscriptions> for TopicRegistry {
+    type Result = Result<Vec<SubscriptionView>, RegistryError>;
+
+    fn handle(&mut self, msg: NewestSubscriptions, _: &mut Self::Context) -> Self::Result {
+        let rows = db::subscriptions::newest(&mut *self.conn()?, msg.0)?;
+        Ok(rows.iter().map(|(sub, name)| sub.view(name)).collect())
     }
 }
 

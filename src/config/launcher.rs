@@ -53,9 +53,17 @@ pub struct UpConfig {
     #[arg(long, env = "TOPICGATE_SECURE")]
     pub secure: bool,
 
-    /// Port of the local Kafka when it is started here.
+    /// Port of the local Kafka when it is started here; with --brokers N,
+    /// node I listens on this port + I.
     #[arg(long, default_value_t = 9092)]
     pub kafka_port: u16,
+
+    /// How many nodes the local Kafka has when it is started here: 3 runs a
+    /// cluster that topics with a replication factor of 3 can live on. Each
+    /// size is an instance of its own, beside the one-node one.
+    #[arg(long, env = "TOPICGATE_KAFKA_BROKERS", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=9))]
+    pub brokers: u8,
 
     /// File holding the admin token (mode 0600); else TOPICGATE_ADMIN_TOKEN,
     /// else the one kept in the data directory.

@@ -37,17 +37,26 @@ pub struct Announcer {
 }
 
 impl Announcer {
-    /// Tells the other replicas. A failure is logged, not returned: the
+    /// A change that moves the version (and wakes the change feed).
+    pub const MOVE: &'static str = "move";
+    /// A quiet change: cached rows are stale, nobody is woken.
+    pub const TOUCH: &'static str = "touch";
+
+    /// Tells the other replicas of a change of `kind` ([`Announcer::MOVE`]
+    /// or [`Announcer::TOUCH`]). A failure is logged, not returned: the
     /// change itself has committed, and the others' listeners look again
     /// whenever they reconnect.
-    pub fn announce(&self) {
+    pub fn announce(&self, kind: &str) {
         let sent = self
             .pool
             .get()
             .map_err(|e| e.to_string())
             .and_then(|mut conn| {
-                conn.batch_execute(&format!("NOTIFY {}, '{}'", self.channel, self.replica))
-                    .map_err(|e| e.to_string())
+                conn.batch_execute(&format!(
+                    "NOTIFY {}, '{} {kind}'",
+                    self.channel, self.replica
+                ))
+                .map_err(|e| e.to_string())
             });
         if let Err(e) = sent {
             log::warn!(
@@ -142,12 +151,19 @@ fn hear(
 ) -> Result<(), diesel::result::Error> {
     for notification in conn.notifications_iter() {
         let notification = notification?;
-        if notification.payload == replica {
+        let (sender, kind) = notification
+            .payload
+            .split_once(' ')
+            .unwrap_or((&notification.payload, Announcer::MOVE));
+        if sender == replica {
             continue;
         }
         for (channel, version) in versions {
             if notification.channel == *channel {
-                version.moved_elsewhere();
+                match kind {
+                    Announcer::TOUCH => version.touched_elsewhere(),
+                    _ => version.moved_elsewhere(),
+                }
             }
         }
     }

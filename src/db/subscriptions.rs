@@ -180,6 +180,23 @@ pub fn list(
     conn: &mut RegistryConnection,
     user_id: Option<&UserId>,
 ) -> Result<Vec<(Subscription, String)>, RegistryError> {
+    listing(conn, user_id, None)
+}
+
+/// The `limit` newest subscriptions with their topics' names: a registry
+/// may hold a hundred thousand, more than a page can show.
+pub fn newest(
+    conn: &mut RegistryConnection,
+    limit: i64,
+) -> Result<Vec<(Subscription, String)>, RegistryError> {
+    listing(conn, None, Some(limit))
+}
+
+fn listing(
+    conn: &mut RegistryConnection,
+    user_id: Option<&UserId>,
+    limit: Option<i64>,
+) -> Result<Vec<(Subscription, String)>, RegistryError> {
     use super::schema::topics;
     let mut query = user_subscriptions::table
         .inner_join(topics::table)
@@ -191,6 +208,9 @@ pub fn list(
         .into_boxed();
     if let Some(user_id) = user_id {
         query = query.filter(user_subscriptions::user_id.eq(user_id));
+    }
+    if let Some(limit) = limit {
+        query = query.limit(limit);
     }
     Ok(query.load(conn)?)
 }

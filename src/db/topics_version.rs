@@ -14,6 +14,9 @@ use super::shared_version::Announcer;
 #[derive(Debug, Clone, Copy, Default)]
 struct State {
     version: u64,
+    /// Changes that readers of whole rows must see but that nobody waits
+    /// for: a report that only refreshes a topic's `kafka.checked_at`.
+    touches: u64,
     /// Set once the admin service stops, so held requests end at once
     /// instead of delaying the graceful stop by a whole wait.
     closing: bool,
@@ -38,7 +41,7 @@ impl TopicsVersion {
     pub fn bump(&self) {
         self.moved_elsewhere();
         if let Some(announcer) = self.announcer.get() {
-            announcer.announce();
+            announcer.announce(Announcer::MOVE);
         }
     }
 
@@ -52,6 +55,30 @@ impl TopicsVersion {
         // Set once at start; a second call would be a bug, and keeping
         // the first announcer is the safe answer to it.
         let _ = self.announcer.set(announcer);
+    }
+
+    /// What a cache of whole topic rows is keyed on: the version and the
+    /// quiet changes since ([`TopicsVersion::touch`]).
+    pub fn rows(&self) -> (u64, u64) {
+        let state = self.state.borrow();
+        (state.version, state.touches)
+    }
+
+    /// Records a committed change that moves no version: cached rows are
+    /// stale, but the change feed's waiters are not woken for it.
+    pub fn touch(&self) {
+        self.touched_elsewhere();
+        if let Some(announcer) = self.announcer.get() {
+            announcer.announce(Announcer::TOUCH);
+        }
+    }
+
+    /// Records a quiet change another replica committed.
+    pub fn touched_elsewhere(&self) {
+        self.state.send_if_modified(|state| {
+            state.touches += 1;
+            false
+        });
     }
 
     /// The version once it differs from `since`, or the current one after
@@ -116,6 +143,21 @@ mod tests {
         let started = tokio::time::Instant::now();
         assert_eq!(version.changed_since(57, Duration::from_secs(30)).await, 0);
         assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_touch_moves_the_rows_but_wakes_no_wait() {
+        let version = TopicsVersion::default();
+        let waiting = tokio::spawn({
+            let version = version.clone();
+            async move { version.changed_since(0, Duration::from_secs(30)).await }
+        });
+        tokio::task::yield_now().await;
+        let started = tokio::time::Instant::now();
+        version.touch();
+        assert_eq!(version.rows(), (0, 1));
+        assert_eq!(waiting.await.unwrap(), 0);
+        assert_eq!(started.elapsed(), Duration::from_secs(30));
     }
 
     #[tokio::test(start_paused = true)]

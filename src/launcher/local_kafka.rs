@@ -129,21 +129,25 @@ pub enum Kafka {
 }
 
 impl Kafka {
-    /// Uses the local Kafka when it already runs, else starts it on `port`.
-    /// A `secure` one (SASL/SCRAM, ACLs enforced) is the instance named
-    /// `secure`, apart from the open one, and comes with its super user's
-    /// login.
-    pub fn start_local(port: u16, secure: bool) -> anyhow::Result<(Self, Option<SuperLogin>)> {
+    /// Uses the local Kafka when it already runs, else starts it on `port`
+    /// with `brokers` nodes. A `secure` one (SASL/SCRAM, ACLs enforced) is
+    /// an instance apart from the open one and comes with its super user's
+    /// login; see [`instance_name`] for which instance each is.
+    pub fn start_local(
+        port: u16,
+        secure: bool,
+        brokers: u8,
+    ) -> anyhow::Result<(Self, Option<SuperLogin>)> {
         let script = KafkaScript::install()?;
-        let name: &[&str] = if secure {
-            &["--name", SECURE_NAME]
-        } else {
-            &[]
-        };
+        let instance = instance_name(secure, brokers);
+        let name: Vec<&str> = instance
+            .as_deref()
+            .map(|name| vec!["--name", name])
+            .unwrap_or_default();
         // A local Kafka that already runs (another `up`, a test run) is
         // used as it is, and left running on the way out.
         let status = script
-            .command(["status"].iter().chain(name))
+            .command(["status"].iter().chain(&name))
             .stderr(Stdio::null())
             .output()
             .context("cannot run the Kafka script")?;
@@ -162,18 +166,23 @@ impl Kafka {
                 script.cache.display()
             )
         };
-        let what = if secure {
-            "secured Apache Kafka"
-        } else {
-            "Apache Kafka"
+        let what = match (secure, brokers) {
+            (true, 1) => "secured Apache Kafka".to_owned(),
+            (false, 1) => "Apache Kafka".to_owned(),
+            (true, n) => format!("secured Apache Kafka cluster of {n} nodes"),
+            (false, n) => format!("Apache Kafka cluster of {n} nodes"),
         };
-        println!("Starting the local {what} on 127.0.0.1:{port}{fetch_note}...");
-        let port = port.to_string();
-        let mut args = vec!["start", "--port", &port];
+        let ports = match brokers {
+            1 => port.to_string(),
+            n => format!("{port}-{}", u32::from(port) + u32::from(n) - 1),
+        };
+        println!("Starting the local {what} on 127.0.0.1:{ports}{fetch_note}...");
+        let (port, brokers_arg) = (port.to_string(), brokers.to_string());
+        let mut args = vec!["start", "--port", &port, "--brokers", &brokers_arg];
         if secure {
             args.push("--secure");
         }
-        args.extend_from_slice(name);
+        args.extend_from_slice(&name);
         let output = script
             .command(args)
             // Progress goes straight to the terminal.
@@ -188,12 +197,11 @@ impl Kafka {
         let servers = printed(&output.stdout, "KAFKA_BOOTSTRAP_SERVERS")
             .unwrap_or_else(|| format!("127.0.0.1:{port}"));
         let login = secure.then(|| super_login(&output.stdout)).transpose()?;
-        let name = secure.then(|| SECURE_NAME.to_owned());
         Ok((
             Kafka::Local {
                 servers,
                 script,
-                name,
+                name: instance,
             },
             login,
         ))
@@ -229,9 +237,19 @@ impl Kafka {
     }
 }
 
-/// The instance `topicgate up --secure` runs: apart from the open one, whose
-/// data nobody authenticated.
-const SECURE_NAME: &str = "secure";
+/// The script's instance that `up` runs; `None` for its default one.
+///
+/// A secured instance is apart from the open one, whose data nobody
+/// authenticated; a cluster of several nodes is apart from the one-node
+/// instance, whose topics were created for one broker.
+fn instance_name(secure: bool, brokers: u8) -> Option<String> {
+    match (secure, brokers) {
+        (false, 1) => None,
+        (true, 1) => Some("secure".to_owned()),
+        (false, n) => Some(format!("cluster{n}")),
+        (true, n) => Some(format!("secure-cluster{n}")),
+    }
+}
 
 /// How topicgate itself logs in to a secured local Kafka: its super user.
 #[derive(Debug, Clone)]
@@ -289,6 +307,23 @@ mod tests {
         );
         let open = b"KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092\n";
         assert!(super_login(open).is_err());
+    }
+
+    #[test]
+    fn each_size_and_mode_of_the_local_kafka_is_an_instance_of_its_own() {
+        let names: Vec<_> = [(false, 1), (true, 1), (false, 3), (true, 3)]
+            .into_iter()
+            .map(|(secure, brokers)| instance_name(secure, brokers))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                None,
+                Some("secure".to_owned()),
+                Some("cluster3".to_owned()),
+                Some("secure-cluster3".to_owned())
+            ]
+        );
     }
 
     #[test]

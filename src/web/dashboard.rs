@@ -26,7 +26,7 @@ use super::state::AppState;
 use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
 use super::topics::{change, request_topic};
 use crate::actors::registry::{
-    GetStats, ListChanges, ListSubscriptions, PageTopics, RecentEvents, RecentKafkaEvents,
+    GetStats, ListChanges, NewestSubscriptions, PageTopics, RecentEvents, RecentKafkaEvents,
 };
 use crate::api::{Stats, SubscriptionView, TopicChangeRequestView, TopicView};
 use crate::domain::{
@@ -36,6 +36,8 @@ use strum::IntoEnumIterator;
 
 /// How many audit-trail entries the activity list shows.
 const RECENT_EVENTS: i64 = 15;
+/// Subscriptions the page lists, newest first; the API lists them all.
+const SUBSCRIPTIONS_SHOWN: i64 = 50;
 
 /// The compiled templates, registered once and shared by every worker.
 pub struct Dashboard {
@@ -170,6 +172,8 @@ struct LiveView {
     topics: Vec<TopicRow>,
     pager: Pager,
     subscriptions: Vec<SubscriptionRow>,
+    /// "the newest 50 of 1,234" when the page does not list them all.
+    subscriptions_shown: Option<String>,
     /// Pending partition change requests, for the admin to decide.
     changes: Vec<TopicChangeRequestView>,
     /// Pending schema changes, for the admin to decide.
@@ -301,7 +305,7 @@ async fn live_view(
     let (stats, shown, subscriptions, events, kafka_events, changes, schema_changes) = futures_util::try_join!(
         state.ask(GetStats),
         state.ask(page),
-        state.ask(ListSubscriptions(None)),
+        state.ask(NewestSubscriptions(SUBSCRIPTIONS_SHOWN)),
         state.ask(RecentEvents(RECENT_EVENTS)),
         state.ask(RecentKafkaEvents(RECENT_EVENTS)),
         state.ask(ListChanges(vec![ChangeRequestStatus::Pending])),
@@ -325,6 +329,13 @@ async fn live_view(
                 topic,
             })
             .collect(),
+        subscriptions_shown: (stats.total_subscriptions > subscriptions.len() as i64).then(|| {
+            format!(
+                "the newest {} of {}",
+                subscriptions.len(),
+                stats.total_subscriptions
+            )
+        }),
         subscriptions: subscriptions
             .into_iter()
             .map(|subscription| SubscriptionRow {

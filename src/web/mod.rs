@@ -20,6 +20,7 @@ mod identity;
 mod json;
 mod json_only;
 mod kafka_view;
+mod listing_cache;
 mod metrics;
 mod partition_changes;
 mod rate_limit;
@@ -54,10 +55,11 @@ use actix_web::middleware::{Condition, ErrorHandlerResponse, ErrorHandlers, Logg
 use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
 
 pub use error::ApiError;
+use listing_cache::ListingCache;
 pub use metrics::AdminMetrics;
 use rate_limit::WriteLimits;
 use session::Sessions;
-use state::{ActiveTopicsCache, AppState};
+use state::AppState;
 pub use stream_slots::{StreamSlot, StreamSlots};
 
 use crate::actors::access::AccessReconciler;
@@ -177,7 +179,7 @@ impl Application {
         let state = web::Data::new(AppState {
             registry,
             topics_version: topics_version.clone(),
-            active_topics: ActiveTopicsCache::default(),
+            listings: ListingCache::default(),
             cluster: Default::default(),
             producer_key: settings.producer_key,
             admin_token: settings.admin_token,

@@ -1,12 +1,10 @@
-use std::sync::RwLock;
-
 use actix::Addr;
 use actix::dev::{MessageResponse, ToEnvelope};
 use actix::{Handler, Message};
-use actix_web::web::Bytes;
 
 use super::cluster::ClusterMemory;
 use super::error::ApiError;
+use super::listing_cache::ListingCache;
 use super::metrics::AdminMetrics;
 use super::stream_slots::StreamSlots;
 use crate::actors::registry::TopicRegistry;
@@ -21,7 +19,8 @@ use crate::domain::TopicNamePolicy;
 pub struct AppState {
     pub registry: Addr<TopicRegistry>,
     pub topics_version: TopicsVersion,
-    pub active_topics: ActiveTopicsCache,
+    /// The topic listings' answers, kept until the rows change.
+    pub listings: ListingCache,
     /// The Kafka cluster as the producer last reported it.
     pub cluster: ClusterMemory,
     pub producer_key: Secret,
@@ -58,29 +57,5 @@ impl AppState {
         Result<T, RegistryError>: MessageResponse<TopicRegistry, M>,
     {
         Ok(self.registry.send(msg).await??)
-    }
-}
-
-/// The serialised answer of `GET /api/topics/active`, kept until the topics
-/// table changes. Every producer and consumer polls that endpoint; between
-/// changes they all get the same bytes without a trip to the database.
-#[derive(Default)]
-pub struct ActiveTopicsCache(RwLock<Option<(u64, Bytes)>>);
-
-impl ActiveTopicsCache {
-    /// The cached body if it was read at `version`.
-    pub fn get(&self, version: u64) -> Option<Bytes> {
-        let entry = self.0.read().ok()?;
-        entry
-            .as_ref()
-            .filter(|(cached, _)| *cached == version)
-            .map(|(_, body)| body.clone())
-    }
-
-    /// Remembers `body`, read after `version` was current.
-    pub fn put(&self, version: u64, body: Bytes) {
-        if let Ok(mut entry) = self.0.write() {
-            *entry = Some((version, body));
-        }
     }
 }

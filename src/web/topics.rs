@@ -1,6 +1,6 @@
 //! `/api/topics`: requests, reads and the life cycle.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -8,6 +8,7 @@ use super::auth::{Approver, Producer};
 use super::error::ApiError;
 use super::identity::Caller;
 use super::json;
+use super::listing_cache::Listing;
 use super::partition_changes;
 use super::rate_limit::WriteLimits;
 use super::schema_changes;
@@ -85,11 +86,22 @@ fn status_filter(raw: Option<&str>) -> Result<Vec<TopicStatus>, ApiError> {
 
 async fn list(
     state: web::Data<AppState>,
+    request: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let statuses = status_filter(query.status.as_deref())?;
-    let topics = state.ask(ListTopics(statuses)).await?;
-    Ok(HttpResponse::Ok().json(topics))
+    let listing = Listing::topics(statuses.clone());
+    // Read before the rows: if a change lands in between, the cache holds
+    // newer rows under an older version and is refreshed once more, never
+    // the other way round.
+    let rows = state.topics_version.rows();
+    state
+        .listings
+        .respond(&request, listing, rows, || async {
+            let topics = state.ask(ListTopics(statuses)).await?;
+            serde_json::to_vec(&topics).map_err(|e| ApiError::Unexpected(e.into()))
+        })
+        .await
 }
 
 async fn get(state: web::Data<AppState>, id: web::Path<TopicId>) -> Result<HttpResponse, ApiError> {
@@ -97,25 +109,19 @@ async fn get(state: web::Data<AppState>, id: web::Path<TopicId>) -> Result<HttpR
     Ok(HttpResponse::Ok().json(topic))
 }
 
-async fn active(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    // Read the version before the rows: if a change lands in between, the
-    // cache holds newer rows under an older version and is refreshed once
-    // more, never the other way round.
-    let version = state.topics_version.current();
-    let body = match state.active_topics.get(version) {
-        Some(body) => body,
-        None => {
+async fn active(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    // Read before the rows, as in `list`.
+    let rows = state.topics_version.rows();
+    state
+        .listings
+        .respond(&request, Listing::Active, rows, || async {
             let topics = state.ask(ActiveTopics).await?;
-            let body = web::Bytes::from(
-                serde_json::to_vec(&topics).map_err(|e| ApiError::Unexpected(e.into()))?,
-            );
-            state.active_topics.put(version, body.clone());
-            body
-        }
-    };
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body))
+            serde_json::to_vec(&topics).map_err(|e| ApiError::Unexpected(e.into()))
+        })
+        .await
 }
 
 /// Records a topic request; shared by the API and the dashboard form.

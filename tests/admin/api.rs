@@ -2141,3 +2141,62 @@ async fn requested_topic_configs_are_stored_and_shown() {
         .await;
     assert_eq!(reported.configs.len(), 3, "{reported:?}");
 }
+
+#[actix_rt::test]
+async fn the_listings_are_gzipped_for_a_client_that_accepts_it_and_plain_otherwise() {
+    use std::io::Read;
+    let admin = TestAdmin::spawn();
+    one_topic_per_state(&admin).await;
+    let client = awc::Client::default();
+    for path in [
+        "/api/topics",
+        "/api/topics/active",
+        "/api/topics?status=active,pending",
+    ] {
+        let fetch = |encoding: &'static str| {
+            let request = client.get(admin.url(path)).no_decompress();
+            async move {
+                let mut response = request
+                    .insert_header(("Accept-Encoding", encoding))
+                    .send()
+                    .await
+                    .expect("an answer");
+                assert_eq!(response.status(), 200, "{path}");
+                let vary = response
+                    .headers()
+                    .get("vary")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                assert!(
+                    vary.as_deref()
+                        .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+                    "{path}: Vary {vary:?}"
+                );
+                let coding = response
+                    .headers()
+                    .get("content-encoding")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let body = response.body().limit(1 << 20).await.expect("a body");
+                (coding, body)
+            }
+        };
+        let (plain_coding, plain) = fetch("identity").await;
+        assert_eq!(plain_coding, None, "{path}");
+        let plain: Value = serde_json::from_slice(&plain).expect("plain JSON");
+        assert!(
+            plain.as_array().is_some_and(|t| !t.is_empty()),
+            "{path}: {plain}"
+        );
+
+        let (coding, gzipped) = fetch("gzip, deflate").await;
+        assert_eq!(coding.as_deref(), Some("gzip"), "{path}");
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&gzipped[..])
+            .read_to_end(&mut unzipped)
+            .expect("valid gzip");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&unzipped).expect("JSON inside"),
+            plain,
+            "{path}"
+        );
+    }
+}

@@ -1210,3 +1210,28 @@ impl Visitor<'_> {
         self.get("/").await.body.contains("Log out")
     }
 }
+
+#[actix_rt::test]
+async fn the_page_lists_the_newest_subscriptions_and_says_how_many_there_are() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("many-readers", 1, 1).await;
+    admin.approve(id).await;
+    admin.activate("many-readers").await;
+    for user in 0..53 {
+        let body = serde_json::json!({"user_id": format!("reader-{user:02}"), "topic_name": "many-readers"});
+        let answer = admin.post("/api/subscriptions", &body, true).await;
+        assert_eq!(answer.status, 201, "{answer:?}");
+    }
+    let page = Visitor::new(&admin).get("/").await;
+    assert_eq!(page.status, 200);
+    let table = page
+        .body
+        .split("<table id=\"subscriptions\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .expect("the subscriptions table");
+    assert_eq!(table.matches("<tr><td>").count(), 50, "{table}");
+    assert!(table.contains("reader-52"), "the newest is listed");
+    assert!(!table.contains("reader-00"), "the oldest is not");
+    assert!(page.body.contains("the newest 50 of 53"), "{}", page.body);
+}

@@ -612,3 +612,29 @@ async fn a_replication_factor_above_the_cluster_is_refused_once_its_size_is_know
         .create_topic(&support::kafka::unique_name("rf-one"), 1, 1)
         .await;
 }
+
+#[actix_rt::test]
+async fn a_report_that_only_refreshes_checked_at_shows_in_the_listings_at_once() {
+    let admin = TestAdmin::spawn();
+    let id = approved_topic(&admin, "kafka-refresh").await;
+    admin.report_kafka(id, &json!({"state": "creating"})).await;
+    let listed_checked_at = |list: Value| {
+        list.as_array()
+            .and_then(|topics| topics.iter().find(|t| t["topic_id"] == id))
+            .map(|topic| topic["kafka"]["checked_at"].clone())
+            .expect("the topic is listed")
+    };
+    // Fills the cached listing.
+    let before = listed_checked_at(admin.get("/api/topics").await.body);
+
+    let version = feed_version(&admin).await;
+    let refreshed = admin.report_kafka(id, &json!({"state": "creating"})).await;
+    assert_eq!(feed_version(&admin).await, version, "no change to wake for");
+    let now = json!(refreshed.kafka.checked_at.expect("stamped"));
+    assert_ne!(now, before, "the report stamped a new time");
+    assert_eq!(listed_checked_at(admin.get("/api/topics").await.body), now);
+    assert_eq!(
+        listed_checked_at(admin.get("/api/topics?status=approved").await.body),
+        now
+    );
+}

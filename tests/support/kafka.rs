@@ -78,13 +78,14 @@ pub struct KafkaInstance {
 /// them. Several JVM clusters at once on a small machine starve each other,
 /// and a restart test then measures the machine instead of the producer.
 /// The turn is an exclusive lock on a file, so the kernel frees it when a
-/// test process dies holding it.
-struct Turn {
+/// test process dies holding it. A test that starts a cluster some other
+/// way (`topicgate up --brokers 3`) takes a turn too.
+pub struct Turn {
     _lock: Flock<File>,
 }
 
 impl Turn {
-    fn take() -> Turn {
+    pub fn take() -> Turn {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/kafka/test-cluster.lock");
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).expect("the lock file's directory");
@@ -339,6 +340,26 @@ pub async fn wait_for_topic(bootstrap: &str, topic: &str, partitions: i32) {
     })
     .await
     .expect("waiting for topic metadata");
+}
+
+/// How many replicas each partition of `topic` has, by partition number.
+pub fn partition_replicas(bootstrap: &str, topic: &str) -> Vec<usize> {
+    let client = metadata_client(bootstrap);
+    let metadata = client
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("metadata for {topic} from {bootstrap}: {e}"));
+    let found = metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic)
+        .unwrap_or_else(|| panic!("{bootstrap} does not know topic {topic}"));
+    let mut replicas: Vec<(i32, usize)> = found
+        .partitions()
+        .iter()
+        .map(|p| (p.id(), p.replicas().len()))
+        .collect();
+    replicas.sort_unstable();
+    replicas.into_iter().map(|(_, count)| count).collect()
 }
 
 /// The node id leading each partition of `topic`, by partition number

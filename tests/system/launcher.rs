@@ -648,3 +648,118 @@ fn up_stops_on_a_bad_kafka_option_naming_it() {
         assert!(!String::from_utf8_lossy(&output.stdout).contains("topicgate is up"));
     }
 }
+
+/// A first port from which `brokers` broker ports and the controller
+/// ports 100 above them are free.
+fn free_cluster_port(brokers: u16) -> u16 {
+    loop {
+        let port = free_broker_port();
+        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if port < 64_000 && (0..brokers).all(|i| free(port + i) && free(port + 100 + i)) {
+            return port;
+        }
+    }
+}
+
+/// Destroys an instance of an installed copy's Kafka when dropped, so
+/// that a failed test leaves no JVM behind.
+struct DestroyInstance<'a>(&'a Installed, &'static str);
+
+impl Drop for DestroyInstance<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .0
+            .command(&["kafka", "destroy", "--name", self.1])
+            .output();
+    }
+}
+
+#[actix_rt::test]
+async fn up_with_three_brokers_runs_a_cluster_that_keeps_three_replicas() {
+    let _turn = support::kafka::Turn::take();
+    let installed = Installed::new();
+    let _cleanup = DestroyInstance(&installed, "cluster3");
+    let port = free_cluster_port(3);
+    let (first, last) = (port.to_string(), (port + 2).to_string());
+    let mut up = installed.command(&[
+        "up",
+        "--bind",
+        "127.0.0.1:0",
+        "--poll-interval",
+        "1",
+        "--brokers",
+        "3",
+        "--kafka-port",
+        &first,
+    ]);
+    up.env_remove("KAFKA_BOOTSTRAP_SERVERS")
+        .env_remove("TOPICGATE_ADMIN_TOKEN")
+        .env_remove("TOPICGATE_PRODUCER_KEY")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = KillOnDrop(Some(up.spawn().unwrap()));
+    let mut stdout = BufReader::new(child.0.as_mut().unwrap().stdout.take().unwrap());
+    let (text, url) = banner(&mut stdout);
+    assert!(
+        text.contains(&format!(
+            "Starting the local Apache Kafka cluster of 3 nodes on 127.0.0.1:{first}-{last}"
+        )),
+        "{text}"
+    );
+    let servers = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Kafka"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a Kafka line")
+        .to_owned();
+    assert_eq!(servers.split(',').count(), 3, "{text}");
+
+    let token = std::fs::read_to_string(installed.path("work/.topicgate/admin-token")).unwrap();
+    let http = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    let name = unique_name("replicated");
+    let mut created = http
+        .post(format!("{url}/api/topics"))
+        .send_json(&json!({"name": name, "partitions": 3, "replication_factor": 3}))
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201, "{:?}", created.body().await);
+    let id = created.json::<serde_json::Value>().await.unwrap()["topic_id"]
+        .as_i64()
+        .unwrap();
+    let approved = http
+        .post(format!("{url}/api/topics/{id}/approve"))
+        .bearer_auth(token.trim())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status().as_u16(), 200);
+    let active = eventually(Duration::from_secs(30), || async {
+        let mut answer = http
+            .get(format!("{url}/api/topics/{id}"))
+            .send()
+            .await
+            .unwrap();
+        answer.json::<serde_json::Value>().await.unwrap()["status"] == "active"
+    })
+    .await;
+    assert!(active, "{name} was not activated on the cluster");
+    assert_eq!(
+        support::kafka::partition_replicas(&servers, &name),
+        [3, 3, 3],
+        "every partition on all three nodes"
+    );
+
+    let rest = interrupt(child.take(), stdout);
+    assert!(
+        rest.contains("Stopping: producer, admin service, Kafka"),
+        "{rest}"
+    );
+    let status = installed
+        .command(&["kafka", "status", "--name", "cluster3"])
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(1), "{status:?}");
+}
