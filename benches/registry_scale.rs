@@ -115,7 +115,7 @@ fn seed(path: &Path, topics: usize, subscriptions: usize) -> Vec<(i32, String)> 
     let now = Utc::now().naive_utc();
     let names = TopicNamePolicy::default();
     let fill =
-        |conn: &mut diesel::SqliteConnection| -> Result<Vec<(i32, String)>, db::RegistryError> {
+        |conn: &mut db::RegistryConnection| -> Result<Vec<(i32, String)>, db::RegistryError> {
             let mut active = Vec::new();
             for i in 0..topics {
                 let name = format!("bench_topic_{i}");
@@ -169,7 +169,7 @@ fn checkpoint(path: &Path) {
 fn start_admin(database: std::path::PathBuf, admin_token: Secret, producer_key: Secret) -> u16 {
     let settings = AdminSettings {
         bind: "127.0.0.1:0".into(),
-        database_url: database,
+        database_url: database.into(),
         producer_key,
         admin_token,
         admin_token_hint: Default::default(),

@@ -115,7 +115,7 @@ fn start_admin(bootstrap: &str, database: std::path::PathBuf, streams: usize) ->
     };
     let settings = AdminSettings {
         bind: "127.0.0.1:0".into(),
-        database_url: database,
+        database_url: database.into(),
         producer_key: Secret::generate(),
         admin_token: Secret::generate(),
         admin_token_hint: Default::default(),

@@ -197,18 +197,29 @@ longest_first() {
   grep -v -E "/(producer|admin|system|consumer)-[0-9a-f]*$" "$binaries" || true
 }
 
+# The admin area runs a second time with its registry on PostgreSQL.
+registries_of() {
+  case "$1" in
+    */admin-*) echo sqlite postgres ;;
+    *) echo sqlite ;;
+  esac
+}
+
 mapfile -t ordered < <(longest_first)
 names=()
 running=0
 for binary in "${ordered[@]}"; do
-  if [ "$running" -ge "$lanes" ]; then
-    wait -n
-    running=$((running - 1))
-  fi
-  name="$(basename "$binary")"
-  names+=("$name")
-  run_one "$name" "$binary" ${test_args[@]+"${test_args[@]}"} &
-  running=$((running + 1))
+  for registry in $(registries_of "$binary"); do
+    if [ "$running" -ge "$lanes" ]; then
+      wait -n
+      running=$((running - 1))
+    fi
+    name="$(basename "$binary")"
+    if [ "$registry" = postgres ]; then name="$name-postgres"; fi
+    names+=("$name")
+    TOPICGATE_TEST_REGISTRY="$registry" run_one "$name" "$binary" ${test_args[@]+"${test_args[@]}"} &
+    running=$((running + 1))
+  done
 done
 # Doc tests have no binary of their own; cargo runs them.
 if [ ${#cargo_args[@]} -eq 0 ]; then

@@ -82,7 +82,7 @@ pub async fn up(config: UpConfig) -> anyhow::Result<()> {
     };
     let app = Application::build(AdminSettings {
         bind: config.bind.clone(),
-        database_url: config.data_dir.join("topicgate.db"),
+        database_url: config.data_dir.join("topicgate.db").into(),
         producer_key: producer_key.clone(),
         admin_token,
         admin_token_hint,

@@ -23,7 +23,7 @@ impl BenchAdmin {
         let producer_key = Secret::generate();
         let settings = AdminSettings {
             bind: "127.0.0.1:0".into(),
-            database_url: dir.path().join("registry.db"),
+            database_url: dir.path().join("registry.db").into(),
             producer_key: producer_key.clone(),
             admin_token: admin_token.clone(),
             admin_token_hint: Default::default(),

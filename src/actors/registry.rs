@@ -13,8 +13,6 @@ mod schema_writes;
 mod schemas;
 mod users;
 
-use std::path::PathBuf;
-
 use actix::prelude::*;
 pub use changes::{DecideChange, EditTopic, ListChanges, RequestPartitions, WithdrawTopic};
 use chrono::Utc;
@@ -37,7 +35,7 @@ use crate::db::models::{NewTopic, Topic, TopicEvent, TopicKafkaEvent};
 use crate::db::topic_counts::TopicCounts;
 use crate::db::topics::{Changed, TopicRef};
 use crate::db::topics_version::TopicsVersion;
-use crate::db::{self, DbPool, RegistryError};
+use crate::db::{self, DatabaseUrl, DbPool, RegistryError};
 use crate::domain::{CheckedKafkaReport, TopicId, TopicName, TopicStatus, Transition, UserId};
 
 pub struct TopicRegistry {
@@ -47,15 +45,16 @@ pub struct TopicRegistry {
     /// in Kafka (users, subscriptions, topic states): the access
     /// reconciler waits on it.
     access_changes: TopicsVersion,
-    /// The registry file, for health checks that must see the file itself.
-    path: PathBuf,
+    /// The registry's location, for health checks that must reach it
+    /// afresh rather than through the pool.
+    location: DatabaseUrl,
 }
 
 impl TopicRegistry {
     /// Starts `threads` registry workers sharing `pool`.
     pub fn start(
         pool: DbPool,
-        path: PathBuf,
+        location: DatabaseUrl,
         topics_version: TopicsVersion,
         access_changes: TopicsVersion,
         threads: usize,
@@ -64,7 +63,7 @@ impl TopicRegistry {
             pool: pool.clone(),
             topics_version: topics_version.clone(),
             access_changes: access_changes.clone(),
-            path: path.clone(),
+            location: location.clone(),
         })
     }
 
@@ -263,7 +262,7 @@ impl Handler<Ping> for TopicRegistry {
     type Result = Result<(), RegistryError>;
 
     fn handle(&mut self, _: Ping, _: &mut Self::Context) -> Self::Result {
-        db::topics::check_readable(&self.path)
+        db::topics::check_readable(&self.location)
     }
 }
 

@@ -24,7 +24,7 @@ fn main() -> std::process::ExitCode {
             bind.rsplit_once(':')
                 .map_or(bind.as_str(), |(host, _)| host),
             app.port(),
-            database.display()
+            database
         );
         let server = app.handle();
         actix_web::rt::spawn(async move {

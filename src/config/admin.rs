@@ -7,13 +7,14 @@ use super::{
     AccessArgs, AccessSettings, HttpEdgeConfig, HttpEdgeSettings, KafkaArgs, KafkaSettings, Secret,
     TopicNameArgs,
 };
+use crate::db::DatabaseUrl;
 use crate::domain::TopicNamePolicy;
 
 /// Everything the admin service needs to run, with its secrets present.
 #[derive(Debug, Clone)]
 pub struct AdminSettings {
     pub bind: String,
-    pub database_url: PathBuf,
+    pub database_url: DatabaseUrl,
     pub producer_key: Secret,
     pub admin_token: Secret,
     /// Where the login page says the admin token is.
@@ -57,9 +58,15 @@ pub struct AdminConfig {
     #[arg(long, env = "TOPICGATE_BIND", default_value = "127.0.0.1:5000")]
     pub bind: String,
 
-    /// Path of the SQLite registry file (created when missing).
-    #[arg(long, env = "TOPICGATE_DATABASE_URL", default_value = "topicgate.db")]
-    pub database_url: PathBuf,
+    /// The registry: a SQLite file (a path or `sqlite://` URL, created when
+    /// missing) or a PostgreSQL database (`postgres://` or `postgresql://`).
+    #[arg(
+        long,
+        env = "TOPICGATE_DATABASE_URL",
+        default_value = "topicgate.db",
+        hide_env_values = true
+    )]
+    pub database_url: DatabaseUrl,
 
     /// Shared key the producer daemon sends in `X-Producer-Key`.
     #[arg(long, env = "TOPICGATE_PRODUCER_KEY", hide_env_values = true)]

@@ -1,8 +1,8 @@
 //! Requests to grow an active topic's partitions, and their decisions.
 
+use crate::db::{RegistryConnection, columns_of};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
 use super::models::{NewTopicChangeRequest, Topic, TopicChangeRequest};
@@ -16,13 +16,13 @@ use crate::domain::{ChangeRequestStatus, PartitionIncrease, TopicId, TopicStatus
 /// approval racing it is seen), or when the topic already has a pending
 /// request: the admin decides one at a time.
 pub fn request_partitions(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     id: TopicId,
     requested: i64,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<(TopicChangeRequest, String), RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let topic = find(conn, &TopicRef::Id(id))?;
         if topic.status != TopicStatus::Active {
             return Err(RegistryError::TopicNotActive {
@@ -55,7 +55,7 @@ pub fn request_partitions(
                 requested_by: actor,
                 requested_at: now,
             })
-            .returning(TopicChangeRequest::as_returning())
+            .returning(columns_of::<TopicChangeRequest>())
             .get_result(conn)?;
         Ok((request, topic.name))
     })
@@ -73,14 +73,14 @@ pub enum Decision {
 /// Kafka) and writes a topic event; it is refused when the topic is no
 /// longer active or already has as many partitions.
 pub fn decide(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     change_id: i32,
     decision: Decision,
     actor: &str,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(TopicChangeRequest, String), RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let request: TopicChangeRequest = topic_change_requests::table
             .find(change_id)
             .select(TopicChangeRequest::as_select())
@@ -110,7 +110,7 @@ pub fn decide(
                 topic_change_requests::decided_at.eq(now),
                 topic_change_requests::reason.eq(reason),
             ))
-            .returning(TopicChangeRequest::as_returning())
+            .returning(columns_of::<TopicChangeRequest>())
             .get_result(conn)?;
         Ok((decided, topic.name))
     })
@@ -118,7 +118,7 @@ pub fn decide(
 
 /// Raises the topic's partitions as `request` asks, audited.
 fn apply_increase(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: &Topic,
     request: &TopicChangeRequest,
     actor: &str,
@@ -143,7 +143,7 @@ fn apply_increase(
             topics::partitions.eq(request.partitions_to),
             topics::updated_at.eq(now),
         ))
-        .returning(Topic::as_returning())
+        .returning(columns_of::<Topic>())
         .get_result(conn)?;
     let reason = format!(
         "partitions {} -> {} (change request {} by {})",
@@ -162,7 +162,7 @@ fn apply_increase(
 /// Change requests in `statuses` (all when empty), newest first, each with
 /// its topic's name.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     statuses: &[ChangeRequestStatus],
 ) -> Result<Vec<(TopicChangeRequest, String)>, RegistryError> {
     let mut query = topic_change_requests::table

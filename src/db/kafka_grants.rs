@@ -1,8 +1,8 @@
 //! What Kafka access the registry wants, and the ledger of the ACLs
 //! topicgate created (the only ones it ever removes).
 
+use crate::db::{RegistryConnection, on_backend};
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
 use super::schema::{kafka_acl_grants, topics, user_subscriptions};
@@ -20,26 +20,26 @@ pub struct GrantRow {
 }
 
 /// The ACLs topicgate created and has not removed since.
-pub fn ledger(conn: &mut SqliteConnection) -> Result<Vec<GrantRow>, RegistryError> {
+pub fn ledger(conn: &mut RegistryConnection) -> Result<Vec<GrantRow>, RegistryError> {
     Ok(kafka_acl_grants::table.load(conn)?)
 }
 
 /// Records ACLs just created in Kafka.
-pub fn remember(conn: &mut SqliteConnection, grants: &[GrantRow]) -> Result<(), RegistryError> {
-    conn.immediate_transaction(|conn| {
+pub fn remember(conn: &mut RegistryConnection, grants: &[GrantRow]) -> Result<(), RegistryError> {
+    conn.write_transaction(|conn| {
         for grant in grants {
-            diesel::insert_into(kafka_acl_grants::table)
+            let insert = diesel::insert_into(kafka_acl_grants::table)
                 .values(grant)
-                .on_conflict_do_nothing()
-                .execute(conn)?;
+                .on_conflict_do_nothing();
+            on_backend!(conn, |conn| insert.execute(conn))?;
         }
         Ok(())
     })
 }
 
 /// Forgets ACLs just removed from Kafka.
-pub fn forget(conn: &mut SqliteConnection, grants: &[GrantRow]) -> Result<(), RegistryError> {
-    conn.immediate_transaction(|conn| {
+pub fn forget(conn: &mut RegistryConnection, grants: &[GrantRow]) -> Result<(), RegistryError> {
+    conn.write_transaction(|conn| {
         for grant in grants {
             diesel::delete(kafka_acl_grants::table.find((
                 &grant.principal,
@@ -54,7 +54,7 @@ pub fn forget(conn: &mut SqliteConnection, grants: &[GrantRow]) -> Result<(), Re
 }
 
 /// Who reads what: every active subscription to an active topic.
-pub fn readers(conn: &mut SqliteConnection) -> Result<Vec<(UserId, String)>, RegistryError> {
+pub fn readers(conn: &mut RegistryConnection) -> Result<Vec<(UserId, String)>, RegistryError> {
     Ok(user_subscriptions::table
         .inner_join(topics::table)
         .filter(user_subscriptions::status.eq(SubscriptionStatus::Active))
@@ -64,7 +64,7 @@ pub fn readers(conn: &mut SqliteConnection) -> Result<Vec<(UserId, String)>, Reg
 }
 
 /// The names of the active topics: the ones the producer may write.
-pub fn active_topic_names(conn: &mut SqliteConnection) -> Result<Vec<String>, RegistryError> {
+pub fn active_topic_names(conn: &mut RegistryConnection) -> Result<Vec<String>, RegistryError> {
     Ok(topics::table
         .filter(topics::status.eq(TopicStatus::Active))
         .select(topics::name)

@@ -1,8 +1,8 @@
 //! The Kafka side of topics: the producer's reports, and their audit trail.
 
+use crate::db::{RegistryConnection, columns_of};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
 use super::models::{NewKafkaEvent, Topic, TopicKafkaEvent};
@@ -28,13 +28,13 @@ pub struct KafkaReported {
 /// this claim is stored, so an admin's rejection and the claim cannot
 /// both win.
 pub fn report(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     id: TopicId,
     report: &CheckedKafkaReport,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<KafkaReported, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let before = find(conn, &TopicRef::Id(id))?;
         if report.state == KafkaState::Creating
             && matches!(
@@ -70,7 +70,7 @@ pub fn report(
                 topics::kafka_replication_factor.eq(report.replication_factor),
                 topics::kafka_checked_at.eq(now),
             ))
-            .returning(Topic::as_returning())
+            .returning(columns_of::<Topic>())
             .get_result(conn)?;
         if worth_an_event {
             diesel::insert_into(topic_kafka_events::table)
@@ -90,7 +90,7 @@ pub fn report(
 
 /// The newest Kafka state changes, each with its topic's name.
 pub fn recent_events(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     limit: i64,
 ) -> Result<Vec<(TopicKafkaEvent, String)>, RegistryError> {
     Ok(topic_kafka_events::table
@@ -103,7 +103,7 @@ pub fn recent_events(
 
 /// One topic's Kafka state changes, newest first, at most `limit` entries.
 pub fn events_of(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: TopicId,
     limit: i64,
 ) -> Result<Vec<TopicKafkaEvent>, RegistryError> {

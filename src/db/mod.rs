@@ -1,9 +1,10 @@
-//! The registry's storage: SQLite through diesel and r2d2.
+//! The registry's storage: SQLite or PostgreSQL through diesel and r2d2.
 //!
 //! Queries are plain functions over a connection so the registry actor and
 //! tests call the same code.
 
 pub mod change_requests;
+mod connection;
 mod error;
 pub mod kafka_grants;
 pub mod kafka_state;
@@ -12,6 +13,8 @@ pub mod schema;
 pub mod schema_changes;
 pub mod schema_registrations;
 pub mod schemas;
+pub mod sessions;
+pub mod shared_version;
 mod sql_types;
 pub mod subscriptions;
 pub mod topic_configs;
@@ -19,79 +22,95 @@ pub mod topic_counts;
 pub mod topic_edits;
 pub mod topics;
 pub mod topics_version;
+mod url;
 pub mod users;
 
 use std::path::Path;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::sqlite::SqliteConnection;
+use diesel::r2d2::{Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use nix::fcntl::{Flock, FlockArg};
 
+pub(crate) use connection::on_backend;
+pub use connection::{MultiBackend, RegistryConnection, RegistryConnections};
 pub use error::RegistryError;
+pub use url::DatabaseUrl;
 
-pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
-pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+pub type DbPool = Pool<RegistryConnections>;
+pub type DbConn = PooledConnection<RegistryConnections>;
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
-
-/// How long a writer waits for another writer's lock before giving up.
-const BUSY_TIMEOUT_MS: u32 = 10_000;
-
-/// Per-connection settings: SQLite applies these to each connection, not to
-/// the file, so every connection the pool opens gets them.
-#[derive(Debug)]
-struct SqlitePragmas;
-
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
-             PRAGMA foreign_keys = ON;
-             PRAGMA synchronous = NORMAL;"
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
-    }
+/// The columns `T` is read from, for a `RETURNING` clause: diesel's
+/// `as_returning()` is tied to one backend, these plain columns render on
+/// each. `T`'s fields are in the order of its columns, so its `Queryable`
+/// reads them back.
+pub fn columns_of<T: diesel::Selectable<MultiBackend>>() -> T::SelectExpression {
+    T::construct_selection()
 }
 
-/// Opens (creating when missing) the registry at `path`, switches it to WAL
-/// so readers never wait for the writer, and applies pending migrations.
-/// A new registry, its WAL files and a new directory for it are private to
-/// this user (0600, 0700): they hold who asked for and reads what.
-pub fn open(path: &Path, max_connections: u32) -> Result<DbPool, RegistryError> {
-    crate::private_fs::ensure_private_file(path).map_err(|e| {
-        RegistryError::Unexpected(anyhow::anyhow!("creating {}: {e}", path.display()))
-    })?;
-    let url = path.to_string_lossy().into_owned();
-    let manager = ConnectionManager::<SqliteConnection>::new(url);
+/// The registry's migrations for SQLite.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+/// The same steps in PostgreSQL's dialect, giving the same tables and columns.
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations_postgres");
+
+/// Session-level advisory lock that one service holds while it migrates a
+/// PostgreSQL registry; others starting at once wait for it.
+const MIGRATION_LOCK_KEY: i64 = 7_375_846_162_957_418;
+
+/// Opens the registry at `url` (creating a missing SQLite file), and
+/// applies pending migrations. A SQLite registry is switched to WAL so
+/// readers never wait for the writer; a new one, its WAL files and a new
+/// directory for it are private to this user (0600, 0700): they hold who
+/// asked for and reads what.
+pub fn open(url: impl Into<DatabaseUrl>, max_connections: u32) -> Result<DbPool, RegistryError> {
+    let url = url.into();
+    if let Some(path) = url.sqlite_path() {
+        crate::private_fs::ensure_private_file(path).map_err(|e| {
+            RegistryError::Unexpected(anyhow::anyhow!("creating {}: {e}", path.display()))
+        })?;
+    }
     let pool = Pool::builder()
         .max_size(max_connections)
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas))
-        .build(manager)
-        .map_err(|e| {
-            RegistryError::Unexpected(anyhow::anyhow!("opening {}: {e}", path.display()))
-        })?;
+        .build(RegistryConnections::new(url.clone()))
+        .map_err(|e| RegistryError::Unexpected(anyhow::anyhow!("opening {url}: {e}")))?;
     let mut conn = pool.get()?;
-    // Two services started at once on one file would both find the same
-    // migrations pending and apply them twice ("duplicate column"): each
-    // migration is a transaction of its own, not the whole run. An
-    // exclusive flock on the database file makes one wait for the other;
-    // SQLite's own locks are POSIX record locks, which flock does not
-    // touch on Linux.
-    let _only_migrator = lock_for_migrations(path)?;
-    // journal_mode is stored in the file, so setting it once is enough.
-    conn.batch_execute("PRAGMA journal_mode = WAL;")?;
-    migrate(&mut conn)?;
-    let adopted = schemas::adopt_builtin_schemas(&mut conn, chrono::Utc::now().naive_utc())?;
+    match url.sqlite_path() {
+        Some(path) => {
+            // Two services started at once on one file would both find the
+            // same migrations pending and apply them twice ("duplicate
+            // column"): each migration is a transaction of its own, not the
+            // whole run. An exclusive flock on the database file makes one
+            // wait for the other; SQLite's own locks are POSIX record
+            // locks, which flock does not touch on Linux.
+            let _only_migrator = lock_for_migrations(path)?;
+            // journal_mode is stored in the file, so setting it once is enough.
+            conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+            prepare(&mut conn)?;
+        }
+        None => {
+            // The same reason as the flock above, for replicas sharing one
+            // PostgreSQL database.
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let prepared = prepare(&mut conn);
+            conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            prepared?;
+        }
+    }
+    Ok(pool)
+}
+
+/// Migrates, then gives old topics their built-in schema.
+fn prepare(conn: &mut RegistryConnection) -> Result<(), RegistryError> {
+    migrate(conn)?;
+    let adopted = schemas::adopt_builtin_schemas(conn, chrono::Utc::now().naive_utc())?;
     if adopted > 0 {
         log::info!(
             "{adopted} topic(s) registered before schemas got their data type's built-in schema"
         );
     }
-    Ok(pool)
+    Ok(())
 }
 
 /// Holds an exclusive flock on `path` until dropped.
@@ -107,11 +126,21 @@ fn lock_for_migrations(path: &Path) -> Result<Flock<std::fs::File>, RegistryErro
     })
 }
 
-/// Applies every migration that has not run on this database yet.
-pub fn migrate(conn: &mut SqliteConnection) -> Result<(), RegistryError> {
-    conn.run_pending_migrations(MIGRATIONS)
-        .map_err(|e| RegistryError::Unexpected(anyhow::anyhow!("running migrations: {e}")))?;
-    Ok(())
+/// The migrations written for `conn`'s backend.
+pub fn migrations_for(conn: &RegistryConnection) -> EmbeddedMigrations {
+    match conn {
+        RegistryConnection::Sqlite(_) => MIGRATIONS,
+        RegistryConnection::Postgres(_) => POSTGRES_MIGRATIONS,
+    }
+}
+
+/// Applies every migration that has not run on this database yet, from
+/// the set for its backend.
+pub fn migrate(conn: &mut RegistryConnection) -> Result<(), RegistryError> {
+    let migrations = migrations_for(conn);
+    conn.run_pending_migrations(migrations)
+        .map(drop)
+        .map_err(|e| RegistryError::Unexpected(anyhow::anyhow!("running migrations: {e}")))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub fn utc(at: NaiveDateTime) -> chrono::DateTime<Utc> {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = topics, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = topics, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Topic {
     pub id: TopicId,
     pub name: String,
@@ -95,7 +95,7 @@ pub struct NewTopic {
 
 /// One row of the audit trail.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = topic_events, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = topic_events, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct TopicEvent {
     pub id: i32,
     pub topic_id: TopicId,
@@ -119,7 +119,7 @@ pub struct NewEvent<'a> {
 
 /// One change of a topic's Kafka state or error, as the producer reported it.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = topic_kafka_events, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = topic_kafka_events, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct TopicKafkaEvent {
     pub id: i32,
     pub topic_id: TopicId,
@@ -142,7 +142,7 @@ pub struct NewKafkaEvent<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = user_subscriptions, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = user_subscriptions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Subscription {
     pub id: i32,
     pub user_id: UserId,
@@ -208,7 +208,7 @@ impl NewTopic {
 
 /// A request to raise an active topic's partitions, and its decision.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = topic_change_requests, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = topic_change_requests, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct TopicChangeRequest {
     pub id: i32,
     pub topic_id: TopicId,
@@ -252,7 +252,7 @@ pub struct NewTopicChangeRequest<'a> {
 
 /// One version of a topic's value schema (see migration 000009).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = schemas, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = schemas, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct SchemaVersion {
     /// The global schema id.
     pub id: i32,

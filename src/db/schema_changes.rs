@@ -2,9 +2,9 @@
 //! admin's decisions. A topic's first schema comes with its request (see
 //! `schemas`); every later pending row is such a change request.
 
+use crate::db::{RegistryConnection, columns_of};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use serde_json::Value;
 
 use super::RegistryError;
@@ -24,7 +24,7 @@ const IS_CHANGE_SQL: &str = "schemas.id NOT IN (SELECT MIN(id) FROM schemas GROU
 /// Why `schema` may not follow `topic`'s approved versions under its
 /// subject's mode (empty: it may).
 fn incompatibilities(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: &Topic,
     schema: &SchemaDocument,
 ) -> Result<Vec<String>, RegistryError> {
@@ -55,13 +55,13 @@ fn incompatibilities(
 /// with the approved versions (`Ok(Err(problems))` otherwise; nothing is
 /// stored).
 pub fn request(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     id: TopicId,
     schema: &SchemaDocument,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<Result<(SchemaVersion, String), Vec<String>>, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let topic = find(conn, &TopicRef::Id(id))?;
         if !matches!(
             topic.status,
@@ -107,7 +107,7 @@ pub fn request(
                 decided_by: None,
                 decided_at: None,
             })
-            .returning(SchemaVersion::as_returning())
+            .returning(columns_of::<SchemaVersion>())
             .get_result(conn)?;
         Ok(Ok((row, topic.name)))
     })
@@ -116,7 +116,7 @@ pub fn request(
 /// Schema change requests in the given states (all when empty), newest
 /// first, each with its topic's name.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     statuses: &[ChangeRequestStatus],
 ) -> Result<Vec<(SchemaVersion, String)>, RegistryError> {
     let mut query = schemas::table
@@ -136,14 +136,14 @@ pub fn list(
 /// change, and audits it as a topic event. `Ok(Err(problems))` when it is
 /// no longer compatible: it stays pending.
 pub fn decide(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     change_id: i32,
     decision: Decision,
     actor: &str,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Result<(SchemaVersion, String), Vec<String>>, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let row: SchemaVersion = schemas::table
             .find(change_id)
             .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(IS_CHANGE_SQL))
@@ -183,7 +183,7 @@ pub fn decide(
                 schemas::decided_by.eq(Some(actor)),
                 schemas::decided_at.eq(Some(now)),
             ))
-            .returning(SchemaVersion::as_returning())
+            .returning(columns_of::<SchemaVersion>())
             .get_result(conn)?;
         let mut audit = format!("schema change {change_id} {what}");
         if let Some(reason) = reason {

@@ -2,9 +2,9 @@
 //! version at once (the admin's word is the approval), looks one up, tests
 //! compatibility, and sets the compatibility mode of a subject or of all.
 
+use crate::db::{RegistryConnection, on_backend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use serde_json::Value;
 
 use super::RegistryError;
@@ -35,7 +35,7 @@ pub enum Registration {
 /// The topic whose value subject `subject` is, when it is approved,
 /// active or inactive; else why not.
 pub fn topic_of_subject(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     subject: &str,
 ) -> Result<Result<Topic, String>, RegistryError> {
     let refusal = |why: &str| {
@@ -65,7 +65,7 @@ pub fn topic_of_subject(
 
 /// The approved versions of `topic`'s subject, newest first.
 fn approved_newest_first(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: &Topic,
 ) -> Result<Vec<SchemaVersion>, RegistryError> {
     Ok(schemas::table
@@ -95,13 +95,13 @@ fn parsed(rows: &[SchemaVersion]) -> Result<Vec<Value>, RegistryError> {
 /// IMMEDIATE transaction, so two registrations cannot both pass the check
 /// against the same latest version.
 pub fn register(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     subject: &str,
     schema: &SchemaDocument,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<Registration, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let topic = match topic_of_subject(conn, subject)? {
             Ok(topic) => topic,
             Err(why) => return Ok(Registration::NotATopicSubject(why)),
@@ -146,7 +146,7 @@ pub fn register(
 
 /// The approved version of `subject` whose schema is `schema`, if any.
 pub fn lookup(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     subject: &str,
     schema: &SchemaDocument,
 ) -> Result<SubjectLookup, RegistryError> {
@@ -169,7 +169,7 @@ pub fn lookup(
 /// the subject's mode: `Ok(Err(problems))` when not, `Ok(Ok(lookup))` with
 /// `NoSubject`/`NoVersion` when there is nothing to compare with.
 pub fn test_compatibility(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     subject: &str,
     wanted: VersionRef,
     schema: &SchemaDocument,
@@ -201,7 +201,7 @@ pub fn test_compatibility(
 
 /// The mode set for `subject` itself, if any (`GLOBAL_SUBJECT` for the default).
 pub fn configured_mode(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     subject: &str,
 ) -> Result<Option<CompatibilityMode>, RegistryError> {
     let stored: Option<String> = subject_configs::table
@@ -221,7 +221,7 @@ pub fn configured_mode(
 /// The mode that applies to `subject`: its own, else the global default,
 /// else BACKWARD (Confluent's default).
 pub fn compatibility_of(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     subject: &str,
 ) -> Result<CompatibilityMode, RegistryError> {
     if let Some(mode) = configured_mode(conn, subject)? {
@@ -232,32 +232,32 @@ pub fn compatibility_of(
 
 /// Sets the mode of `subject` (`GLOBAL_SUBJECT` for the default).
 pub fn set_compatibility(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     subject: &str,
     mode: CompatibilityMode,
 ) -> Result<(), RegistryError> {
-    diesel::insert_into(subject_configs::table)
+    let upsert = diesel::insert_into(subject_configs::table)
         .values((
             subject_configs::subject.eq(subject),
             subject_configs::compatibility.eq(mode.as_str()),
         ))
         .on_conflict(subject_configs::subject)
         .do_update()
-        .set(subject_configs::compatibility.eq(mode.as_str()))
-        .execute(conn)?;
+        .set(subject_configs::compatibility.eq(mode.as_str()));
+    on_backend!(conn, |conn| upsert.execute(conn))?;
     Ok(())
 }
 
 /// Sets the mode of `subject`, a topic's value subject, and audits it as a
 /// topic event; `Err` says why the subject is not one.
 pub fn set_subject_compatibility(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     subject: &str,
     mode: CompatibilityMode,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<Result<(), String>, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let topic = match topic_of_subject(conn, subject)? {
             Ok(topic) => topic,
             Err(why) => return Ok(Err(why)),

@@ -9,9 +9,9 @@
 
 use std::collections::HashMap;
 
+use crate::db::RegistryConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
 use super::models::{NewSchemaVersion, SchemaVersion, Topic};
@@ -25,7 +25,7 @@ const ADOPTED_BY: &str = "topicgate (built-in schema of a topic registered befor
 /// Records `schema` as the pending value schema of the new `topic`; call
 /// it in the transaction that inserts the topic.
 pub fn store_requested(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: &Topic,
     schema: &SchemaDocument,
     actor: &str,
@@ -53,7 +53,7 @@ pub fn store_requested(
 /// at all (forged, or from before schemas) gets its data type's built-in
 /// one. Call it in the transaction that approves the topic.
 pub fn approve_with_topic(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: &Topic,
     actor: &str,
     now: NaiveDateTime,
@@ -99,7 +99,7 @@ pub fn approve_with_topic(
 /// Rejects every pending schema of a topic that is rejected, withdrawn or
 /// deleted; call it in that change's transaction.
 pub fn reject_pending(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: TopicId,
     actor: &str,
     now: NaiveDateTime,
@@ -124,10 +124,10 @@ pub fn reject_pending(
 /// deleted topics get none. Runs each time the registry opens; once every
 /// topic has a schema it finds nothing to do.
 pub fn adopt_builtin_schemas(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     now: NaiveDateTime,
 ) -> Result<usize, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let with_schema = schemas::table.select(schemas::topic_id);
         let without: Vec<Topic> = topics::table
             .filter(topics::id.ne_all(with_schema))
@@ -153,7 +153,7 @@ pub fn adopt_builtin_schemas(
 
 /// Inserts `schema` as the next approved version of `topic`'s subject.
 fn insert_approved(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: &Topic,
     schema: &SchemaDocument,
     actor: &str,
@@ -181,7 +181,7 @@ fn insert_approved(
 /// it ever had, a deleted topic's included, so a number never names two
 /// schemas.
 pub(super) fn next_version(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     subject: &str,
 ) -> Result<i32, RegistryError> {
     let highest: Option<i32> = schemas::table
@@ -219,7 +219,7 @@ macro_rules! visible {
 }
 
 /// Every subject with a visible version, in order.
-pub fn subjects(conn: &mut SqliteConnection) -> Result<Vec<String>, RegistryError> {
+pub fn subjects(conn: &mut RegistryConnection) -> Result<Vec<String>, RegistryError> {
     Ok(visible!()
         .select(schemas::subject)
         .distinct()
@@ -228,7 +228,7 @@ pub fn subjects(conn: &mut SqliteConnection) -> Result<Vec<String>, RegistryErro
 }
 
 /// The visible version numbers of `subject`, ascending; empty when it has none.
-pub fn versions(conn: &mut SqliteConnection, subject: &str) -> Result<Vec<i32>, RegistryError> {
+pub fn versions(conn: &mut RegistryConnection, subject: &str) -> Result<Vec<i32>, RegistryError> {
     let numbers: Vec<Option<i32>> = visible!()
         .filter(schemas::subject.eq(subject))
         .select(schemas::version)
@@ -239,7 +239,7 @@ pub fn versions(conn: &mut SqliteConnection, subject: &str) -> Result<Vec<i32>, 
 
 /// One visible version of `subject`.
 pub fn version(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     subject: &str,
     wanted: VersionRef,
 ) -> Result<SubjectLookup, RegistryError> {
@@ -261,7 +261,10 @@ pub fn version(
 }
 
 /// The approved schema with this id, whatever became of its topic.
-pub fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<SchemaVersion>, RegistryError> {
+pub fn by_id(
+    conn: &mut RegistryConnection,
+    id: i64,
+) -> Result<Option<SchemaVersion>, RegistryError> {
     let Ok(id) = i32::try_from(id) else {
         return Ok(None);
     };
@@ -276,7 +279,7 @@ pub fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<SchemaVersio
 /// The visible subject version an approved schema id is; `None` when no
 /// approved schema has the id, an empty list when its topic was deleted.
 pub fn subject_versions_of(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     id: i64,
 ) -> Result<Option<Vec<(String, i32)>>, RegistryError> {
     if by_id(conn, id)?.is_none() {
@@ -296,7 +299,7 @@ pub fn subject_versions_of(
 /// The id of each topic's current schema (its latest approved version),
 /// for the given topics; topics without one are absent.
 pub fn current_ids(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topics: &[TopicId],
 ) -> Result<HashMap<TopicId, i64>, RegistryError> {
     let mut newest: HashMap<TopicId, (i32, i64)> = HashMap::new();

@@ -1,36 +1,57 @@
-//! Domain values stored as their text spelling, and typed ids as integers.
+//! Domain values stored as their text spelling, and typed ids as integers,
+//! on both backends and on the backend that stands for either.
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
+use diesel::pg::Pg;
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{Integer, Text};
 use diesel::sqlite::Sqlite;
 
+use super::MultiBackend;
 use crate::domain::{
     ChangeRequestStatus, DataType, KafkaState, SubscriptionStatus, TopicId, TopicName, TopicStatus,
     UserId, parse_user_id,
 };
 use crate::schema::ValueFormat;
 
-/// Reads the column as text and parses it with `$parse`.
+/// Reads the column as text and parses it with `$parse`, on each backend.
 macro_rules! text_from_sql {
     ($ty:ty, $parse:expr) => {
-        impl FromSql<Text, Sqlite> for $ty {
-            fn from_sql(value: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+        text_from_sql!(@on Sqlite, $ty, $parse);
+        text_from_sql!(@on Pg, $ty, $parse);
+        impl FromSql<Text, MultiBackend> for $ty {
+            fn from_sql(value: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                value.from_sql::<Self, Text>()
+            }
+        }
+    };
+    (@on $db:ty, $ty:ty, $parse:expr) => {
+        impl FromSql<Text, $db> for $ty {
+            fn from_sql(value: <$db as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, $db>>::from_sql(value)?;
                 $parse(&text).map_err(Into::into)
             }
         }
     };
 }
 
-/// Writes the value's `as_str` spelling as text.
+/// Writes the value's `as_str` spelling as text, on each backend.
 macro_rules! text_to_sql {
     ($ty:ty) => {
-        impl ToSql<Text, Sqlite> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                out.set_value(self.as_str());
+        text_to_sql!(@on Sqlite, $ty);
+        text_to_sql!(@on Pg, $ty);
+        impl ToSql<Text, MultiBackend> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+                out.set_value((Text, self));
                 Ok(IsNull::No)
+            }
+        }
+    };
+    (@on $db:ty, $ty:ty) => {
+        impl ToSql<Text, $db> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, $db>) -> serialize::Result {
+                <str as ToSql<Text, $db>>::to_sql(self.as_str(), out)
             }
         }
     };
@@ -57,15 +78,34 @@ text_from_sql!(UserId, parse_user_id);
 // registry may hold names from before today's rules.
 text_to_sql!(TopicName);
 
-impl ToSql<Integer, Sqlite> for TopicId {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-        out.set_value(self.0);
+/// Writes and reads a topic id as its integer, on each backend.
+macro_rules! topic_id_sql {
+    ($($db:ty),*) => {$(
+        impl ToSql<Integer, $db> for TopicId {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, $db>) -> serialize::Result {
+                <i32 as ToSql<Integer, $db>>::to_sql(&self.0, out)
+            }
+        }
+
+        impl FromSql<Integer, $db> for TopicId {
+            fn from_sql(value: <$db as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                <i32 as FromSql<Integer, $db>>::from_sql(value).map(TopicId)
+            }
+        }
+    )*};
+}
+
+topic_id_sql!(Sqlite, Pg);
+
+impl ToSql<Integer, MultiBackend> for TopicId {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+        out.set_value((Integer, self));
         Ok(IsNull::No)
     }
 }
 
-impl FromSql<Integer, Sqlite> for TopicId {
-    fn from_sql(value: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-        <i32 as FromSql<Integer, Sqlite>>::from_sql(value).map(TopicId)
+impl FromSql<Integer, MultiBackend> for TopicId {
+    fn from_sql(value: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        value.from_sql::<Self, Integer>()
     }
 }

@@ -1,8 +1,8 @@
 //! Who subscribes to which topic.
 
+use crate::db::{RegistryConnection, on_backend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
 use super::models::{NewSubscription, NewSubscriptionEvent, Subscription};
@@ -15,13 +15,13 @@ use crate::domain::{SubscriptionStatus, TopicId, TopicName, TopicStatus, Transit
 /// the user had it already, which changes nothing. The table's unique key
 /// decides, so concurrent duplicates leave exactly one row and one event.
 pub fn subscribe(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
     topic_name: &TopicName,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<bool, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let topic = find(conn, &TopicRef::Name(topic_name.clone()))?;
         if topic.status != TopicStatus::Active {
             return Err(RegistryError::TopicNotActive {
@@ -32,7 +32,7 @@ pub fn subscribe(
                 status: topic.status,
             });
         }
-        let inserted = diesel::insert_into(user_subscriptions::table)
+        let insert = diesel::insert_into(user_subscriptions::table)
             .values(NewSubscription {
                 user_id,
                 topic_id: topic.id,
@@ -40,8 +40,8 @@ pub fn subscribe(
                 status: SubscriptionStatus::Active,
             })
             .on_conflict((user_subscriptions::user_id, user_subscriptions::topic_id))
-            .do_nothing()
-            .execute(conn)?;
+            .do_nothing();
+        let inserted = on_backend!(conn, |conn| insert.execute(conn))?;
         if inserted == 0 {
             return Ok(false);
         }
@@ -53,7 +53,7 @@ pub fn subscribe(
 /// Removes a subscription and audits it as done by `actor`;
 /// `NotSubscribed` when there was none.
 pub fn unsubscribe(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
     topic_name: &TopicName,
     actor: &str,
@@ -64,7 +64,7 @@ pub fn unsubscribe(
             "user '{user_id}' has no subscription to '{topic_name}'"
         ))
     };
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let topic = find(conn, &TopicRef::Name(topic_name.clone())).map_err(|e| match e {
             RegistryError::TopicNotFound(_) => none(),
             other => other,
@@ -90,7 +90,7 @@ pub fn unsubscribe(
 /// Runs inside the caller's transaction (the topic's own change), so the
 /// topic and its subscriptions never disagree. Returns how many changed.
 pub fn follow_topic(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic_id: TopicId,
     transition: Transition,
     actor: &str,
@@ -120,7 +120,7 @@ pub fn follow_topic(
 /// A deleted topic has no readers: its subscriptions go, each removal
 /// audited (action `deleted`) so who read it stays on record.
 fn remove_all(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic_id: TopicId,
     actor: &str,
     now: NaiveDateTime,
@@ -139,7 +139,7 @@ fn remove_all(
 /// audited as an unsubscription by whoever deleted the user. Runs inside
 /// the caller's transaction.
 pub fn remove_user(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
     actor: &str,
     now: NaiveDateTime,
@@ -155,7 +155,7 @@ pub fn remove_user(
 }
 
 fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic_id: TopicId,
     user_id: &UserId,
     action: &str,
@@ -177,7 +177,7 @@ fn record(
 /// Subscriptions with their topic names, newest first; one user's when
 /// `user_id` is given.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: Option<&UserId>,
 ) -> Result<Vec<(Subscription, String)>, RegistryError> {
     listing(conn, user_id, None)
@@ -186,14 +186,14 @@ pub fn list(
 /// The `limit` newest subscriptions with their topics' names: a registry
 /// may hold a hundred thousand, more than a page can show.
 pub fn newest(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     limit: i64,
 ) -> Result<Vec<(Subscription, String)>, RegistryError> {
     listing(conn, None, Some(limit))
 }
 
 fn listing(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: Option<&UserId>,
     limit: Option<i64>,
 ) -> Result<Vec<(Subscription, String)>, RegistryError> {
@@ -217,7 +217,7 @@ fn listing(
 
 /// The subscriptions to one topic, newest first.
 pub fn of_topic(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: TopicId,
 ) -> Result<Vec<Subscription>, RegistryError> {
     Ok(user_subscriptions::table
@@ -244,7 +244,7 @@ mod tests {
         dir: &tempfile::TempDir,
         name: &str,
     ) -> (crate::db::DbConn, TopicName) {
-        let pool = crate::db::open(&dir.path().join("registry.db"), 1).unwrap();
+        let pool = crate::db::open(dir.path().join("registry.db"), 1).unwrap();
         let mut conn = pool.get().unwrap();
         let now = chrono::Utc::now().naive_utc();
         let raw = RawTopicRequest {

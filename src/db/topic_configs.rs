@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::db::{RegistryConnection, on_backend};
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
 use super::schema::topic_configs;
@@ -13,7 +13,7 @@ use crate::domain::{TopicConfigs, TopicId};
 /// Stores `configs` for a new topic; call it in the transaction that
 /// inserts the topic, so a topic is never seen without its configs.
 pub fn store(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic_id: TopicId,
     configs: &TopicConfigs,
 ) -> Result<(), RegistryError> {
@@ -28,16 +28,18 @@ pub fn store(
         })
         .collect();
     if !rows.is_empty() {
-        diesel::insert_into(topic_configs::table)
+        // One statement for all rows; diesel renders a multi-row insert
+        // only for a concrete backend.
+        on_backend!(conn, |conn| diesel::insert_into(topic_configs::table)
             .values(&rows)
-            .execute(conn)?;
+            .execute(conn))?;
     }
     Ok(())
 }
 
 /// The configs of the given topics, by topic; topics without any are absent.
 pub fn for_topics(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     ids: &[TopicId],
 ) -> Result<HashMap<TopicId, BTreeMap<String, String>>, RegistryError> {
     let mut found: HashMap<TopicId, BTreeMap<String, String>> = HashMap::new();
@@ -60,7 +62,7 @@ pub fn for_topics(
 }
 
 /// Fills in the `configs` of each view from the registry.
-pub fn attach(conn: &mut SqliteConnection, views: &mut [TopicView]) -> Result<(), RegistryError> {
+pub fn attach(conn: &mut RegistryConnection, views: &mut [TopicView]) -> Result<(), RegistryError> {
     let ids: Vec<TopicId> = views.iter().map(|v| v.topic_id).collect();
     let mut found = for_topics(conn, &ids)?;
     for view in views {

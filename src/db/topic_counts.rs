@@ -1,8 +1,8 @@
 //! How many topics stand where: per registry status and per Kafka state.
 //! Read at every metrics scrape, so two grouped counts and nothing more.
 
+use crate::db::RegistryConnection;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
 use super::schema::topics;
@@ -17,7 +17,7 @@ pub struct TopicCounts {
 }
 
 /// Counts the topics now.
-pub fn topic_counts(conn: &mut SqliteConnection) -> Result<TopicCounts, RegistryError> {
+pub fn topic_counts(conn: &mut RegistryConnection) -> Result<TopicCounts, RegistryError> {
     let by_status = topics::table
         .group_by(topics::status)
         .select((topics::status, diesel::dsl::count_star()))

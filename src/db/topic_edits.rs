@@ -1,9 +1,9 @@
 //! Changes to a topic's request after the fact: an admin's edit of a topic
 //! Kafka refused, and a requester's withdrawal of a pending one.
 
+use crate::db::{RegistryConnection, columns_of};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
 use super::models::{NewKafkaEvent, Topic};
@@ -19,13 +19,13 @@ use crate::domain::{KafkaState, TopicEdit, TopicId, TopicStatus, Transition};
 /// from and to, and a Kafka event for the state. A `conflict` stays one
 /// while the foreign topic exists: the reconciler finds it again.
 pub fn edit(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     id: TopicId,
     edit: TopicEdit,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<Topic, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let before = find(conn, &TopicRef::Id(id))?;
         let retryable = matches!(
             before.kafka_state,
@@ -48,7 +48,7 @@ pub fn edit(
                 topics::kafka_error.eq(None::<String>),
                 topics::updated_at.eq(now),
             ))
-            .returning(Topic::as_returning())
+            .returning(columns_of::<Topic>())
             .get_result(conn)?;
         let reason = format!(
             "edited: partitions {} -> {}, replication factor {} -> {}; \
@@ -89,13 +89,13 @@ pub enum Withdrawer {
 /// "withdrawn by <requester>". Anything but a pending topic is refused, as
 /// is a requester other than the one who asked for it.
 pub fn withdraw(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     id: TopicId,
     by: &Withdrawer,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<Topic, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let before = find(conn, &TopicRef::Id(id))?;
         if let Withdrawer::Requester(claimed) = by
             && *claimed != before.created_by
@@ -116,7 +116,7 @@ pub fn withdraw(
             .map_err(|e| RegistryError::Conflict(format!("topic '{}': {e}", before.name)))?;
         let topic: Topic = diesel::update(topics::table.find(id))
             .set((topics::status.eq(next), topics::updated_at.eq(now)))
-            .returning(Topic::as_returning())
+            .returning(columns_of::<Topic>())
             .get_result(conn)?;
         let reason = match by {
             Withdrawer::Admin => "withdrawn by admin".to_owned(),
@@ -133,7 +133,7 @@ pub fn withdraw(
 /// predates the edit: the producer's next try starts with a `creating`
 /// claim, so a `failed` straight after the reset is a stale refresh that
 /// would undo the edit.
-pub fn reset_by_edit(conn: &mut SqliteConnection, id: TopicId) -> Result<bool, RegistryError> {
+pub fn reset_by_edit(conn: &mut RegistryConnection, id: TopicId) -> Result<bool, RegistryError> {
     use super::schema::topic_kafka_events::dsl as events;
     let last: Option<(KafkaState, String)> = events::topic_kafka_events
         .filter(events::topic_id.eq(id))

@@ -2,7 +2,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
+
+use crate::db::{RegistryConnection, columns_of};
 
 use super::RegistryError;
 use super::error::is_unique_violation;
@@ -23,6 +24,11 @@ const COLLISION_KEY_SQL: &str = "replace(lower(topics.name), '.', '_')";
 /// requested again. Written as the partial indexes of migration 000006
 /// are (a literal, not a bound value), so SQLite can use them.
 const HOLDS_ITS_NAME_SQL: &str = "topics.status <> 'deleted'";
+
+diesel::define_sql_function! {
+    /// SQL's `lower`: the text with its letters in lower case.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
 
 /// Which topic a change is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,12 +72,12 @@ impl Changed {
 /// checks run in the same IMMEDIATE transaction as the insert, which holds
 /// SQLite's write lock, so racing requests cannot both pass them.
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     new: &NewTopic,
     actor: &str,
     max_pending: i64,
 ) -> Result<Topic, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         if let Some(existing) = colliding_name(conn, new.name.as_str())? {
             return Err(RegistryError::Conflict(collision_message(
                 new.name.as_str(),
@@ -92,7 +98,7 @@ pub fn create(
         }
         let topic: Topic = diesel::insert_into(topics::table)
             .values(new)
-            .returning(Topic::as_returning())
+            .returning(columns_of::<Topic>())
             .get_result(conn)
             .map_err(|e| {
                 if is_unique_violation(&e) {
@@ -111,7 +117,7 @@ pub fn create(
 /// A registered name with the same collision key as `name`, if any; `name`
 /// itself when it is registered.
 fn colliding_name(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     name: &str,
 ) -> Result<Option<String>, RegistryError> {
     let mut found: Vec<String> = topics::table
@@ -147,7 +153,7 @@ fn collision_message(requested: &str, existing: &str) -> String {
 
 /// Topics, newest first; all of them when `statuses` is empty.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     statuses: &[TopicStatus],
 ) -> Result<Vec<Topic>, RegistryError> {
     let mut query = topics::table
@@ -178,7 +184,7 @@ pub struct TopicPage {
 /// contain) are escaped rather than read as wildcards. SQLite's LIKE
 /// ignores ASCII case, and topic names are ASCII.
 pub fn page(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     search: Option<&str>,
     page: i64,
     per_page: i64,
@@ -189,18 +195,20 @@ pub fn page(
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        format!("%{escaped}%")
+        format!("%{}%", escaped.to_ascii_lowercase())
     });
     // One read transaction, so the count and the rows agree.
-    conn.transaction(|conn| {
+    conn.read_transaction(|conn| {
         let mut count = topics::table.count().into_boxed();
         let mut rows = topics::table
             .select(Topic::as_select())
             .order((topics::created_at.desc(), topics::id.desc()))
             .into_boxed();
         if let Some(pattern) = &pattern {
-            count = count.filter(topics::name.like(pattern.clone()).escape('\\'));
-            rows = rows.filter(topics::name.like(pattern.clone()).escape('\\'));
+            // Case-folded by hand: SQLite's LIKE ignores ASCII case,
+            // PostgreSQL's does not, and searches must match alike.
+            count = count.filter(lower(topics::name).like(pattern.clone()).escape('\\'));
+            rows = rows.filter(lower(topics::name).like(pattern.clone()).escape('\\'));
         }
         let total: i64 = count.get_result(conn)?;
         let last = ((total + per_page - 1) / per_page).max(1);
@@ -221,7 +229,7 @@ pub fn page(
 /// Active topics in the producer's shape, newest first, each with the id
 /// of its current schema. Reads only the columns that shape needs: the
 /// producer and consumers poll this often.
-pub fn active(conn: &mut SqliteConnection) -> Result<Vec<ActiveTopic>, RegistryError> {
+pub fn active(conn: &mut RegistryConnection) -> Result<Vec<ActiveTopic>, RegistryError> {
     type Row = (
         TopicId,
         String,
@@ -232,7 +240,7 @@ pub fn active(conn: &mut SqliteConnection) -> Result<Vec<ActiveTopic>, RegistryE
         ValueFormat,
     );
     // One read transaction, so the schema ids belong to these rows.
-    conn.transaction(|conn| {
+    conn.read_transaction(|conn| {
         let rows: Vec<Row> = topics::table
             .filter(topics::status.eq(TopicStatus::Active))
             .order((topics::created_at.desc(), topics::id.desc()))
@@ -278,7 +286,7 @@ pub fn active(conn: &mut SqliteConnection) -> Result<Vec<ActiveTopic>, RegistryE
 /// The topic `topic` names. A name may belong to deleted topics too: the
 /// one holding it now wins, else the newest deleted one, so a refusal can
 /// say it was deleted.
-pub fn find(conn: &mut SqliteConnection, topic: &TopicRef) -> Result<Topic, RegistryError> {
+pub fn find(conn: &mut RegistryConnection, topic: &TopicRef) -> Result<Topic, RegistryError> {
     let query = topics::table.select(Topic::as_select());
     let found = match topic {
         TopicRef::Id(id) => query.filter(topics::id.eq(id)).first(conn).optional()?,
@@ -303,14 +311,14 @@ pub fn find(conn: &mut SqliteConnection, topic: &TopicRef) -> Result<Topic, Regi
 /// Activation is idempotent: the producer may activate a topic it already
 /// activated (say, after a restart) and gets `AlreadyThere`.
 pub fn transition(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: &TopicRef,
     transition: Transition,
     actor: &str,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Changed, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let current = find(conn, topic)?;
         if transition == Transition::Activate && current.status == TopicStatus::Active {
             return Ok(Changed::AlreadyThere(current));
@@ -321,31 +329,40 @@ pub fn transition(
         // Checked here, in the write transaction, so a Kafka report cannot
         // slip in between the check and the change.
         refuse_what_kafka_forbids(&current, transition)?;
-        let target = topics::table.find(current.id);
-        let changed: Topic = match transition {
+        // Conditional on the status just read: writers already run one at
+        // a time, and this keeps a transition from ever applying to a
+        // state it was not checked against.
+        let target = topics::table
+            .find(current.id)
+            .filter(topics::status.eq(current.status));
+        let changed: Option<Topic> = match transition {
             Transition::Approve | Transition::Reactivate => diesel::update(target)
                 .set((
                     topics::status.eq(next),
                     topics::updated_at.eq(now),
                     topics::approved_at.eq(now),
                 ))
-                .returning(Topic::as_returning())
-                .get_result(conn)?,
+                .returning(columns_of::<Topic>())
+                .get_result(conn),
             Transition::Activate => diesel::update(target)
                 .set((
                     topics::status.eq(next),
                     topics::updated_at.eq(now),
                     topics::activated_at.eq(now),
                 ))
-                .returning(Topic::as_returning())
-                .get_result(conn)?,
+                .returning(columns_of::<Topic>())
+                .get_result(conn),
             Transition::Reject | Transition::Deactivate | Transition::Delete => {
                 diesel::update(target)
                     .set((topics::status.eq(next), topics::updated_at.eq(now)))
-                    .returning(Topic::as_returning())
-                    .get_result(conn)?
+                    .returning(columns_of::<Topic>())
+                    .get_result(conn)
             }
-        };
+        }
+        .optional()?;
+        let changed = changed.ok_or_else(|| {
+            RegistryError::Conflict(format!("{topic}: its status changed meanwhile"))
+        })?;
         record_event(conn, &changed, Some(current.status), actor, reason, now)?;
         super::subscriptions::follow_topic(conn, changed.id, transition, actor, now)?;
         // The schema is decided with the topic, in the same transaction.
@@ -405,7 +422,7 @@ fn refuse_what_kafka_forbids(current: &Topic, transition: Transition) -> Result<
 
 /// Writes one row of the audit trail for `topic` as it now stands.
 pub(super) fn record_event(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: &Topic,
     from_status: Option<TopicStatus>,
     actor: &str,
@@ -427,7 +444,7 @@ pub(super) fn record_event(
 
 /// The newest audit-trail entries, each with its topic's name.
 pub fn recent_events(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     limit: i64,
 ) -> Result<Vec<(TopicEvent, String)>, RegistryError> {
     Ok(topic_events::table
@@ -439,7 +456,7 @@ pub fn recent_events(
 }
 
 /// The names of the topics that hold their name (every one not deleted).
-pub fn governed_names(conn: &mut SqliteConnection) -> Result<Vec<String>, RegistryError> {
+pub fn governed_names(conn: &mut RegistryConnection) -> Result<Vec<String>, RegistryError> {
     Ok(topics::table
         .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
             HOLDS_ITS_NAME_SQL,
@@ -451,7 +468,7 @@ pub fn governed_names(conn: &mut SqliteConnection) -> Result<Vec<String>, Regist
 
 /// One topic's audit trail, newest first, at most `limit` entries.
 pub fn events_of(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     topic: TopicId,
     limit: i64,
 ) -> Result<Vec<TopicEvent>, RegistryError> {
@@ -465,7 +482,7 @@ pub fn events_of(
 
 /// Counts per state, and of subscriptions.
 pub fn stats(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Stats, RegistryError> {
     let per_status: Vec<(TopicStatus, i64)> = topics::table
@@ -497,15 +514,19 @@ pub fn stats(
     })
 }
 
-/// Proves the registry file can be opened and read now. A fresh connection
-/// (not one from the pool, whose cache may hide a vanished or damaged file)
-/// that refuses to create a missing file.
-pub fn check_readable(path: &std::path::Path) -> Result<(), RegistryError> {
-    use diesel::Connection;
-    let url = format!("file:{}?mode=rw", path.display());
-    let mut conn = SqliteConnection::establish(&url).map_err(|e| {
-        RegistryError::Unexpected(anyhow::anyhow!("opening {}: {e}", path.display()))
-    })?;
+/// Proves the registry can be opened and read now. A fresh connection
+/// (not one from the pool, whose cache may hide a vanished or damaged
+/// file or a lost server); for SQLite one that refuses to create a
+/// missing file.
+pub fn check_readable(url: &crate::db::DatabaseUrl) -> Result<(), RegistryError> {
+    let opened = match url.sqlite_path() {
+        Some(path) => crate::db::connection::establish(&crate::db::DatabaseUrl::Sqlite(
+            format!("file:{}?mode=rw", path.display()).into(),
+        )),
+        None => crate::db::connection::establish(url),
+    };
+    let mut conn =
+        opened.map_err(|e| RegistryError::Unexpected(anyhow::anyhow!("opening {url}: {e}")))?;
     topics::table
         .select(topics::id)
         .first::<i32>(&mut conn)

@@ -1,11 +1,15 @@
 //! A counter of committed changes to the topics table, which readers can
 //! also wait on: the `/api/topics/active` cache checks it per request, and
 //! the change feed (`GET /api/topics/changes`) holds a request until it moves.
+//! On a PostgreSQL registry it also moves on other replicas' changes (see
+//! `db::shared_version`).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
+
+use super::shared_version::Announcer;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct State {
@@ -20,30 +24,58 @@ struct State {
 
 /// Counts committed changes to the topics table. Cloning shares the count.
 #[derive(Clone, Default)]
-pub struct TopicsVersion(Arc<watch::Sender<State>>);
+pub struct TopicsVersion {
+    state: Arc<watch::Sender<State>>,
+    /// Tells the other replicas of a shared registry; set once at start.
+    announcer: Arc<OnceLock<Announcer>>,
+}
 
 impl TopicsVersion {
     pub fn current(&self) -> u64 {
-        self.0.borrow().version
+        self.state.borrow().version
     }
 
     /// Called after a change has committed, never before: a reader that
     /// saw the old number then read newer rows only refreshes once more.
+    /// Blocks while it tells the other replicas, if there are any.
     pub fn bump(&self) {
-        self.0.send_modify(|state| state.version += 1);
+        self.moved_elsewhere();
+        if let Some(announcer) = self.announcer.get() {
+            announcer.announce(Announcer::MOVE);
+        }
+    }
+
+    /// Moves the count for a change another replica committed.
+    pub fn moved_elsewhere(&self) {
+        self.state.send_modify(|state| state.version += 1);
+    }
+
+    /// From now on every [`TopicsVersion::bump`] also tells `announcer`.
+    pub fn announce_with(&self, announcer: Announcer) {
+        // Set once at start; a second call would be a bug, and keeping
+        // the first announcer is the safe answer to it.
+        let _ = self.announcer.set(announcer);
     }
 
     /// What a cache of whole topic rows is keyed on: the version and the
     /// quiet changes since ([`TopicsVersion::touch`]).
     pub fn rows(&self) -> (u64, u64) {
-        let state = self.0.borrow();
+        let state = self.state.borrow();
         (state.version, state.touches)
     }
 
     /// Records a committed change that moves no version: cached rows are
     /// stale, but the change feed's waiters are not woken for it.
     pub fn touch(&self) {
-        self.0.send_if_modified(|state| {
+        self.touched_elsewhere();
+        if let Some(announcer) = self.announcer.get() {
+            announcer.announce(Announcer::TOUCH);
+        }
+    }
+
+    /// Records a quiet change another replica committed.
+    pub fn touched_elsewhere(&self) {
+        self.state.send_if_modified(|state| {
             state.touches += 1;
             false
         });
@@ -54,7 +86,7 @@ impl TopicsVersion {
     /// not only a larger number: after a restart the count starts again
     /// from zero, and a reader holding an old number must look again.
     pub async fn changed_since(&self, since: u64, wait: Duration) -> u64 {
-        let mut changes = self.0.subscribe();
+        let mut changes = self.state.subscribe();
         let moved = changes.wait_for(|state| state.version != since || state.closing);
         // The sender lives as long as `self`, so `wait_for` cannot fail.
         let _ = tokio::time::timeout(wait, moved).await;
@@ -64,19 +96,19 @@ impl TopicsVersion {
     /// Resolves once the service stops (see [`TopicsVersion::close`]), so
     /// open streams end rather than hold the graceful stop back.
     pub async fn closed(&self) {
-        let mut changes = self.0.subscribe();
+        let mut changes = self.state.subscribe();
         // The sender lives as long as `self`, so `wait_for` cannot fail.
         let _ = changes.wait_for(|state| state.closing).await;
     }
 
     /// Whether the service is stopping.
     pub fn is_closed(&self) -> bool {
-        self.0.borrow().closing
+        self.state.borrow().closing
     }
 
     /// Ends every wait now and every later one at once (the service stops).
     pub fn close(&self) {
-        self.0.send_modify(|state| state.closing = true);
+        self.state.send_modify(|state| state.closing = true);
     }
 }
 

@@ -3,9 +3,9 @@
 //! Every write is one `IMMEDIATE` transaction that also writes its
 //! `user_events` row, as topic changes do.
 
+use crate::db::RegistryConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::RegistryError;
 use super::schema::{user_events, user_tokens, users};
@@ -57,14 +57,14 @@ impl From<UserRow> for UserRecord {
 /// that id comes back with the new roles and a new Kafka password; a live
 /// one is a conflict and changes nothing.
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
     roles: &Roles,
     token: &TokenHash,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<UserRecord, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         let existing = find_any(conn, user_id)?;
         let action = match existing {
             Some(user) if user.deleted_at.is_none() => {
@@ -105,7 +105,7 @@ pub fn create(
 /// The live user a token belongs to, if the token is known and neither it
 /// nor its user has been revoked.
 pub fn authenticate(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     token: &TokenHash,
 ) -> Result<Option<(UserId, Roles)>, RegistryError> {
     let found: Option<(UserId, String)> = user_tokens::table
@@ -122,13 +122,13 @@ pub fn authenticate(
 /// Gives `user_id` a new token and revokes every older one; the user's
 /// Kafka password changes with it.
 pub fn rotate_token(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
     token: &TokenHash,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<UserRecord, RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         live(conn, user_id)?;
         revoke_tokens(conn, user_id, now)?;
         add_token(conn, user_id, token, now)?;
@@ -143,12 +143,12 @@ pub fn rotate_token(
 /// Deletes `user_id`: its tokens stop working at once, its subscriptions
 /// go (each audited), and the reconciler removes what Kafka holds for it.
 pub fn delete(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<(), RegistryError> {
-    conn.immediate_transaction(|conn| {
+    conn.write_transaction(|conn| {
         live(conn, user_id)?;
         revoke_tokens(conn, user_id, now)?;
         diesel::update(users::table.find(user_id))
@@ -160,7 +160,7 @@ pub fn delete(
 }
 
 /// The live users, oldest first.
-pub fn list(conn: &mut SqliteConnection) -> Result<Vec<UserRecord>, RegistryError> {
+pub fn list(conn: &mut RegistryConnection) -> Result<Vec<UserRecord>, RegistryError> {
     let rows: Vec<UserRow> = users::table
         .filter(users::deleted_at.is_null())
         .select(UserRow::as_select())
@@ -171,7 +171,7 @@ pub fn list(conn: &mut SqliteConnection) -> Result<Vec<UserRecord>, RegistryErro
 
 /// Every user Kafka may hold something for: the live ones, and deleted
 /// ones whose credential Kafka still holds.
-pub fn for_kafka(conn: &mut SqliteConnection) -> Result<Vec<UserRecord>, RegistryError> {
+pub fn for_kafka(conn: &mut RegistryConnection) -> Result<Vec<UserRecord>, RegistryError> {
     let rows: Vec<UserRow> = users::table
         .filter(
             users::deleted_at
@@ -185,7 +185,7 @@ pub fn for_kafka(conn: &mut SqliteConnection) -> Result<Vec<UserRecord>, Registr
 
 /// Remembers which credential generation Kafka now holds for `user_id`.
 pub fn mark_kafka_applied(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
     generation: Option<i32>,
 ) -> Result<(), RegistryError> {
@@ -196,14 +196,14 @@ pub fn mark_kafka_applied(
 }
 
 /// The live user `user_id`, or `NotFound`.
-pub fn live(conn: &mut SqliteConnection, user_id: &UserId) -> Result<UserRecord, RegistryError> {
+pub fn live(conn: &mut RegistryConnection, user_id: &UserId) -> Result<UserRecord, RegistryError> {
     find_any(conn, user_id)?
         .filter(|user| user.deleted_at.is_none())
         .ok_or_else(|| RegistryError::NotFound(format!("no user '{user_id}'")))
 }
 
 fn find_any(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
 ) -> Result<Option<UserRecord>, RegistryError> {
     let row: Option<UserRow> = users::table
@@ -215,7 +215,7 @@ fn find_any(
 }
 
 fn add_token(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
     token: &TokenHash,
     now: NaiveDateTime,
@@ -231,7 +231,7 @@ fn add_token(
 }
 
 fn revoke_tokens(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
     now: NaiveDateTime,
 ) -> Result<(), RegistryError> {
@@ -246,7 +246,7 @@ fn revoke_tokens(
 }
 
 fn audit(
-    conn: &mut SqliteConnection,
+    conn: &mut RegistryConnection,
     user_id: &UserId,
     action: &str,
     actor: &str,
@@ -271,7 +271,7 @@ mod tests {
 
     fn registry() -> (tempfile::TempDir, crate::db::DbPool) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&dir.path().join("registry.db"), 2).unwrap();
+        let pool = crate::db::open(dir.path().join("registry.db"), 2).unwrap();
         (dir, pool)
     }
 

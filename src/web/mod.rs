@@ -26,6 +26,7 @@ mod partition_changes;
 mod rate_limit;
 mod record_stream;
 mod records;
+mod registry_session_store;
 mod schema_changes;
 mod schema_registry;
 mod session;
@@ -134,16 +135,24 @@ impl Application {
     /// port 0 picks a free port, which [`Application::port`] reports.
     pub fn build(settings: AdminSettings) -> anyhow::Result<Self> {
         let pool = db::open(&settings.database_url, 8).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot open the registry {}: {e:?}",
-                settings.database_url.display()
-            )
+            anyhow::anyhow!("cannot open the registry {}: {e:?}", settings.database_url)
         })?;
         let topics_version = TopicsVersion::default();
         let access_changes = TopicsVersion::default();
+        if let db::DatabaseUrl::Postgres(url) = &settings.database_url {
+            // Other replicas may share this registry: hear their changes.
+            db::shared_version::share(
+                &pool,
+                url,
+                vec![
+                    (db::shared_version::TOPICS_CHANNEL, topics_version.clone()),
+                    (db::shared_version::ACCESS_CHANNEL, access_changes.clone()),
+                ],
+            );
+        }
         // Readers run in parallel under WAL; writers queue on SQLite's lock.
         let registry = TopicRegistry::start(
-            pool,
+            pool.clone(),
             settings.database_url.clone(),
             topics_version.clone(),
             access_changes.clone(),
@@ -192,7 +201,15 @@ impl Application {
             ),
         }
         let dashboard = web::Data::new(dashboard::Dashboard::new()?);
-        let sessions = Sessions::new(http.session_idle_timeout, http.session_max_age);
+        let sessions = match &settings.database_url {
+            db::DatabaseUrl::Postgres(_) => {
+                Sessions::in_registry(http.session_idle_timeout, http.session_max_age, pool)
+                    .map_err(|e| anyhow::anyhow!("cannot keep dashboard sessions: {e:?}"))?
+            }
+            db::DatabaseUrl::Sqlite(_) => {
+                Sessions::new(http.session_idle_timeout, http.session_max_age)
+            }
+        };
         let limits = WriteLimits::start(http.rate_limit_per_second, http.rate_limit_burst)?;
         let body_timeout = http.body_timeout;
         let cors_origins = http.cors_origins;

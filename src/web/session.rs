@@ -5,13 +5,19 @@
 use std::time::Duration;
 
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_session::{Session, SessionMiddleware};
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Key, SameSite};
 use serde::{Deserialize, Serialize};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use super::registry_session_store::RegistrySessionStore;
 use super::session_store::MemorySessionStore;
 use crate::config::Secret;
+use crate::db::{DbPool, RegistryError};
 use crate::identity::TokenHash;
 
 const SESSION_COOKIE: &str = "topicgate_session";
@@ -30,9 +36,18 @@ const MAX_FLASH_CHARS: usize = 500;
 /// What every worker's session middleware shares: one store, one key.
 #[derive(Clone)]
 pub struct Sessions {
-    store: MemorySessionStore,
+    store: SessionStorage,
     key: Key,
     idle_timeout: Duration,
+}
+
+/// Where the sessions live.
+#[derive(Clone)]
+pub enum SessionStorage {
+    /// In this process: one admin service on a SQLite registry.
+    Memory(MemorySessionStore),
+    /// In a PostgreSQL registry that admin replicas share.
+    Registry(RegistrySessionStore),
 }
 
 impl Sessions {
@@ -40,14 +55,42 @@ impl Sessions {
     /// `max_age` after they began; signed with a key made at each start.
     pub fn new(idle_timeout: Duration, max_age: Duration) -> Self {
         Self {
-            store: MemorySessionStore::new(max_age, MAX_SESSIONS, LOGIN_KEY),
+            store: SessionStorage::Memory(MemorySessionStore::new(
+                max_age,
+                MAX_SESSIONS,
+                LOGIN_KEY,
+            )),
             key: Key::generate(),
             idle_timeout,
         }
     }
 
+    /// Like [`Sessions::new`], kept in the (PostgreSQL) registry behind
+    /// `pool` and signed with the key stored there, made by the first
+    /// replica to start: a session survives a switch to another replica.
+    pub fn in_registry(
+        idle_timeout: Duration,
+        max_age: Duration,
+        pool: DbPool,
+    ) -> Result<Self, RegistryError> {
+        let candidate = BASE64.encode(Key::generate().master());
+        let stored = crate::db::sessions::cookie_key(&mut *pool.get()?, &candidate)?;
+        let key = BASE64
+            .decode(stored)
+            .map_err(anyhow::Error::new)
+            .and_then(|bytes| Key::try_from(bytes.as_slice()).map_err(anyhow::Error::new))
+            .map_err(|e| {
+                RegistryError::Unexpected(e.context("the registry's dashboard cookie key"))
+            })?;
+        Ok(Self {
+            store: SessionStorage::Registry(RegistrySessionStore::new(pool, max_age)),
+            key,
+            idle_timeout,
+        })
+    }
+
     /// The session middleware for one worker.
-    pub fn middleware(&self) -> SessionMiddleware<MemorySessionStore> {
+    pub fn middleware(&self) -> SessionMiddleware<SessionStorage> {
         let idle = CookieDuration::try_from(self.idle_timeout).unwrap_or(CookieDuration::MAX);
         SessionMiddleware::builder(self.store.clone(), self.key.clone())
             .cookie_name(SESSION_COOKIE.into())
@@ -67,6 +110,54 @@ impl Sessions {
             .build()
     }
 }
+
+impl SessionStore for SessionStorage {
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+        match self {
+            SessionStorage::Memory(store) => store.load(key).await,
+            SessionStorage::Registry(store) => store.load(key).await,
+        }
+    }
+
+    async fn save(
+        &self,
+        state: SessionState,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, SaveError> {
+        match self {
+            SessionStorage::Memory(store) => store.save(state, ttl).await,
+            SessionStorage::Registry(store) => store.save(state, ttl).await,
+        }
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: SessionState,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        match self {
+            SessionStorage::Memory(store) => store.update(key, state, ttl).await,
+            SessionStorage::Registry(store) => store.update(key, state, ttl).await,
+        }
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &CookieDuration) -> anyhow::Result<()> {
+        match self {
+            SessionStorage::Memory(store) => store.update_ttl(key, ttl).await,
+            SessionStorage::Registry(store) => store.update_ttl(key, ttl).await,
+        }
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        match self {
+            SessionStorage::Memory(store) => store.delete(key).await,
+            SessionStorage::Registry(store) => store.delete(key).await,
+        }
+    }
+}
+
+type SessionState = std::collections::HashMap<String, String>;
 
 /// A one-time message shown on the next page.
 #[derive(Serialize, Deserialize)]

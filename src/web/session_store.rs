@@ -1,7 +1,8 @@
 //! Dashboard sessions kept in the admin process's memory, so that logging
 //! out, an idle or absolute timeout, or a restart really ends a session: the
 //! cookie only names a session, it does not carry one. One admin process
-//! holds them all; running several would move this to the registry.
+//! holds them all: the store for a SQLite registry (replicas sharing a
+//! PostgreSQL one use `registry_session_store.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

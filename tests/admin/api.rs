@@ -894,24 +894,22 @@ async fn concurrent_approvals_move_a_topic_once() {
 
 #[actix_rt::test]
 async fn health_turns_unhealthy_when_the_registry_file_is_gone() {
-    let admin = TestAdmin::spawn();
+    let admin = TestAdmin::spawn_on_sqlite_with(|_| {});
+    let file = admin.registry_file();
     assert_eq!(admin.get("/api/health").await.status, 200);
-    let aside = admin.database.with_extension("aside");
-    std::fs::rename(&admin.database, &aside).unwrap();
+    let aside = file.with_extension("aside");
+    std::fs::rename(file, &aside).unwrap();
     // A directory where the file was: nothing can open it as a database.
-    std::fs::create_dir(&admin.database).unwrap();
+    std::fs::create_dir(file).unwrap();
     let sick = admin.get("/api/health").await;
     assert_eq!(sick.status, 503, "{sick:?}");
     assert_eq!(sick.body["status"], "unhealthy");
     assert!(
-        !sick
-            .body
-            .to_string()
-            .contains(admin.database.to_str().unwrap()),
+        !sick.body.to_string().contains(file.to_str().unwrap()),
         "leaked a path"
     );
-    std::fs::remove_dir(&admin.database).unwrap();
-    std::fs::rename(&aside, &admin.database).unwrap();
+    std::fs::remove_dir(file).unwrap();
+    std::fs::rename(&aside, file).unwrap();
     assert_eq!(admin.get("/api/health").await.status, 200);
 }
 
@@ -1412,7 +1410,7 @@ async fn a_registry_already_holding_colliding_names_migrates_and_refuses_more() 
                 .unwrap();
         }
     }
-    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone());
+    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone().into());
     assert_eq!(
         registered_names(&admin).await,
         ["OLD.pair", "old.pair", "old_pair"]
@@ -1482,7 +1480,7 @@ async fn an_older_registry_keeps_its_subscription_events_and_stops_subscriptions
                 .unwrap();
         }
     }
-    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone());
+    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone().into());
     let statuses: Vec<(String, String)> = subscription_statuses(&admin)
         .await
         .into_iter()

@@ -309,7 +309,7 @@ async fn topics_the_old_producer_created_migrate_as_created() {
             .unwrap();
         }
     }
-    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone());
+    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone().into());
     let mut states: Vec<(String, TopicStatus, KafkaState)> = admin
         .topics()
         .await

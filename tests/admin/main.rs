@@ -15,6 +15,7 @@ mod kafka_state;
 mod metrics;
 mod process;
 mod records;
+mod replicas;
 mod retire;
 mod schema;
 mod schemas;

@@ -135,3 +135,60 @@ fn store_schema_matches_its_migrations() {
         SqliteConnection::establish(path.to_str().unwrap()).unwrap()
     });
 }
+
+#[derive(QueryableByName, Debug)]
+struct PostgresColumn {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Text)]
+    is_nullable: String,
+}
+
+/// The PostgreSQL migrations build the tables and columns, in order and
+/// of the types, that `src/db/schema.rs` declares for SQLite's.
+#[test]
+fn postgres_registry_matches_the_schema() {
+    let url = crate::support::postgres::fresh_database();
+    drop(topicgate::db::open(topicgate::db::DatabaseUrl::parse(&url), 1).unwrap());
+    let mut conn = diesel::PgConnection::establish(&url).unwrap();
+    let columns = diesel::sql_query(
+        "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text
+         FROM information_schema.columns
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'
+           -- Shared dashboard sessions: PostgreSQL's alone (src/db/sessions.rs).
+           AND table_name NOT IN ('dashboard_sessions', 'dashboard_cookie_key')
+         ORDER BY table_name, ordinal_position",
+    )
+    .load::<PostgresColumn>(&mut conn)
+    .unwrap();
+    let mut migrated: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for column in columns {
+        let base = match column.data_type.as_str() {
+            "integer" => "Integer",
+            "bigint" => "BigInt",
+            "text" => "Text",
+            "timestamp without time zone" => "Timestamp",
+            other => panic!(
+                "column {} has a type the check does not know: {other}",
+                column.column_name
+            ),
+        };
+        let ty = match column.is_nullable.as_str() {
+            "YES" => format!("Nullable<{base}>"),
+            _ => base.to_owned(),
+        };
+        migrated
+            .entry(column.table_name)
+            .or_default()
+            .push((column.column_name, ty));
+    }
+    let declared = declared(&std::fs::read_to_string("src/db/schema.rs").unwrap());
+    assert_eq!(
+        migrated, declared,
+        "migrations_postgres/ drifted from src/db/schema.rs"
+    );
+}

@@ -38,7 +38,9 @@ fn stored_schemas(admin: &TestAdmin) -> Vec<(i32, String, Option<i32>, String)> 
     stored_schemas_in(&admin.database)
 }
 
-fn stored_schemas_in(registry: &std::path::Path) -> Vec<(i32, String, Option<i32>, String)> {
+fn stored_schemas_in(
+    registry: impl Into<db::DatabaseUrl>,
+) -> Vec<(i32, String, Option<i32>, String)> {
     use db::schema::schemas::dsl::*;
     let pool = db::open(registry, 1).expect("open the registry");
     let mut conn = pool.get().expect("a connection");
@@ -439,7 +441,7 @@ async fn topics_registered_before_schemas_get_their_builtin_schema() {
                 .unwrap();
         }
     }
-    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone());
+    let admin = TestAdmin::spawn_with(|settings| settings.database_url = path.clone().into());
     assert_eq!(
         admin.get("/schema-registry/subjects").await.body,
         json!(["old_active-value", "old_inactive-value"])

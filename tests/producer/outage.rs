@@ -29,7 +29,7 @@ async fn generators_keep_running_while_the_admin_api_is_away() {
     let spawn_admin = || {
         TestAdmin::spawn_with(|s| {
             s.bind = address.clone();
-            s.database_url = database.clone();
+            s.database_url = database.clone().into();
             s.producer_key = key.clone();
         })
     };

@@ -1,9 +1,10 @@
 //! A real admin service for tests: its own thread and actix `System`, a
-//! random port on 127.0.0.1 and a fresh SQLite file, so any test runtime
-//! can use it. Requests go over real HTTP with awc, so tests that call the
+//! random port on 127.0.0.1 and a fresh registry (a SQLite file, or with
+//! `TOPICGATE_TEST_REGISTRY=postgres` an empty PostgreSQL database), so any
+//! test runtime can use it. Requests go over real HTTP with awc, so tests that call the
 //! helpers run under `#[actix_rt::test]`.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use topicgate::api::TopicView;
 use topicgate::config::{AdminSettings, HttpEdgeSettings, Secret};
+use topicgate::db::DatabaseUrl;
 use topicgate::domain::{DataType, TopicStatus};
 use topicgate::web::AdminHandle;
 use topicgate::web::Application;
@@ -19,10 +21,16 @@ pub struct TestAdmin {
     pub base_url: String,
     pub admin_token: String,
     pub producer_key: String,
-    pub database: PathBuf,
+    /// The registry the service runs on.
+    pub database: DatabaseUrl,
     handle: AdminHandle,
     thread: Option<JoinHandle<()>>,
     _dir: tempfile::TempDir,
+}
+
+/// Whether `TOPICGATE_TEST_REGISTRY` asks for PostgreSQL registries.
+pub fn on_postgres() -> bool {
+    std::env::var("TOPICGATE_TEST_REGISTRY").is_ok_and(|registry| registry == "postgres")
 }
 
 /// An HTTP answer: status and JSON body (`Value::Null` when not JSON).
@@ -41,8 +49,26 @@ impl TestAdmin {
 
     /// Like [`TestAdmin::spawn`], with a chance to change the settings.
     pub fn spawn_with(tune: impl FnOnce(&mut AdminSettings)) -> TestAdmin {
+        let registry = match on_postgres() {
+            true => Some(DatabaseUrl::parse(&super::postgres::fresh_database())),
+            false => None,
+        };
+        Self::spawn_on(registry, tune)
+    }
+
+    /// Like [`TestAdmin::spawn_with`], always on a fresh SQLite file: for
+    /// tests of the file itself.
+    pub fn spawn_on_sqlite_with(tune: impl FnOnce(&mut AdminSettings)) -> TestAdmin {
+        Self::spawn_on(None, tune)
+    }
+
+    /// Starts a service on `registry`, or on a new SQLite file for `None`.
+    pub fn spawn_on(
+        registry: Option<DatabaseUrl>,
+        tune: impl FnOnce(&mut AdminSettings),
+    ) -> TestAdmin {
         let dir = tempfile::tempdir().expect("temp dir");
-        let database = dir.path().join("registry.db");
+        let database = registry.unwrap_or_else(|| dir.path().join("registry.db").into());
         let admin_token = Secret::generate();
         let producer_key = Secret::generate();
         let mut settings = AdminSettings {
@@ -59,6 +85,7 @@ impl TestAdmin {
             access: Default::default(),
         };
         tune(&mut settings);
+        let database = settings.database_url.clone();
         let (ready_tx, ready_rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
@@ -85,6 +112,41 @@ impl TestAdmin {
             handle,
             thread: Some(thread),
             _dir: dir,
+        }
+    }
+
+    /// The registry's SQLite file; panics for a PostgreSQL registry.
+    pub fn registry_file(&self) -> &Path {
+        self.database
+            .sqlite_path()
+            .expect("a SQLite registry (start it with spawn_on_sqlite_with)")
+    }
+
+    /// Everything the registry stores, as text: the SQLite file's bytes,
+    /// or every row of every PostgreSQL table.
+    pub fn registry_text(&self) -> String {
+        match &self.database {
+            DatabaseUrl::Sqlite(path) => {
+                String::from_utf8_lossy(&std::fs::read(path).expect("read the registry"))
+                    .into_owned()
+            }
+            DatabaseUrl::Postgres(url) => {
+                use diesel::prelude::*;
+                #[derive(QueryableByName)]
+                struct Dump {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    text: String,
+                }
+                let mut conn = diesel::PgConnection::establish(url).expect("reach the registry");
+                diesel::sql_query(
+                    "SELECT coalesce(string_agg(query_to_xml(\
+                         format('SELECT * FROM %I', tablename), true, false, '')::text, ' '), '') \
+                     AS text FROM pg_tables WHERE schemaname = 'public'",
+                )
+                .get_result::<Dump>(&mut conn)
+                .expect("dump the registry")
+                .text
+            }
         }
     }
 

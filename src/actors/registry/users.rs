@@ -2,7 +2,6 @@
 
 use actix::prelude::*;
 use chrono::Utc;
-use diesel::Connection;
 
 use super::TopicRegistry;
 use crate::db::kafka_grants::{self, GrantRow};
@@ -150,7 +149,7 @@ impl Handler<ReadAccess> for TopicRegistry {
     fn handle(&mut self, _: ReadAccess, _: &mut Self::Context) -> Self::Result {
         let conn = &mut *self.conn()?;
         // One read transaction, so the four lists agree with each other.
-        conn.transaction(|conn| {
+        conn.read_transaction(|conn| {
             Ok(AccessSnapshot {
                 users: users::for_kafka(conn)?,
                 readers: kafka_grants::readers(conn)?,

@@ -1,0 +1,3 @@
+ALTER TABLE topics DROP COLUMN value_format;
+DROP TABLE subject_configs;
+DROP TABLE schemas;

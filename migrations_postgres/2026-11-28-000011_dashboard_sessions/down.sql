@@ -1,0 +1,2 @@
+DROP TABLE dashboard_cookie_key;
+DROP TABLE dashboard_sessions;
