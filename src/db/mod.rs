@@ -147,8 +147,9 @@ pub fn migrate(conn: &mut RegistryConnection) -> Result<(), RegistryError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_topic_is_found_by_its_name_through_an_index_not_by_reading_the_table() {
+    /// How SQLite would run `sql` (with `?` bound to `name`) on a new
+    /// registry: one line per step of its plan.
+    fn query_plan(sql: &str) -> Vec<String> {
         use diesel::RunQueryDsl;
         use diesel::sql_types::Text;
         #[derive(diesel::QueryableByName)]
@@ -157,21 +158,40 @@ mod tests {
             detail: String,
         }
         let dir = tempfile::tempdir().unwrap();
-        let pool = open(&dir.path().join("registry.db"), 1).unwrap();
+        let pool = open(dir.path().join("registry.db"), 1).unwrap();
         let mut conn = pool.get().unwrap();
+        let plan: Vec<PlanStep> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .bind::<Text, _>("weather")
+            .load(&mut conn)
+            .unwrap();
+        plan.into_iter().map(|step| step.detail).collect()
+    }
+
+    #[test]
+    fn a_topic_is_found_by_its_name_through_an_index_not_by_reading_the_table() {
         // Deleted topics keep their names, so a lookup by name that may
         // find one cannot use the unique index of live names.
-        let plan: Vec<PlanStep> = diesel::sql_query(
-            "EXPLAIN QUERY PLAN SELECT id FROM topics WHERE name = ? ORDER BY id DESC LIMIT 1",
-        )
-        .bind::<Text, _>("weather")
-        .load(&mut conn)
-        .unwrap();
-        let steps: Vec<&str> = plan.iter().map(|step| step.detail.as_str()).collect();
+        let steps = query_plan("SELECT id FROM topics WHERE name = ? ORDER BY id DESC LIMIT 1");
         assert!(
             steps.iter().any(|s| s.contains("INDEX topics_by_name")),
             "{steps:?}"
         );
+    }
+
+    #[test]
+    fn the_newest_subscriptions_and_events_are_read_off_an_index_without_sorting() {
+        for sql in [
+            "SELECT s.id, t.name FROM user_subscriptions s JOIN topics t ON t.id = s.topic_id \
+             WHERE ? IS NOT NULL ORDER BY s.subscribed_at DESC, s.id DESC LIMIT 50",
+            "SELECT e.id, t.name FROM topic_events e JOIN topics t ON t.id = e.topic_id \
+             WHERE ? IS NOT NULL ORDER BY e.at DESC, e.id DESC LIMIT 15",
+        ] {
+            let steps = query_plan(sql);
+            assert!(
+                !steps.iter().any(|s| s.contains("TEMP B-TREE")),
+                "{sql}: {steps:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,1 @@
+DROP INDEX topics_by_name;
