@@ -344,27 +344,22 @@ pub async fn wait_for_topic(bootstrap: &str, topic: &str, partitions: i32) {
 
 /// How many replicas each partition of `topic` has, by partition number.
 pub fn partition_replicas(bootstrap: &str, topic: &str) -> Vec<usize> {
-    let client = metadata_client(bootstrap);
-    let metadata = client
-        .fetch_metadata(Some(topic), Duration::from_secs(10))
-        .unwrap_or_else(|e| panic!("metadata for {topic} from {bootstrap}: {e}"));
-    let found = metadata
-        .topics()
-        .iter()
-        .find(|t| t.name() == topic)
-        .unwrap_or_else(|| panic!("{bootstrap} does not know topic {topic}"));
-    let mut replicas: Vec<(i32, usize)> = found
-        .partitions()
-        .iter()
-        .map(|p| (p.id(), p.replicas().len()))
-        .collect();
-    replicas.sort_unstable();
-    replicas.into_iter().map(|(_, count)| count).collect()
+    by_partition(bootstrap, topic, |p| p.replicas().len())
 }
 
 /// The node id leading each partition of `topic`, by partition number
 /// (-1 where a partition has no leader).
 pub fn partition_leaders(bootstrap: &str, topic: &str) -> Vec<i32> {
+    by_partition(bootstrap, topic, |p| p.leader())
+}
+
+/// `read` of each partition of `topic` as `bootstrap` describes it, by
+/// partition number.
+fn by_partition<T>(
+    bootstrap: &str,
+    topic: &str,
+    read: impl Fn(&rdkafka::metadata::MetadataPartition) -> T,
+) -> Vec<T> {
     let client = metadata_client(bootstrap);
     let metadata = client
         .fetch_metadata(Some(topic), Duration::from_secs(10))
@@ -374,13 +369,13 @@ pub fn partition_leaders(bootstrap: &str, topic: &str) -> Vec<i32> {
         .iter()
         .find(|t| t.name() == topic)
         .unwrap_or_else(|| panic!("{bootstrap} does not know topic {topic}"));
-    let mut leaders: Vec<(i32, i32)> = found
+    let mut partitions: Vec<(i32, T)> = found
         .partitions()
         .iter()
-        .map(|p| (p.id(), p.leader()))
+        .map(|p| (p.id(), read(p)))
         .collect();
-    leaders.sort_unstable();
-    leaders.into_iter().map(|(_, leader)| leader).collect()
+    partitions.sort_unstable_by_key(|(id, _)| *id);
+    partitions.into_iter().map(|(_, value)| value).collect()
 }
 
 /// How many partitions `topic` has; 0 when Kafka does not know it.

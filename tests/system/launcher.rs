@@ -107,6 +107,42 @@ fn interrupt(mut child: Child, mut stdout: BufReader<ChildStdout>) -> String {
     rest
 }
 
+/// Requests the topic `request` describes, approves it with the admin
+/// `token`, and waits up to `bound` for the producer to activate it.
+async fn request_approve_and_await_activation(
+    http: &awc::Client,
+    url: &str,
+    token: &str,
+    request: serde_json::Value,
+    bound: Duration,
+) -> bool {
+    let mut created = http
+        .post(format!("{url}/api/topics"))
+        .send_json(&request)
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201, "{:?}", created.body().await);
+    let id = created.json::<serde_json::Value>().await.unwrap()["topic_id"]
+        .as_i64()
+        .unwrap();
+    let approved = http
+        .post(format!("{url}/api/topics/{id}/approve"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status().as_u16(), 200);
+    eventually(bound, || async {
+        let mut answer = http
+            .get(format!("{url}/api/topics/{id}"))
+            .send()
+            .await
+            .unwrap();
+        answer.json::<serde_json::Value>().await.unwrap()["status"] == "active"
+    })
+    .await
+}
+
 #[actix_rt::test]
 async fn up_runs_the_workflow_and_stops_cleanly() {
     let servers = bootstrap_servers();
@@ -170,33 +206,19 @@ async fn up_runs_the_workflow_and_stops_cleanly() {
         "the login page shows the admin token"
     );
     let name = unique_name("weather");
-    let mut created = http
-        .post(format!("{url}/api/topics"))
-        .send_json(&json!({"name": name, "partitions": 2}))
-        .await
-        .unwrap();
-    assert_eq!(created.status().as_u16(), 201);
-    let id = created.json::<serde_json::Value>().await.unwrap()["topic_id"]
-        .as_i64()
-        .unwrap();
-    let approved = http
-        .post(format!("{url}/api/topics/{id}/approve"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(approved.status().as_u16(), 200);
     // Two watcher intervals of 1 s, and slack for a busy machine.
-    let active = eventually(Duration::from_secs(7), || async {
-        let mut answer = http
-            .get(format!("{url}/api/topics/{id}"))
-            .send()
-            .await
-            .unwrap();
-        answer.json::<serde_json::Value>().await.unwrap()["status"] == "active"
-    })
+    let activated = request_approve_and_await_activation(
+        &http,
+        &url,
+        token,
+        json!({"name": name, "partitions": 2}),
+        Duration::from_secs(7),
+    )
     .await;
-    assert!(active, "the producer inside `up` did not activate {name}");
+    assert!(
+        activated,
+        "the producer inside `up` did not activate {name}"
+    );
 
     // `up` gives the admin service its Kafka: the topic page reads it
     // (asked again while the brokers' metadata of the new topic settles).
@@ -720,32 +742,15 @@ async fn up_with_three_brokers_runs_a_cluster_that_keeps_three_replicas() {
         .timeout(Duration::from_secs(10))
         .finish();
     let name = unique_name("replicated");
-    let mut created = http
-        .post(format!("{url}/api/topics"))
-        .send_json(&json!({"name": name, "partitions": 3, "replication_factor": 3}))
-        .await
-        .unwrap();
-    assert_eq!(created.status().as_u16(), 201, "{:?}", created.body().await);
-    let id = created.json::<serde_json::Value>().await.unwrap()["topic_id"]
-        .as_i64()
-        .unwrap();
-    let approved = http
-        .post(format!("{url}/api/topics/{id}/approve"))
-        .bearer_auth(token.trim())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(approved.status().as_u16(), 200);
-    let active = eventually(Duration::from_secs(30), || async {
-        let mut answer = http
-            .get(format!("{url}/api/topics/{id}"))
-            .send()
-            .await
-            .unwrap();
-        answer.json::<serde_json::Value>().await.unwrap()["status"] == "active"
-    })
+    let activated = request_approve_and_await_activation(
+        &http,
+        &url,
+        token.trim(),
+        json!({"name": name, "partitions": 3, "replication_factor": 3}),
+        Duration::from_secs(30),
+    )
     .await;
-    assert!(active, "{name} was not activated on the cluster");
+    assert!(activated, "{name} was not activated on the cluster");
     assert_eq!(
         support::kafka::partition_replicas(&servers, &name),
         [3, 3, 3],
