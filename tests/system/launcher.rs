@@ -751,10 +751,17 @@ async fn up_with_three_brokers_runs_a_cluster_that_keeps_three_replicas() {
     )
     .await;
     assert!(activated, "{name} was not activated on the cluster");
-    assert_eq!(
-        support::kafka::partition_replicas(&servers, &name),
-        [3, 3, 3],
-        "every partition on all three nodes"
+    // Every node learns of a new topic a moment after the controller does,
+    // so a fresh client may see it without its partitions for a while.
+    support::kafka::wait_for_topic(&servers, &name, 3).await;
+    let replicated = eventually(Duration::from_secs(30), || async {
+        support::kafka::partition_replicas(&servers, &name) == [3, 3, 3]
+    })
+    .await;
+    assert!(
+        replicated,
+        "not every partition is on all three nodes: {:?}",
+        support::kafka::partition_replicas(&servers, &name)
     );
 
     let rest = interrupt(child.take(), stdout);
