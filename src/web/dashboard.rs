@@ -26,7 +26,7 @@ use super::state::AppState;
 use super::topic_pager::{Listing, ListingQuery, Pager, TOPICS_PER_PAGE};
 use super::topics::{change, request_topic};
 use crate::actors::registry::{
-    GetStats, ListChanges, NewestSubscriptions, PageTopics, RecentEvents, RecentKafkaEvents,
+    ListChanges, NewestSubscriptions, PageTopics, RecentEvents, RecentKafkaEvents,
 };
 use crate::api::{Stats, SubscriptionView, TopicChangeRequestView, TopicView};
 use crate::domain::{
@@ -303,7 +303,7 @@ async fn live_view(
         per_page: TOPICS_PER_PAGE,
     };
     let (stats, shown, subscriptions, events, kafka_events, changes, schema_changes) = futures_util::try_join!(
-        state.ask(GetStats),
+        state.stats.stats(state),
         state.ask(page),
         state.ask(NewestSubscriptions(SUBSCRIPTIONS_SHOWN)),
         state.ask(RecentEvents(RECENT_EVENTS)),

@@ -33,6 +33,7 @@ mod session;
 mod session_caller;
 mod session_store;
 mod state;
+mod stats_cache;
 mod stream_slots;
 mod subscriptions;
 mod system;
@@ -179,7 +180,9 @@ impl Application {
         let state = web::Data::new(AppState {
             registry,
             topics_version: topics_version.clone(),
+            access_changes: access_changes.clone(),
             listings: ListingCache::default(),
+            stats: Default::default(),
             cluster: Default::default(),
             producer_key: settings.producer_key,
             admin_token: settings.admin_token,

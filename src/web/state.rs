@@ -6,6 +6,7 @@ use super::cluster::ClusterMemory;
 use super::error::ApiError;
 use super::listing_cache::ListingCache;
 use super::metrics::AdminMetrics;
+use super::stats_cache::StatsCache;
 use super::stream_slots::StreamSlots;
 use crate::actors::registry::TopicRegistry;
 use crate::actors::registry::kafka_reader::KafkaReader;
@@ -19,8 +20,12 @@ use crate::domain::TopicNamePolicy;
 pub struct AppState {
     pub registry: Addr<TopicRegistry>,
     pub topics_version: TopicsVersion,
+    /// Moves with every change to who may read what, subscriptions included.
+    pub access_changes: TopicsVersion,
     /// The topic listings' answers, kept until the rows change.
     pub listings: ListingCache,
+    /// The counts of `/api/stats`, kept until they may have changed.
+    pub stats: StatsCache,
     /// The Kafka cluster as the producer last reported it.
     pub cluster: ClusterMemory,
     pub producer_key: Secret,

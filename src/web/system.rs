@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::actors::registry::{GetStats, Ping};
+use crate::actors::registry::Ping;
 use crate::api::Health;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -37,5 +37,5 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.ask(GetStats).await?))
+    Ok(HttpResponse::Ok().json(state.stats.stats(&state).await?))
 }

@@ -818,6 +818,41 @@ async fn stats_count_topics_by_state_and_subscriptions() {
 }
 
 #[actix_rt::test]
+async fn stats_follow_every_change_at_once_and_are_timed_at_each_answer() {
+    let admin = TestAdmin::spawn();
+    let id = admin.create_topic("counted", 1, 1).await;
+    let counts = |stats: &Value| {
+        [
+            "pending_topics",
+            "approved_topics",
+            "active_topics",
+            "total_subscriptions",
+        ]
+        .map(|key| stats[key].as_i64().unwrap())
+    };
+    let first = admin.get("/api/stats").await.body;
+    assert_eq!(counts(&first), [1, 0, 0, 0]);
+    // Nothing changed: the same counts, but timed at this answer.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let again = admin.get("/api/stats").await.body;
+    assert_eq!(counts(&again), [1, 0, 0, 0]);
+    assert_ne!(again["timestamp"], first["timestamp"]);
+
+    admin.approve(id).await;
+    assert_eq!(counts(&admin.get("/api/stats").await.body), [0, 1, 0, 0]);
+    admin.activate("counted").await;
+    assert_eq!(counts(&admin.get("/api/stats").await.body), [0, 0, 1, 0]);
+    let subscription = json!({"user_id": "u1", "topic_name": "counted"});
+    admin.post("/api/subscriptions", &subscription, false).await;
+    assert_eq!(counts(&admin.get("/api/stats").await.body), [0, 0, 1, 1]);
+    let gone = admin
+        .send_as("DELETE", "/api/subscriptions", Some(&subscription), None)
+        .await;
+    assert_eq!(gone.status, 200, "{gone:?}");
+    assert_eq!(counts(&admin.get("/api/stats").await.body), [0, 0, 1, 0]);
+}
+
+#[actix_rt::test]
 async fn a_hundred_concurrent_subscriptions_are_all_recorded() {
     // One address sends them all: above the default burst.
     let admin = TestAdmin::spawn_with(|settings| settings.http.rate_limit_burst = 200);
