@@ -195,6 +195,36 @@ mod tests {
     }
 
     #[test]
+    fn a_page_of_the_newest_topics_is_read_off_an_index_without_sorting() {
+        let steps = query_plan(
+            "SELECT id, name FROM topics WHERE ? IS NOT NULL \
+             ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET 40",
+        );
+        assert!(
+            steps.iter().any(|s| s.contains("INDEX topics_newest"))
+                && !steps.iter().any(|s| s.contains("TEMP B-TREE")),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn pending_schema_changes_are_found_through_indexes_without_a_set_of_every_topic() {
+        let sql = format!(
+            "SELECT schemas.id, topics.name FROM schemas \
+             INNER JOIN topics ON topics.id = schemas.topic_id \
+             WHERE {} AND schemas.status = ? ORDER BY schemas.id DESC",
+            schema_changes::IS_CHANGE_SQL
+        );
+        let steps = query_plan(&sql);
+        assert!(
+            steps.iter().any(|s| s.contains("INDEX schemas_by_status"))
+                && steps.iter().any(|s| s.contains("INDEX schemas_by_topic"))
+                && !steps.iter().any(|s| s.contains("LIST SUBQUERY")),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
     fn services_opening_one_new_registry_at_once_migrate_it_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("registry.db");

@@ -19,7 +19,11 @@ use crate::schema::compatibility::check;
 use crate::schema::value_subject;
 
 /// Rows that are change requests: every schema row but a topic's first.
-const IS_CHANGE_SQL: &str = "schemas.id NOT IN (SELECT MIN(id) FROM schemas GROUP BY topic_id)";
+/// Asked per row through the index of a topic's schemas; a `NOT IN` over
+/// every topic's first row built that whole set on each dashboard
+/// refresh (ten thousand topics: most of the page's cost).
+pub(super) const IS_CHANGE_SQL: &str = "EXISTS (SELECT 1 FROM schemas AS earlier \
+     WHERE earlier.topic_id = schemas.topic_id AND earlier.id < schemas.id)";
 
 /// Why `schema` may not follow `topic`'s approved versions under its
 /// subject's mode (empty: it may).

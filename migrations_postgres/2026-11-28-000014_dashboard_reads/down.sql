@@ -1,0 +1,2 @@
+DROP INDEX schemas_by_status;
+DROP INDEX topics_newest;
