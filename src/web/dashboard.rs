@@ -50,7 +50,6 @@ impl Dashboard {
         templates.set_strict_mode(true);
         templates
             .register_template_string("page", include_str!("../../templates/dashboard.hbs"))?;
-        templates.register_partial("live", include_str!("../../templates/live.hbs"))?;
         templates.register_partial("session", include_str!("../../templates/session.hbs"))?;
         templates.register_template_string("live", include_str!("../../templates/live.hbs"))?;
         templates.register_template_string("login", include_str!("../../templates/login.hbs"))?;
@@ -64,14 +63,17 @@ impl Dashboard {
         name: &str,
         data: &T,
     ) -> Result<HttpResponse, ApiError> {
-        let html = self
-            .templates
-            .render(name, data)
-            .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("rendering {name}: {e}")))?;
+        let html = self.render_html(name, data)?;
         Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(html))
+    }
+
+    fn render_html<T: Serialize>(&self, name: &str, data: &T) -> Result<String, ApiError> {
+        self.templates
+            .render(name, data)
+            .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("rendering {name}: {e}")))
     }
 }
 
@@ -195,10 +197,18 @@ struct DataTypeOption {
     selected: bool,
 }
 
+/// The whole page. Its live part comes rendered: as a partial, handlebars
+/// would copy all of the page's data into the partial's context and clone
+/// every list again as it walked it (most of a page's cost).
 #[derive(Serialize)]
-struct PageView {
-    #[serde(flatten)]
-    live: LiveView,
+struct PageView<'a> {
+    /// The live template's output (escaped there), placed as it is.
+    live_html: String,
+    refresh: &'a str,
+    version: u64,
+    viewer: &'a Viewer,
+    csrf: &'a str,
+    updated: &'a str,
     flash: Option<Flash>,
     /// The Create Topic form's values: what a refused request carried.
     form: TopicDraft,
@@ -378,7 +388,12 @@ async fn index(
     dashboard.render(
         "page",
         &PageView {
-            live,
+            live_html: dashboard.render_html("live", &live)?,
+            refresh: &live.pager.refresh,
+            version: live.version,
+            viewer: &live.viewer,
+            csrf: &live.csrf,
+            updated: &live.updated,
             flash: take_flash(&session),
             form,
             data_types,
