@@ -26,7 +26,9 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use topicgate::config::{AdminSettings, HttpEdgeSettings, KafkaSettings, Secret};
-use topicgate::web::Application;
+
+#[path = "support/admin.rs"]
+mod admin_service;
 
 const PARTITIONS: i32 = 3;
 
@@ -126,17 +128,7 @@ fn start_admin(bootstrap: &str, database: std::path::PathBuf, streams: usize) ->
         kafka: Some(KafkaSettings::new(bootstrap)),
         access: Default::default(),
     };
-    let (port_tx, port_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = Application::build(settings).expect("the admin service starts");
-            let _ = port_tx.send(app.port());
-            let _ = app.run_until_stopped().await;
-        })
-    });
-    port_rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the admin service started")
+    admin_service::serve(settings)
 }
 
 /// Requests `topic` in the registry (the stream serves registered topics).
