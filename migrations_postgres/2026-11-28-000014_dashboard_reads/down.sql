@@ -1,2 +1,3 @@
+DROP INDEX schemas_by_topic_then_id;
 DROP INDEX schemas_by_status;
 DROP INDEX topics_newest;
