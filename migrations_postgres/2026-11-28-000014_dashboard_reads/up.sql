@@ -7,6 +7,6 @@ CREATE INDEX topics_newest ON topics (created_at, id);
 -- refresh read every topic's schemas (one row per topic at least). The
 -- topic and id beside it, and a topic's schemas in id order, answer "is
 -- this the topic's first schema?" from the indexes alone, without reading
--- the schema text (SQLite's indexes carry the id of themselves).
+-- the schema text (SQLite's indexes carry each row's id already).
 CREATE INDEX schemas_by_status ON schemas (status, topic_id, id);
 CREATE INDEX schemas_by_topic_then_id ON schemas (topic_id, id);
