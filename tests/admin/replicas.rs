@@ -90,3 +90,85 @@ async fn a_dashboard_session_survives_a_switch_to_another_replica() {
     assert_eq!(approved.status, 303, "{}", approved.body);
     assert_eq!(first.topic(id).await.status.as_str(), "approved");
 }
+
+#[actix_rt::test]
+async fn a_subscription_made_on_one_replica_is_counted_on_the_other_within_a_second() {
+    let registry = DatabaseUrl::parse(&fresh_database());
+    let subscribed_on = TestAdmin::spawn_on(Some(registry.clone()), |_| {});
+    let counted_on = TestAdmin::spawn_on(Some(registry), |_| {});
+    let id = subscribed_on.create_topic("counted_twice", 1, 1).await;
+    subscribed_on.approve(id).await;
+    subscribed_on.activate("counted_twice").await;
+    let count = |answer: &Answer, key: &str| answer.body[key].as_i64().expect("a count");
+    // The other replica has heard of the activation, and counted (and
+    // kept) the registry since: only the subscription can move it now.
+    let activated = Instant::now();
+    while count(&counted_on.get("/api/stats").await, "active_topics") != 1 {
+        assert!(activated.elapsed() < Duration::from_secs(1));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before = counted_on.get("/api/stats").await;
+    assert_eq!(count(&before, "total_subscriptions"), 0, "{before:?}");
+
+    let body = serde_json::json!({"user_id": "u1", "topic_name": "counted_twice"});
+    let made = subscribed_on.post("/api/subscriptions", &body, false).await;
+    assert_eq!(made.status, 201, "{made:?}");
+    let subscribed = Instant::now();
+    loop {
+        let stats = counted_on.get("/api/stats").await;
+        if count(&stats, "total_subscriptions") == 1 {
+            break;
+        }
+        assert!(
+            subscribed.elapsed() < Duration::from_secs(1),
+            "{} still counts {stats:?} a second after the subscription",
+            counted_on.base_url
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[test]
+fn replicas_starting_at_once_on_a_new_registry_migrate_it_once() {
+    let registry = DatabaseUrl::parse(&fresh_database());
+    let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let openers: Vec<_> = (0..4)
+        .map(|_| {
+            let (registry, start) = (registry.clone(), std::sync::Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                topicgate::db::open(&registry, 2).map(|_| ())
+            })
+        })
+        .collect();
+    for opener in openers {
+        let opened = opener.join().expect("an opener");
+        assert!(opened.is_ok(), "{opened:?}");
+    }
+    // Every migration once, and the registry usable.
+    use diesel::prelude::*;
+    let pool = topicgate::db::open(&registry, 1).expect("the registry");
+    let mut conn = pool.get().expect("a connection");
+    let applied: Vec<String> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations ORDER BY version")
+            .load::<Version>(&mut conn)
+            .expect("the applied migrations")
+            .into_iter()
+            .map(|row| row.version)
+            .collect();
+    let mut distinct = applied.clone();
+    distinct.dedup();
+    assert_eq!(applied, distinct);
+    assert_eq!(
+        applied.len(),
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations_postgres"))
+            .expect("the migrations")
+            .count()
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Version {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
+}
