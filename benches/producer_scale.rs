@@ -243,31 +243,56 @@ fn metadata_client(bootstrap: &str) -> BaseConsumer {
 }
 
 /// The end offset of each topic's partition 0 (all records ever written,
-/// as nothing is deleted), in one request per broker; -1 for a topic
-/// Kafka does not have yet.
-fn end_offsets(client: &BaseConsumer, topics: &[String]) -> Vec<i64> {
+/// as nothing is deleted), in one `ListOffsets` request per broker; -1 for
+/// a topic Kafka does not have (yet). Topics that request does not answer
+/// are asked one by one (`fetch_watermarks`).
+fn end_offsets(bootstrap: &str, topics: &[String]) -> Vec<i64> {
+    if topics.is_empty() {
+        return Vec::new();
+    }
+    // A client of its own each time: one that asked for a topic before it
+    // existed keeps taking it for missing until its next metadata refresh.
+    let client = metadata_client(bootstrap);
     let mut list = TopicPartitionList::new();
     for topic in topics {
         list.add_partition_offset(topic, 0, Offset::End)
             .expect("a partition");
     }
-    let Ok(answer) = client.offsets_for_times(list, Duration::from_secs(30)) else {
-        return vec![-1; topics.len()];
+    let found: BTreeMap<String, i64> = match client.offsets_for_times(list, LIST_OFFSETS_TIMEOUT) {
+        Ok(answer) => answer
+            .elements()
+            .iter()
+            .filter(|e| e.error().is_ok())
+            .filter_map(|e| match e.offset() {
+                Offset::Offset(o) => Some((e.topic().to_owned(), o)),
+                _ => None,
+            })
+            .collect(),
+        Err(error) => {
+            if !LIST_OFFSETS_FAILED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                eprintln!(
+                    "ListOffsets for {} topics: {error}; asking one by one",
+                    topics.len()
+                );
+            }
+            BTreeMap::new()
+        }
     };
-    let found: BTreeMap<String, i64> = answer
-        .elements()
-        .iter()
-        .filter(|e| e.error().is_ok())
-        .filter_map(|e| match e.offset() {
-            Offset::Offset(o) => Some((e.topic().to_owned(), o)),
-            _ => None,
-        })
-        .collect();
     topics
         .iter()
-        .map(|t| found.get(t).copied().unwrap_or(-1))
+        .map(|t| {
+            found.get(t).copied().unwrap_or_else(|| {
+                client
+                    .fetch_watermarks(t, 0, LIST_OFFSETS_TIMEOUT)
+                    .map_or(-1, |(_, high)| high)
+            })
+        })
         .collect()
 }
+
+const LIST_OFFSETS_TIMEOUT: Duration = Duration::from_secs(5);
+static LIST_OFFSETS_FAILED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 /// Deletes every Kafka topic whose name starts with `prefix`.
 async fn delete_topics(bootstrap: &str, prefix: &str) {
@@ -510,10 +535,11 @@ impl Drop for Daemon {
     }
 }
 
-/// Waits until every topic's end offset is past `before` (a topic Kafka
-/// does not have yet counts as -1); returns how long that took.
+/// Waits until every topic's end offset is past `before` and above 0 (a
+/// topic Kafka does not have yet counts as -1, a new one holds no
+/// record); returns how long that took.
 async fn generating(
-    client: &BaseConsumer,
+    client: &str,
     topics: &[String],
     before: &[i64],
     daemons: &mut [&mut Daemon],
@@ -521,7 +547,11 @@ async fn generating(
     let started = Instant::now();
     loop {
         let now = end_offsets(client, topics);
-        let behind = now.iter().zip(before).filter(|(n, b)| n <= b).count();
+        let behind = now
+            .iter()
+            .zip(before)
+            .filter(|&(&n, &b)| n <= b.max(0))
+            .count();
         if behind == 0 {
             return started.elapsed();
         }
@@ -556,12 +586,7 @@ impl Window {
 }
 
 /// Measures `pids` and the topics' growth over the configured window.
-async fn measure(
-    config: &Config,
-    client: &BaseConsumer,
-    topics: &[String],
-    pids: &[u32],
-) -> Window {
+async fn measure(config: &Config, client: &str, topics: &[String], pids: &[u32]) -> Window {
     actix_rt::time::sleep(config.warmup).await;
     let sample_all = || -> Vec<ProcSample> {
         pids.iter()
@@ -619,7 +644,7 @@ fn prefix(label: &str) -> String {
 async fn idle(config: &Config) -> Row {
     let prefix = prefix("idle");
     let registry = registry(&prefix, 0);
-    let client = metadata_client(&config.bootstrap);
+    let client = config.bootstrap.as_str();
     let control = format!("{prefix}control");
     let mut daemon = Daemon::spawn(
         config,
@@ -632,7 +657,7 @@ async fn idle(config: &Config) -> Row {
     // Time to create its control topic and join its group.
     actix_rt::time::sleep(Duration::from_secs(5)).await;
     daemon.assert_running();
-    let window = measure(config, &client, &[], &[daemon.pid()]).await;
+    let window = measure(config, client, &[], &[daemon.pid()]).await;
     daemon.terminate();
     delete_topics(&config.bootstrap, &prefix).await;
     let row = Row {
@@ -650,11 +675,11 @@ async fn idle(config: &Config) -> Row {
 async fn one_daemon(config: &Config, topics: usize) -> Vec<Row> {
     let prefix = prefix(&topics.to_string());
     let registry = registry(&prefix, topics);
-    let client = metadata_client(&config.bootstrap);
+    let client = config.bootstrap.as_str();
     let control = format!("{prefix}control");
     let mut rows = Vec::new();
     for (pace, rate) in [("default", None), ("unthrottled", Some("0"))] {
-        let before = end_offsets(&client, &registry.topics);
+        let before = end_offsets(client, &registry.topics);
         let group = format!("{prefix}{pace}");
         let mut daemon = Daemon::spawn(
             config,
@@ -664,8 +689,8 @@ async fn one_daemon(config: &Config, topics: usize) -> Vec<Row> {
             &control,
             rate,
         );
-        let ready = generating(&client, &registry.topics, &before, &mut [&mut daemon]).await;
-        let window = measure(config, &client, &registry.topics, &[daemon.pid()]).await;
+        let ready = generating(client, &registry.topics, &before, &mut [&mut daemon]).await;
+        let window = measure(config, client, &registry.topics, &[daemon.pid()]).await;
         daemon.assert_running();
         daemon.terminate();
         let row = Row {
@@ -826,7 +851,7 @@ async fn settled(
 async fn several_daemons(config: &Config, topics: usize, kills: usize) {
     let prefix = prefix(&format!("shared{topics}"));
     let registry = registry(&prefix, topics);
-    let client = metadata_client(&config.bootstrap);
+    let client = config.bootstrap.as_str();
     let api = AdminApi::new(registry.base_url.clone()).with_token(&registry.admin_token);
     let group = format!("{prefix}group");
     let control = format!("{prefix}control");
@@ -855,11 +880,11 @@ async fn several_daemons(config: &Config, topics: usize, kills: usize) {
         spawn(&mut daemons);
         settled(&api, &mut daemons, &registry.topics).await;
         let settle = joined.elapsed();
-        let before = end_offsets(&client, &registry.topics);
+        let before = end_offsets(client, &registry.topics);
         let mut refs: Vec<&mut Daemon> = daemons.iter_mut().collect();
-        generating(&client, &registry.topics, &before, &mut refs).await;
+        generating(client, &registry.topics, &before, &mut refs).await;
         let pids: Vec<u32> = daemons.iter().map(Daemon::pid).collect();
-        let w = measure(config, &client, &registry.topics, &pids).await;
+        let w = measure(config, client, &registry.topics, &pids).await;
         let line = format!(
             "| {count} | {:.1} s | {:.0} | {:.1} | {:.3} ({}) | {} | {} |",
             settle.as_secs_f64(),
@@ -904,10 +929,10 @@ async fn several_daemons(config: &Config, topics: usize, kills: usize) {
         // Records already on their way when it died land within moments;
         // the survivors cannot have the topics before the session timeout.
         actix_rt::time::sleep(Duration::from_millis(500)).await;
-        let baseline = end_offsets(&client, &victim_topics);
+        let baseline = end_offsets(client, &victim_topics);
         let mut first = None;
         let all = loop {
-            let now = end_offsets(&client, &victim_topics);
+            let now = end_offsets(client, &victim_topics);
             let grown = now.iter().zip(&baseline).filter(|(n, b)| n > b).count();
             if grown > 0 && first.is_none() {
                 first = Some(killed_at.elapsed());
