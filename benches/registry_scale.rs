@@ -30,6 +30,8 @@ mod admin_service;
 #[allow(dead_code)] // the benchmark needs only a fresh database
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
+#[path = "support/private_file.rs"]
+mod private_file;
 
 use std::io::Write;
 use std::path::Path;
@@ -37,6 +39,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use chrono::Utc;
+use private_file::PrivateFile;
 use topicgate::config::{AdminSettings, Secret};
 use topicgate::db;
 use topicgate::db::DatabaseUrl;
@@ -290,16 +293,6 @@ end
     )
     .expect("writing the wrk script");
     path
-}
-
-trait PrivateFile {
-    fn mode_private(&mut self) -> &mut Self;
-}
-
-impl PrivateFile for std::fs::OpenOptions {
-    fn mode_private(&mut self) -> &mut Self {
-        std::os::unix::fs::OpenOptionsExt::mode(self, 0o600)
-    }
 }
 
 struct WrkResult {
