@@ -32,6 +32,10 @@
 //! STORE_BENCH_POSTGRES_URL=postgres://... cargo bench --bench message_store
 //! ```
 
+#[path = "support/env.rs"]
+mod env;
+
+use env::env_number;
 use std::ffi::{CString, c_int};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -83,7 +87,7 @@ impl<'a> From<&NewMessage<'a>> for DieselRow<'a> {
 
 fn main() {
     // Whole batches only, so every statement has all its rows.
-    let rows = env_number("STORE_BENCH_ROWS", 200_000).div_ceil(BATCH) * BATCH;
+    let rows = env_number("STORE_BENCH_ROWS", 200_000usize).div_ceil(BATCH) * BATCH;
     let rounds: usize = env_number("STORE_BENCH_ROUNDS", 3).max(1);
     let payloads: Vec<String> = (0..rows)
         .map(|i| {
@@ -248,13 +252,6 @@ fn store_with_copy(url: &str, rows: &[NewMessage<'_>]) {
             .execute(&mut conn)
             .expect("copying");
     }
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
 }
 
 fn rate(rows: usize, took: Duration) -> f64 {

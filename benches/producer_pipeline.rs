@@ -25,7 +25,13 @@
 //! Without `KAFKA_BOOTSTRAP_SERVERS` it starts (or reuses) the local broker
 //! of `scripts/kafka.sh`.
 
-use std::process::Command;
+#[path = "support/env.rs"]
+mod env;
+#[path = "support/kafka.rs"]
+mod kafka;
+
+use env::env_number;
+use kafka::bootstrap_servers;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
@@ -47,37 +53,6 @@ use topicgate::schema::{RecordSchema, SchemaCache, ValueFormat, builtin_schema};
 
 const PARTITIONS: i32 = 3;
 const DATA_TYPE: DataType = DataType::Sensor;
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn bootstrap_servers() -> String {
-    if let Ok(servers) = std::env::var("KAFKA_BOOTSTRAP_SERVERS")
-        && !servers.trim().is_empty()
-    {
-        return servers;
-    }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kafka.sh");
-    let output = Command::new("bash")
-        .args([script, "start"])
-        .output()
-        .expect("running scripts/kafka.sh start");
-    assert!(
-        output.status.success(),
-        "scripts/kafka.sh start failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .and_then(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
-        .expect("scripts/kafka.sh printed the bootstrap servers")
-        .to_owned()
-}
 
 fn settings(bootstrap: &str) -> PublisherSettings {
     PublisherSettings {

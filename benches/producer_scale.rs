@@ -51,6 +51,13 @@ mod admin_service;
 #[path = "support/private_file.rs"]
 mod private_file;
 
+#[path = "support/env.rs"]
+mod env;
+#[path = "support/kafka.rs"]
+mod kafka;
+
+use env::env_number;
+use kafka::bootstrap_servers;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Write;
@@ -75,13 +82,6 @@ use topicgate::domain::{RawTopicRequest, TopicNamePolicy, TopicRequest, Transiti
 /// A bound for the daemon to create, activate and start generating every
 /// topic, or for a group to settle: not a speed requirement.
 const READY_WITHIN: Duration = Duration::from_secs(600);
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     let sizes: Vec<usize> = std::env::var("PRODUCER_BENCH_TOPICS")
@@ -147,30 +147,6 @@ fn producer_binary() -> PathBuf {
         path.display()
     );
     path
-}
-
-fn bootstrap_servers() -> String {
-    if let Ok(servers) = std::env::var("KAFKA_BOOTSTRAP_SERVERS")
-        && !servers.trim().is_empty()
-    {
-        return servers;
-    }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kafka.sh");
-    let output = Command::new("bash")
-        .args([script, "start"])
-        .output()
-        .expect("running scripts/kafka.sh start");
-    assert!(
-        output.status.success(),
-        "scripts/kafka.sh start failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .and_then(|line| line.strip_prefix("KAFKA_BOOTSTRAP_SERVERS="))
-        .expect("scripts/kafka.sh printed the bootstrap servers")
-        .to_owned()
 }
 
 /// The broker's process: `PRODUCER_BENCH_BROKER_PID`, or node 0 of the

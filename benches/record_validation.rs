@@ -10,6 +10,10 @@
 //! VALIDATION_BENCH_RECORDS=100000 VALIDATION_BENCH_ROUNDS=7 cargo bench --bench record_validation
 //! ```
 
+#[path = "support/env.rs"]
+mod env;
+
+use env::env_number;
 use std::borrow::Cow;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -93,11 +97,4 @@ fn time(records: &[String], mut each: impl FnMut(&str)) -> Duration {
 fn median(mut runs: Vec<Duration>) -> Duration {
     runs.sort();
     runs[runs.len() / 2]
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
 }

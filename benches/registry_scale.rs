@@ -33,6 +33,10 @@ mod postgres;
 #[path = "support/private_file.rs"]
 mod private_file;
 
+#[path = "support/env.rs"]
+mod env;
+
+use env::env_number;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
@@ -53,13 +57,6 @@ const USERS: usize = 1_000;
 const CONNECTIONS: usize = 32;
 /// Writes go through one SQLite writer; more connections only queue.
 const WRITE_CONNECTIONS: usize = 4;
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     let sizes: Vec<usize> = std::env::var("REGISTRY_BENCH_TOPICS")
