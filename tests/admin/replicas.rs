@@ -26,6 +26,28 @@ fn active_names(answer: &Answer) -> Vec<String> {
         .collect()
 }
 
+/// Asks `replica` for `path` until `wanted` holds of the answer; fails
+/// when it still does not a second after `since`.
+async fn within_a_second_of(
+    since: Instant,
+    replica: &TestAdmin,
+    path: &str,
+    wanted: impl Fn(&Answer) -> bool,
+) {
+    loop {
+        let answer = replica.get(path).await;
+        if wanted(&answer) {
+            return;
+        }
+        assert!(
+            since.elapsed() < Duration::from_secs(1),
+            "{}{path} still answers {answer:?} a second later",
+            replica.base_url
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[actix_rt::test]
 async fn a_topic_approved_on_another_replica_is_active_on_both_within_a_second() {
     let registry = DatabaseUrl::parse(&fresh_database());
@@ -42,18 +64,10 @@ async fn a_topic_approved_on_another_replica_is_active_on_both_within_a_second()
     // Every replica follows a change within a second.
     let activated = Instant::now();
     for replica in [&approver, &asked] {
-        loop {
-            let names = active_names(&replica.get("/api/topics/active").await);
-            if names == ["replicated"] {
-                break;
-            }
-            assert!(
-                activated.elapsed() < Duration::from_secs(1),
-                "{} still serves {names:?} a second after the activation",
-                replica.base_url
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        within_a_second_of(activated, replica, "/api/topics/active", |answer| {
+            active_names(answer) == ["replicated"]
+        })
+        .await;
     }
 }
 
@@ -102,30 +116,20 @@ async fn a_subscription_made_on_one_replica_is_counted_on_the_other_within_a_sec
     let count = |answer: &Answer, key: &str| answer.body[key].as_i64().expect("a count");
     // The other replica has heard of the activation, and counted (and
     // kept) the registry since: only the subscription can move it now.
-    let activated = Instant::now();
-    while count(&counted_on.get("/api/stats").await, "active_topics") != 1 {
-        assert!(activated.elapsed() < Duration::from_secs(1));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    within_a_second_of(Instant::now(), &counted_on, "/api/stats", |stats| {
+        count(stats, "active_topics") == 1
+    })
+    .await;
     let before = counted_on.get("/api/stats").await;
     assert_eq!(count(&before, "total_subscriptions"), 0, "{before:?}");
 
     let body = serde_json::json!({"user_id": "u1", "topic_name": "counted_twice"});
     let made = subscribed_on.post("/api/subscriptions", &body, false).await;
     assert_eq!(made.status, 201, "{made:?}");
-    let subscribed = Instant::now();
-    loop {
-        let stats = counted_on.get("/api/stats").await;
-        if count(&stats, "total_subscriptions") == 1 {
-            break;
-        }
-        assert!(
-            subscribed.elapsed() < Duration::from_secs(1),
-            "{} still counts {stats:?} a second after the subscription",
-            counted_on.base_url
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    within_a_second_of(Instant::now(), &counted_on, "/api/stats", |stats| {
+        count(stats, "total_subscriptions") == 1
+    })
+    .await;
 }
 
 #[test]
