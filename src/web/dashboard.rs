@@ -265,8 +265,9 @@ fn cards(stats: &Stats) -> Vec<Card> {
 /// The buttons a topic offers an admin: its legal admin transitions
 /// (activation belongs to the producer), but Reject on an approved topic
 /// only once Kafka refused it or a foreign topic holds its name; Delete
-/// likewise.
-fn actions(topic: &TopicView) -> Vec<ActionButton> {
+/// likewise. Under four eyes, neither Approve nor Delete on a topic the
+/// viewer requested: the service would refuse them (`topics::change`).
+fn actions(topic: &TopicView, own_request_under_four_eyes: bool) -> Vec<ActionButton> {
     let status = topic.status;
     [
         Transition::Approve,
@@ -277,6 +278,9 @@ fn actions(topic: &TopicView) -> Vec<ActionButton> {
     ]
     .into_iter()
     .filter(|t| t.apply(status).is_ok())
+    .filter(|t| {
+        !(own_request_under_four_eyes && matches!(t, Transition::Approve | Transition::Delete))
+    })
     .filter(|t| {
         !(matches!(t, Transition::Reject | Transition::Delete) && status == TopicStatus::Approved)
             || rejectable_when_approved(&topic.kafka)
@@ -332,7 +336,13 @@ async fn live_view(
             .into_iter()
             .map(|topic| TopicRow {
                 created: short_time(topic.created_at),
-                actions: actions(&topic),
+                actions: actions(
+                    &topic,
+                    state.access.four_eyes
+                        && caller
+                            .user_id()
+                            .is_some_and(|user| user.as_str() == topic.created_by),
+                ),
                 kafka_note: kafka_note(topic.status, &topic.kafka, short_time),
                 on_its_way: on_its_way(topic.status, &topic.kafka),
                 editable: super::dashboard_changes::editable(&topic),

@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use crate::support::admin::TestAdmin;
+use crate::support::visitor::Visitor;
 
 fn secure_admin() -> TestAdmin {
     TestAdmin::spawn_with(|settings| {
@@ -344,6 +345,34 @@ async fn four_eyes_keeps_requesters_from_approving_or_deleting_their_own_topics(
         ],
         "the audit trail names each person"
     );
+}
+
+#[actix_rt::test]
+async fn under_four_eyes_the_dashboard_offers_no_approval_or_deletion_of_ones_own_request() {
+    let admin = secure_admin();
+    let bob = admin.create_user("bob", &["requester", "approver"]).await;
+    let carol = admin.create_user("carol", &["requester"]).await;
+    let own = admin.request_topic_as("bobs_ledger", &bob).await;
+    let others = admin.request_topic_as("carols_ledger", &carol).await;
+    let mut visitor = Visitor::new(&admin);
+    visitor.log_in_with(&bob).await;
+    for path in ["/", "/dashboard/live"] {
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        let offers = |id: i32, action: &str| {
+            page.body
+                .contains(&format!("action=\"/dashboard/topics/{id}/{action}\""))
+        };
+        assert!(
+            offers(others, "approve") && offers(others, "reject"),
+            "{path}"
+        );
+        assert!(!offers(own, "approve") && !offers(own, "delete"), "{path}");
+        assert!(
+            offers(own, "reject"),
+            "{path}: four eyes guards approval and deletion only"
+        );
+    }
 }
 
 #[actix_rt::test]
