@@ -8,6 +8,7 @@ use crate::producer_util;
 use crate::support;
 
 use std::fs::File;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -25,6 +26,32 @@ const BINARY: &str = env!("CARGO_BIN_EXE_topicgate-producer");
 /// Away from the ports of the other tests' own clusters.
 const NAMES_BASE_PORT: u16 = 20492;
 
+/// A spawned daemon, killed when dropped: a test that fails half-way must
+/// not leave it generating into the broker the other tests share.
+pub(crate) struct ProducerProcess(Child);
+
+impl Deref for ProducerProcess {
+    type Target = Child;
+
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for ProducerProcess {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for ProducerProcess {
+    fn drop(&mut self) {
+        // Fails harmlessly once the test has stopped it itself.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the binary against `admin` and Kafka at `bootstrap`, polling
 /// every second, with `args` added and its log written to `log`.
 pub(crate) fn spawn_producer(
@@ -32,8 +59,8 @@ pub(crate) fn spawn_producer(
     bootstrap: &str,
     args: &[&str],
     log: &Path,
-) -> Child {
-    Command::new(BINARY)
+) -> ProducerProcess {
+    let child = Command::new(BINARY)
         .args(args)
         .env("TOPICGATE_ADMIN_URL", &admin.base_url)
         .env("KAFKA_BOOTSTRAP_SERVERS", bootstrap)
@@ -47,7 +74,8 @@ pub(crate) fn spawn_producer(
         .stdout(Stdio::null())
         .stderr(File::create(log).expect("open the log file"))
         .spawn()
-        .expect("start the producer")
+        .expect("start the producer");
+    ProducerProcess(child)
 }
 
 /// Sends SIGTERM and waits (bounded) for the exit.

@@ -3,14 +3,13 @@
 //! them at a time, the work is spread, and a daemon that dies (SIGKILL)
 //! loses its topics to the survivors.
 
-use crate::cli::{read_log, spawn_producer};
+use crate::cli::{ProducerProcess, read_log, spawn_producer};
 use crate::producer_util;
 use crate::support;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use producer_util::{eventually, writers_during};
@@ -32,15 +31,9 @@ const WINDOW: Duration = Duration::from_secs(4);
 
 struct Daemon {
     id: String,
-    child: Child,
+    /// Held for its drop, which kills the process.
+    _process: ProducerProcess,
     log: PathBuf,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Six names whose control partitions are 0, 2, 4, ..., 10: however the
@@ -130,7 +123,11 @@ async fn three_daemons_share_six_topics_and_survivors_take_over_a_killed_one() {
                 ],
                 &log,
             );
-            Daemon { id, child, log }
+            Daemon {
+                id,
+                _process: child,
+                log,
+            }
         })
         .collect();
     let ids: Vec<String> = daemons.iter().map(|d| d.id.clone()).collect();
