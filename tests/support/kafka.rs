@@ -323,12 +323,28 @@ pub async fn delete_topic(bootstrap: &str, topic: &str) {
 /// Waits (at most a minute) until the metadata shows `topic` with
 /// `partitions` partitions, each with a leader and all replicas in sync.
 pub async fn wait_for_topic(bootstrap: &str, topic: &str, partitions: i32) {
+    wait_for_layout(bootstrap, topic, partitions, None).await;
+}
+
+/// As [`wait_for_topic`], and until every partition has `replicas`
+/// replicas. The same client asks throughout: a fresh client's first
+/// answer may come from a node that has not yet heard of the topic.
+pub async fn wait_for_replicated_topic(
+    bootstrap: &str,
+    topic: &str,
+    partitions: i32,
+    replicas: usize,
+) {
+    wait_for_layout(bootstrap, topic, partitions, Some(replicas)).await;
+}
+
+async fn wait_for_layout(bootstrap: &str, topic: &str, partitions: i32, replicas: Option<usize>) {
     let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
     tokio::task::spawn_blocking(move || {
         let client = metadata_client(&bootstrap);
         let deadline = Instant::now() + TOPIC_WAIT;
         loop {
-            let Err(state) = topic_state(&client, &topic, partitions) else {
+            let Err(state) = topic_state(&client, &topic, partitions, replicas) else {
                 return;
             };
             assert!(
@@ -445,7 +461,12 @@ fn metadata_client(bootstrap: &str) -> BaseConsumer {
 }
 
 /// `Ok` when the topic is ready, else a description of what is missing.
-fn topic_state(client: &BaseConsumer, topic: &str, partitions: i32) -> Result<(), String> {
+fn topic_state(
+    client: &BaseConsumer,
+    topic: &str,
+    partitions: i32,
+    replicas: Option<usize>,
+) -> Result<(), String> {
     let metadata = client
         .fetch_metadata(Some(topic), Duration::from_secs(5))
         .map_err(|e| format!("metadata request failed: {e}"))?;
@@ -466,6 +487,13 @@ fn topic_state(client: &BaseConsumer, topic: &str, partitions: i32) -> Result<()
     for p in found.partitions() {
         if p.error().is_some() || p.leader() < 0 {
             return Err(format!("partition {} has no leader yet", p.id()));
+        }
+        if replicas.is_some_and(|wanted| p.replicas().len() != wanted) {
+            return Err(format!(
+                "partition {}: replicas {:?}, not {replicas:?}",
+                p.id(),
+                p.replicas()
+            ));
         }
         if p.isr().len() != p.replicas().len() {
             return Err(format!(
