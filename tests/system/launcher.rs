@@ -68,21 +68,36 @@ fn up_command(
         .env("KAFKA_CACHE_DIR", checkout_cache())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(stderr_log(data_dir));
     if let Some(servers) = kafka {
         command.env("KAFKA_BOOTSTRAP_SERVERS", servers);
     }
     command
 }
 
-/// Reads the banner up to its last line and returns it with the dashboard URL.
-fn banner(stdout: &mut BufReader<ChildStdout>) -> (String, String) {
+/// Where `up` started in `dir` writes its errors: the Kafka script's
+/// progress and, when a start fails, the tail of each node's log.
+fn stderr_path(dir: &std::path::Path) -> std::path::PathBuf {
+    dir.join("up.stderr")
+}
+
+fn stderr_log(dir: &std::path::Path) -> std::fs::File {
+    std::fs::File::create(stderr_path(dir)).expect("a file for up's errors")
+}
+
+/// Reads the banner up to its last line and returns it with the dashboard
+/// URL; when `up` ends first, fails with what it wrote to `dir`'s log.
+fn banner(stdout: &mut BufReader<ChildStdout>, dir: &std::path::Path) -> (String, String) {
     let mut text = String::new();
     let mut url = None;
     loop {
         let mut line = String::new();
         let read = stdout.read_line(&mut line).expect("read the banner");
-        assert!(read > 0, "topicgate up ended early:\n{text}");
+        assert!(
+            read > 0,
+            "topicgate up ended early:\n{text}\nits errors:\n{}",
+            std::fs::read_to_string(stderr_path(dir)).unwrap_or_default()
+        );
         text.push_str(&line);
         if let Some(rest) = line.trim().strip_prefix("Dashboard") {
             url = Some(rest.trim().trim_end_matches('/').to_owned());
@@ -159,7 +174,7 @@ async fn up_runs_the_workflow_and_stops_cleanly() {
         &["--metrics-bind".as_ref(), metrics_bind.as_ref()],
     );
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let (text, url) = banner(&mut stdout);
+    let (text, url) = banner(&mut stdout, dir.path());
 
     // The secrets are generated, kept private to the user, and not printed.
     let token_file = dir.path().join("admin-token");
@@ -288,7 +303,7 @@ async fn up_uses_a_running_local_kafka_and_leaves_it_running() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = launch(dir.path(), None);
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let (text, _) = banner(&mut stdout);
+    let (text, _) = banner(&mut stdout, dir.path());
     assert!(
         text.contains("Using the local Apache Kafka that already runs"),
         "{text}"
@@ -371,7 +386,7 @@ async fn up_reads_secret_files_and_keeps_secrets_off_every_command_line() {
         ],
     );
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let (_, url) = banner(&mut stdout);
+    let (_, url) = banner(&mut stdout, dir.path());
 
     let tree = process_tree(child.id());
     for pid in &tree {
@@ -550,10 +565,10 @@ fn an_installed_copy_manages_kafka_and_runs_up_outside_the_checkout() {
         .env_remove("TOPICGATE_PRODUCER_KEY")
         .env_remove("TOPICGATE_DATA_DIR")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(stderr_log(&installed.path("work")));
     let mut child = KillOnDrop(Some(up.spawn().unwrap()));
     let mut stdout = BufReader::new(child.0.as_mut().unwrap().stdout.take().unwrap());
-    let (text, _) = banner(&mut stdout);
+    let (text, _) = banner(&mut stdout, &installed.path("work"));
     assert!(text.contains(&format!("Kafka       {servers}")), "{text}");
     assert!(installed.path("work/.topicgate/admin-token").is_file());
     interrupt(child.take(), stdout);
@@ -579,10 +594,10 @@ fn an_installed_copy_starts_and_stops_its_own_kafka_without_claiming_a_download(
         .env_remove("TOPICGATE_ADMIN_TOKEN")
         .env_remove("TOPICGATE_PRODUCER_KEY")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(stderr_log(&installed.path("work")));
     let mut child = KillOnDrop(Some(up.spawn().unwrap()));
     let mut stdout = BufReader::new(child.0.as_mut().unwrap().stdout.take().unwrap());
-    let (text, _) = banner(&mut stdout);
+    let (text, _) = banner(&mut stdout, &installed.path("work"));
     assert!(
         text.contains(&format!(
             "Starting the local Apache Kafka on 127.0.0.1:{port}..."
@@ -630,7 +645,7 @@ async fn up_without_user_prints_a_consumer_command_that_works() {
     }
     let mut child = KillOnDrop(Some(up.spawn().unwrap()));
     let mut stdout = BufReader::new(child.0.as_mut().unwrap().stdout.take().unwrap());
-    let (text, _) = banner(&mut stdout);
+    let (text, _) = banner(&mut stdout, dir.path());
     let id = Command::new("id").arg("-un").output().unwrap();
     let name = String::from_utf8_lossy(&id.stdout).trim().to_owned();
     assert!(text.contains(&format!("--user {name} ")), "{text}");
@@ -717,12 +732,15 @@ async fn up_with_three_brokers_runs_a_cluster_that_keeps_three_replicas() {
     up.env_remove("KAFKA_BOOTSTRAP_SERVERS")
         .env_remove("TOPICGATE_ADMIN_TOKEN")
         .env_remove("TOPICGATE_PRODUCER_KEY")
+        // Three JVMs starting beside the other tests' brokers on two cores
+        // may need longer than the 90 s a user is given.
+        .env("KAFKA_START_TIMEOUT", "300")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(stderr_log(&installed.path("work")));
     let mut child = KillOnDrop(Some(up.spawn().unwrap()));
     let mut stdout = BufReader::new(child.0.as_mut().unwrap().stdout.take().unwrap());
-    let (text, url) = banner(&mut stdout);
+    let (text, url) = banner(&mut stdout, &installed.path("work"));
     assert!(
         text.contains(&format!(
             "Starting the local Apache Kafka cluster of 3 nodes on 127.0.0.1:{first}-{last}"
