@@ -81,7 +81,15 @@ fn stderr_path(dir: &std::path::Path) -> std::path::PathBuf {
     dir.join("up.stderr")
 }
 
+/// The log in `dir`, made private (as `up` makes its data directory) when
+/// `up` is yet to create it.
 fn stderr_log(dir: &std::path::Path) -> std::fs::File {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .expect("the directory of up's errors");
     std::fs::File::create(stderr_path(dir)).expect("a file for up's errors")
 }
 
@@ -386,7 +394,7 @@ async fn up_reads_secret_files_and_keeps_secrets_off_every_command_line() {
         ],
     );
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let (_, url) = banner(&mut stdout, dir.path());
+    let (_, url) = banner(&mut stdout, &data);
 
     let tree = process_tree(child.id());
     for pid in &tree {
