@@ -20,6 +20,12 @@
 //! wanted; their subscriptions follow each time. Answers other than 2xx
 //! are counted.
 //!
+//! The dashboard is measured twice: the first page over and over, where
+//! every request but one a second is served the live part another request
+//! rendered, and each page of the topic table in turn, where most requests
+//! render their own. Under each, the service's own count of live parts
+//! rendered and shared (`/metrics`) says which it was.
+//!
 //! `REGISTRY_BENCH_ONLY`, when set, measures only the rows whose label
 //! contains it (`GET /api/stats`, `GET / `, `POST`): for profiling one.
 //!
@@ -120,8 +126,27 @@ fn bench_size(backend: &str, topics: usize, per_topic: usize, seconds: u64) {
     ] {
         let label = format!("GET {path}{}", if gzip { " (gzip)" } else { "" });
         if wanted(&label) {
+            let (parts, started) = (LiveParts::read(&base), Instant::now());
             wrk(&format!("{base}{path}"), CONNECTIONS, seconds, None, gzip).print(&label);
+            if path == "/" {
+                LiveParts::read(&base)
+                    .since(&parts)
+                    .print(started.elapsed());
+            }
         }
+    }
+    // Every page of the topic table in turn: in one second each page is
+    // asked for about as often as the pages are rendered, so most requests
+    // render their own. What a refresh costs after every change.
+    let label = "GET /?page=N, each page in turn";
+    if wanted(label) {
+        let pages = topics.div_ceil(50).max(1);
+        let script = pages_script(dir.path(), pages);
+        let (parts, started) = (LiveParts::read(&base), Instant::now());
+        wrk(&base, CONNECTIONS, seconds, Some(&script), false).print(label);
+        LiveParts::read(&base)
+            .since(&parts)
+            .print(started.elapsed());
     }
     let label = "POST deactivate, reactivate, activate";
     if wanted(label) {
@@ -235,6 +260,73 @@ fn body_size(url: &str) -> usize {
         .expect("curl runs");
     assert!(out.status.success(), "GET {url} failed");
     out.stdout.len()
+}
+
+/// The admin service's count of dashboard live parts, from `/metrics`.
+struct LiveParts {
+    rendered: f64,
+    shared: f64,
+}
+
+impl LiveParts {
+    fn read(base: &str) -> Self {
+        let out = Command::new("curl")
+            .args(["-sf", &format!("{base}/metrics")])
+            .output()
+            .expect("curl runs");
+        assert!(out.status.success(), "GET /metrics failed");
+        let metrics = String::from_utf8_lossy(&out.stdout);
+        let count = |outcome: &str| {
+            let series = format!("topicgate_dashboard_live_parts_total{{outcome=\"{outcome}\"}} ");
+            metrics
+                .lines()
+                .find_map(|line| line.strip_prefix(&series))
+                .and_then(|value| value.trim().parse().ok())
+                .unwrap_or_else(|| panic!("no {series}in /metrics"))
+        };
+        Self {
+            rendered: count("rendered"),
+            shared: count("shared"),
+        }
+    }
+
+    fn since(&self, before: &Self) -> Self {
+        Self {
+            rendered: self.rendered - before.rendered,
+            shared: self.shared - before.shared,
+        }
+    }
+
+    /// Under the row it counts, over `elapsed` (the warm-up included).
+    fn print(&self, elapsed: std::time::Duration) {
+        let served = self.rendered + self.shared;
+        println!(
+            "|   live parts: {:.0} rendered, {:.0} shared ({:.1}% rendered, {:.0} renderings/s) | | | | |",
+            self.rendered,
+            self.shared,
+            100.0 * self.rendered / served.max(1.0),
+            self.rendered / elapsed.as_secs_f64(),
+        );
+    }
+}
+
+/// A wrk script that asks for page 1, 2, ... `pages` of the dashboard's
+/// topic table, and round again.
+fn pages_script(dir: &Path, pages: usize) -> std::path::PathBuf {
+    let path = dir.join("pages.lua");
+    std::fs::write(
+        &path,
+        format!(
+            r#"local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/?page=" .. ((n % {pages}) + 1))
+end
+"#
+        ),
+    )
+    .expect("writing the wrk script");
+    path
 }
 
 /// A wrk script that takes every active topic once round its cycle in

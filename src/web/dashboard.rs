@@ -6,6 +6,7 @@ use actix_session::Session;
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,7 @@ use super::identity::Caller;
 use super::kafka_view::{
     ClusterLine, KafkaNote, cluster_line, kafka_note, on_its_way, rejectable_when_approved,
 };
+use super::live_cache::{CSRF_PLACEHOLDER, RenderCache, Stamp};
 use super::rate_limit::WriteLimits;
 use super::session::{Flash, Sessions, csrf_ok, csrf_token, flash, take_flash};
 use super::session_caller::SessionCaller;
@@ -42,6 +44,7 @@ const SUBSCRIPTIONS_SHOWN: i64 = 50;
 /// The compiled templates, registered once and shared by every worker.
 pub struct Dashboard {
     templates: Handlebars<'static>,
+    live_parts: RenderCache<LiveKey, LivePart>,
 }
 
 impl Dashboard {
@@ -55,7 +58,10 @@ impl Dashboard {
         templates.register_template_string("login", include_str!("../../templates/login.hbs"))?;
         templates.register_template_string("topic", include_str!("../../templates/topic.hbs"))?;
         templates.register_template_string("groups", include_str!("../../templates/groups.hbs"))?;
-        Ok(Self { templates })
+        Ok(Self {
+            templates,
+            live_parts: RenderCache::default(),
+        })
     }
 
     pub(super) fn render<T: Serialize>(
@@ -63,11 +69,7 @@ impl Dashboard {
         name: &str,
         data: &T,
     ) -> Result<HttpResponse, ApiError> {
-        let html = self.render_html(name, data)?;
-        Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(html))
+        Ok(html_page(self.render_html(name, data)?))
     }
 
     fn render_html<T: Serialize>(&self, name: &str, data: &T) -> Result<String, ApiError> {
@@ -75,6 +77,14 @@ impl Dashboard {
             .render(name, data)
             .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("rendering {name}: {e}")))
     }
+}
+
+/// A page made for one session, which no cache may keep.
+fn html_page(html: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig, sessions: &Sessions, limits: &WriteLimits) {
@@ -183,7 +193,8 @@ struct LiveView {
     events: Vec<EventRow>,
     /// Who is logged in, and what the page offers them.
     viewer: Viewer,
-    csrf: String,
+    /// [`CSRF_PLACEHOLDER`]: the rendering is shared by sessions.
+    csrf: &'static str,
     updated: String,
     /// The topics' version before they were read: where the page's script
     /// starts following the change feed.
@@ -300,17 +311,84 @@ fn actions(topic: &TopicView, own_request_under_four_eyes: bool) -> Vec<ActionBu
     .collect()
 }
 
-/// The live part for one page of the topic table; only that page is read
-/// and rendered, however many topics there are.
+/// What one rendering of the live part is shared by: every session that
+/// would see the same page of it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct LiveKey {
+    listing: Listing,
+    viewer: Viewer,
+    /// Under four eyes, the viewer whose own requests offer no Approve or
+    /// Delete.
+    own_requests_of: Option<String>,
+    cluster: ClusterLine,
+}
+
+impl LiveKey {
+    fn of(state: &AppState, caller: &Caller, listing: Listing, now: DateTime<Utc>) -> Self {
+        Self {
+            listing,
+            viewer: Viewer::of(caller, state),
+            own_requests_of: state
+                .access
+                .four_eyes
+                .then(|| caller.user_id().map(|user| user.as_str().to_owned()))
+                .flatten(),
+            cluster: cluster_line(&state.cluster.view(), now),
+        }
+    }
+}
+
+/// The live part as rendered, with [`CSRF_PLACEHOLDER`] for the token.
+pub struct LivePart {
+    html: String,
+    refresh: String,
+    version: u64,
+    updated: String,
+}
+
+impl LivePart {
+    /// The part for one session: its own CSRF token put in.
+    fn html_for(&self, csrf: &str) -> String {
+        self.html.replace(CSRF_PLACEHOLDER, csrf)
+    }
+}
+
+/// The live part for one page of the topic table, rendered once per
+/// change, second and kind of viewer (see `live_cache`).
+async fn live_part(
+    state: &AppState,
+    dashboard: &Dashboard,
+    caller: &Caller,
+    listing: Listing,
+) -> Result<std::sync::Arc<LivePart>, ApiError> {
+    let now = Utc::now();
+    let stamp = Stamp::now(state, now);
+    let key = LiveKey::of(state, caller, listing, now);
+    let (part, rendered) = dashboard
+        .live_parts
+        .get_or_render::<ApiError, _>(stamp, &key, async {
+            let live = live_view(state, &key, stamp, now).await?;
+            Ok(LivePart {
+                html: dashboard.render_html("live", &live)?,
+                refresh: live.pager.refresh,
+                version: live.version,
+                updated: live.updated,
+            })
+        })
+        .await?;
+    state.metrics.count_live_part(rendered);
+    Ok(part)
+}
+
+/// The live part's data for one page of the topic table; only that page is
+/// read, however many topics there are.
 async fn live_view(
     state: &AppState,
-    session: &Session,
-    caller: &Caller,
-    listing: &Listing,
+    key: &LiveKey,
+    stamp: Stamp,
+    now: DateTime<Utc>,
 ) -> Result<LiveView, ApiError> {
-    // Read before the rows: a change landing in between is then reported
-    // by the feed at once, never missed.
-    let version = state.topics_version.current();
+    let listing = &key.listing;
     let page = PageTopics {
         search: listing.search.clone(),
         page: listing.page,
@@ -329,7 +407,7 @@ async fn live_view(
     )?;
     Ok(LiveView {
         cards: cards(&stats),
-        cluster: cluster_line(&state.cluster.view(), stats.timestamp),
+        cluster: key.cluster.clone(),
         pager: Pager::new(listing, &shown),
         topics: shown
             .topics
@@ -338,10 +416,7 @@ async fn live_view(
                 created: short_time(topic.created_at),
                 actions: actions(
                     &topic,
-                    state.access.four_eyes
-                        && caller
-                            .user_id()
-                            .is_some_and(|user| user.as_str() == topic.created_by),
+                    key.own_requests_of.as_deref() == Some(topic.created_by.as_str()),
                 ),
                 kafka_note: kafka_note(topic.status, &topic.kafka, short_time),
                 on_its_way: on_its_way(topic.status, &topic.kafka),
@@ -373,10 +448,10 @@ async fn live_view(
             })
             .collect(),
         events: recent_activity(events, kafka_events, RECENT_EVENTS as usize, short_time),
-        viewer: Viewer::of(caller, state),
-        csrf: csrf_token(session),
-        updated: short_time(stats.timestamp),
-        version,
+        viewer: key.viewer.clone(),
+        csrf: CSRF_PLACEHOLDER,
+        updated: short_time(now),
+        version: stamp.version(),
     })
 }
 
@@ -387,7 +462,9 @@ async fn index(
     SessionCaller(caller): SessionCaller,
     query: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let live = live_view(&state, &session, &caller, &query.into_inner().checked()?).await?;
+    let listing = query.into_inner().checked()?;
+    let live = live_part(&state, &dashboard, &caller, listing).await?;
+    let csrf = csrf_token(&session);
     let form = take_draft(&session);
     let data_types = DataType::iter()
         .map(|d| DataTypeOption {
@@ -398,11 +475,11 @@ async fn index(
     dashboard.render(
         "page",
         &PageView {
-            live_html: dashboard.render_html("live", &live)?,
-            refresh: &live.pager.refresh,
+            live_html: live.html_for(&csrf),
+            refresh: &live.refresh,
             version: live.version,
-            viewer: &live.viewer,
-            csrf: &live.csrf,
+            viewer: &Viewer::of(&caller, &state),
+            csrf: &csrf,
             updated: &live.updated,
             flash: take_flash(&session),
             form,
@@ -427,10 +504,8 @@ async fn live(
     query: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let listing = query.into_inner().checked()?;
-    dashboard.render(
-        "live",
-        &live_view(&state, &session, &caller, &listing).await?,
-    )
+    let live = live_part(&state, &dashboard, &caller, listing).await?;
+    Ok(html_page(live.html_for(&csrf_token(&session))))
 }
 
 #[derive(Deserialize)]

@@ -14,7 +14,7 @@ use super::state::AppState;
 use crate::domain::Role;
 
 /// Who is looking at a page, and what the page offers them.
-#[derive(Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Viewer {
     /// "alice · approver, consumer", or "admin" for the bootstrap admin;
     /// `None` for a visitor who has not logged in.

@@ -88,7 +88,7 @@ pub(super) fn rejectable_when_approved(kafka: &KafkaSide) -> bool {
 /// The cluster line: "Kafka: 3 brokers · producer seen 2 s ago". The
 /// page's script keeps the age (and the colour) ticking between refreshes
 /// from `age_secs`, counted on the server's clock.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub(super) struct ClusterLine {
     /// "3 brokers", or "unknown" before the first report.
     brokers: String,

@@ -14,6 +14,9 @@
 //!   `topicgate_access_reconciled_timestamp_seconds`: the access
 //!   reconciler's passes (secure mode), so Kafka refusing it shows;
 //!   `topicgate_access_acls_managed`: the ACLs it keeps in Kafka;
+//! - `topicgate_dashboard_live_parts_total{outcome}`: the dashboard's live
+//!   part `rendered` for a request, or `shared` from a rendering another
+//!   request made (see `live_cache`);
 //! - `topicgate_sse_clients`: open Server-Sent Events streams, read at
 //!   scrape time from the stream slots, which every stream holds until it
 //!   ends however it ends.
@@ -86,6 +89,7 @@ pub struct AdminMetrics {
     access_passes: Family<OutcomeLabels, Counter>,
     access_reconciled: Gauge,
     access_acls: Gauge,
+    live_parts: Family<OutcomeLabels, Counter>,
 }
 
 impl Default for AdminMetrics {
@@ -162,6 +166,17 @@ impl AdminMetrics {
             "Kafka ACLs the access reconciler created and keeps",
             access_acls.clone(),
         );
+        let live_parts = Family::<OutcomeLabels, Counter>::default();
+        for outcome in ["rendered", "shared"] {
+            live_parts
+                .get_or_create(&OutcomeLabels { outcome })
+                .inc_by(0);
+        }
+        registry.register(
+            "dashboard_live_parts",
+            "Dashboard live parts served, rendered for the request or shared from another's",
+            live_parts.clone(),
+        );
         Self {
             registry: std::sync::Arc::new(registry),
             requests,
@@ -174,7 +189,16 @@ impl AdminMetrics {
             access_passes,
             access_reconciled,
             access_acls,
+            live_parts,
         }
+    }
+
+    /// Counts one live part served: rendered for it, or shared.
+    pub fn count_live_part(&self, rendered: bool) {
+        let outcome = if rendered { "rendered" } else { "shared" };
+        self.live_parts
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     /// Counts one pass of the access reconciler; a good one also sets when

@@ -21,6 +21,7 @@ mod json;
 mod json_only;
 mod kafka_view;
 mod listing_cache;
+mod live_cache;
 mod metrics;
 mod partition_changes;
 mod rate_limit;

@@ -24,7 +24,7 @@ pub struct ListingQuery {
 }
 
 /// A checked listing request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Listing {
     /// From 1.
     pub page: i64,

@@ -10,6 +10,7 @@ mod support;
 mod api;
 mod browser_dashboard;
 mod dashboard_forms;
+mod dashboard_rendering;
 mod identity;
 mod kafka_state;
 mod metrics;

@@ -107,13 +107,20 @@ impl Handler<SetCompatibility> for TopicRegistry {
     fn handle(&mut self, msg: SetCompatibility, _: &mut Self::Context) -> Self::Result {
         let mut conn = self.conn()?;
         match msg.subject {
-            Some(subject) => registrations::set_subject_compatibility(
-                &mut conn,
-                &subject,
-                msg.mode,
-                &msg.actor,
-                Utc::now().naive_utc(),
-            ),
+            Some(subject) => {
+                let set = registrations::set_subject_compatibility(
+                    &mut conn,
+                    &subject,
+                    msg.mode,
+                    &msg.actor,
+                    Utc::now().naive_utc(),
+                )?;
+                if set.is_ok() {
+                    // Its audit entry is in the dashboard's activity list.
+                    self.topics_version.touch();
+                }
+                Ok(set)
+            }
             None => {
                 registrations::set_compatibility(&mut conn, GLOBAL_SUBJECT, msg.mode)?;
                 Ok(Ok(()))
