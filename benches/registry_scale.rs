@@ -20,6 +20,14 @@
 //! wanted; their subscriptions follow each time. Answers other than 2xx
 //! are counted.
 //!
+//! Plain (not gzipped), the two listings are megabytes at ten thousand
+//! topics; the same bytes served by a bare actix-web route, in the same
+//! run, show what moving them costs on this machine by itself.
+//!
+//! On SQLite the dashboard is measured with its session store full: wrk
+//! first visits the login page as 50,000 visitors (each a new session), and
+//! every dashboard request after is one more new session.
+//!
 //! The dashboard is measured twice: the first page over and over, where
 //! every request but one a second is served the live part another request
 //! rendered, and each page of the topic table in turn, where most requests
@@ -33,6 +41,8 @@
 
 #[path = "support/admin.rs"]
 mod admin_service;
+#[path = "support/bare_server.rs"]
+mod bare_server;
 #[allow(dead_code)] // the benchmark needs only a fresh database
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
@@ -60,6 +70,10 @@ use topicgate::domain::{
 };
 
 const USERS: usize = 1_000;
+/// How many dashboard sessions one admin service keeps (`web/session.rs`).
+const SESSION_STORE_CAPACITY: usize = 50_000;
+/// Long enough for the visits at well under the login page's rate.
+const SESSION_FILL_SECONDS: u64 = 30;
 const CONNECTIONS: usize = 32;
 /// Writes go through one SQLite writer; more connections only queue.
 const WRITE_CONNECTIONS: usize = 4;
@@ -109,9 +123,27 @@ fn bench_size(backend: &str, topics: usize, per_topic: usize, seconds: u64) {
     let (admin_token, producer_key) = (Secret::generate(), Secret::generate());
     let port = start_admin(database, admin_token.clone(), producer_key.clone());
     let base = format!("http://127.0.0.1:{port}");
-    let list_bytes = body_size(&format!("{base}/api/topics"));
-    println!("GET /api/topics answers {list_bytes} bytes");
+    let list = body(&format!("{base}/api/topics"));
+    println!("GET /api/topics answers {} bytes", list.len());
 
+    // The dashboard's rows below run with the session store full, as it is
+    // once enough visitors came by: each of their requests (no cookie) is
+    // a new session, which evicts one. (On PostgreSQL the sessions are rows
+    // of the registry, with no such bound.)
+    if backend == "sqlite" && (wanted("GET / ") || wanted("GET /?page")) {
+        let script = visits_script(dir.path(), SESSION_STORE_CAPACITY);
+        // wrk stops sending after the visits but still waits out `-d`.
+        wrk(
+            &base,
+            CONNECTIONS,
+            SESSION_FILL_SECONDS,
+            Some(&script),
+            false,
+        );
+        println!(
+            "(the session store was filled with {SESSION_STORE_CAPACITY} visits to /login first)"
+        );
+    }
     println!("| request | req/s | p50 | p99 | non-2xx |");
     println!("|---|---:|---:|---:|---:|");
     // Python's requests, which the original clients use, accepts gzip.
@@ -135,6 +167,22 @@ fn bench_size(backend: &str, topics: usize, per_topic: usize, seconds: u64) {
             }
         }
     }
+    // The two listings' plain answers are megabytes at ten thousand
+    // topics: the same bytes from a bare server say what moving them costs.
+    for path in ["/api/topics/active", "/api/topics"] {
+        let label = format!("GET {path}: its bytes from a bare actix route");
+        if wanted(&label) {
+            let bare = bare_server::serve_bytes(body(&format!("{base}{path}")).into());
+            wrk(
+                &format!("http://127.0.0.1:{bare}/"),
+                CONNECTIONS,
+                seconds,
+                None,
+                false,
+            )
+            .print(&label);
+        }
+    }
     // Every page of the topic table in turn: in one second each page is
     // asked for about as often as the pages are rendered, so most requests
     // render their own. What a refresh costs after every change.
@@ -155,11 +203,14 @@ fn bench_size(backend: &str, topics: usize, per_topic: usize, seconds: u64) {
     }
 }
 
-/// Whether `REGISTRY_BENCH_ONLY` (when set) picks the row `label`. The
+/// Whether `REGISTRY_BENCH_ONLY` (when set; alternatives apart with `|`)
+/// picks the row `label`. The
 /// labels are matched with a space after them, so that `GET / ` picks the
 /// dashboard page alone.
 fn wanted(label: &str) -> bool {
-    std::env::var("REGISTRY_BENCH_ONLY").map_or(true, |only| format!("{label} ").contains(&only))
+    std::env::var("REGISTRY_BENCH_ONLY").map_or(true, |only| {
+        only.split('|').any(|one| format!("{label} ").contains(one))
+    })
 }
 
 /// Fills a new registry at `path`; returns the active topics' ids and names.
@@ -253,13 +304,13 @@ fn start_admin(database: DatabaseUrl, admin_token: Secret, producer_key: Secret)
     })
 }
 
-fn body_size(url: &str) -> usize {
+fn body(url: &str) -> Vec<u8> {
     let out = Command::new("curl")
         .args(["-sf", url])
         .output()
         .expect("curl runs");
     assert!(out.status.success(), "GET {url} failed");
-    out.stdout.len()
+    out.stdout
 }
 
 /// The admin service's count of dashboard live parts, from `/metrics`.
@@ -308,6 +359,29 @@ impl LiveParts {
             self.rendered / elapsed.as_secs_f64(),
         );
     }
+}
+
+/// A wrk script that visits the login page `visits` times, then stops.
+fn visits_script(dir: &Path, visits: usize) -> std::path::PathBuf {
+    let path = dir.join("visits.lua");
+    std::fs::write(
+        &path,
+        format!(
+            r#"local answered = 0
+request = function()
+  return wrk.format("GET", "/login")
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered >= {visits} then
+    wrk.thread:stop()
+  end
+end
+"#
+        ),
+    )
+    .expect("writing the wrk script");
+    path
 }
 
 /// A wrk script that asks for page 1, 2, ... `pages` of the dashboard's

@@ -4,7 +4,7 @@
 //! holds them all: the store for a SQLite registry (replicas sharing a
 //! PostgreSQL one use `registry_session_store.rs`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -34,11 +34,87 @@ struct Entry {
     state: SessionState,
     started: Instant,
     expires: Instant,
+    /// Its place in [`Sessions::anonymous`] or [`Sessions::protected`].
+    rank: Rank,
+    protected: bool,
 }
 
+/// A session's place in the order of eviction: the soonest to expire
+/// first; `seq` tells apart two that expire at the same instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Rank {
+    expires: Instant,
+    seq: u64,
+}
+
+/// The sessions by key, and their keys in the order of eviction, the
+/// anonymous apart from those holding the protected key: a full store
+/// evicts one in logarithmic time. Walking every session at each new one,
+/// as a full store did, let a flood of anonymous visits slow every
+/// dashboard request thirtyfold (docs/benchmarks.md).
 struct Sessions {
     entries: HashMap<String, Entry>,
+    anonymous: BTreeMap<Rank, String>,
+    protected: BTreeMap<Rank, String>,
+    next_seq: u64,
     last_sweep: Instant,
+}
+
+impl Sessions {
+    fn order(&mut self, protected: bool) -> &mut BTreeMap<Rank, String> {
+        if protected {
+            &mut self.protected
+        } else {
+            &mut self.anonymous
+        }
+    }
+
+    /// Keeps `state` under `key`, in place of what it held.
+    fn put(
+        &mut self,
+        key: String,
+        state: SessionState,
+        started: Instant,
+        expires: Instant,
+        protected_key: &str,
+    ) {
+        let protected = state.contains_key(protected_key);
+        let rank = Rank {
+            expires,
+            seq: self.next_seq,
+        };
+        self.next_seq += 1;
+        self.order(protected).insert(rank, key.clone());
+        let entry = Entry {
+            state,
+            started,
+            expires,
+            rank,
+            protected,
+        };
+        if let Some(old) = self.entries.insert(key, entry) {
+            self.order(old.protected).remove(&old.rank);
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(entry) = self.entries.remove(key) {
+            self.order(entry.protected).remove(&entry.rank);
+        }
+    }
+
+    /// Drops one session: a protected one whose idle time ran out, else
+    /// the anonymous one closest to expiring, else the protected one.
+    fn evict_one(&mut self, now: Instant) {
+        let protected_first = self.protected.first_key_value().map(|(rank, _)| *rank);
+        let from_protected = match protected_first {
+            Some(rank) => rank.expires <= now || self.anonymous.is_empty(),
+            None => false,
+        };
+        if let Some((_, key)) = self.order(from_protected).pop_first() {
+            self.entries.remove(&key);
+        }
+    }
 }
 
 impl MemorySessionStore {
@@ -50,6 +126,9 @@ impl MemorySessionStore {
         Self {
             sessions: Arc::new(Mutex::new(Sessions {
                 entries: HashMap::new(),
+                anonymous: BTreeMap::new(),
+                protected: BTreeMap::new(),
+                next_seq: 0,
                 last_sweep: Instant::now(),
             })),
             max_age,
@@ -65,8 +144,9 @@ impl MemorySessionStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, Sessions> {
-        // Every update below is a single map operation, so a panic elsewhere
-        // cannot leave the map half-changed: its data stays usable.
+        // A panic elsewhere cannot leave the map and its order apart: each
+        // change below is made to both before the lock is let go, and none
+        // of them panics.
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -78,40 +158,35 @@ impl MemorySessionStore {
         let now = Instant::now();
         let key = generate_session_key();
         let mut sessions = self.lock();
-        if now.duration_since(sessions.last_sweep) >= SWEEP_EVERY
-            || sessions.entries.len() >= self.capacity
-        {
+        if now.duration_since(sessions.last_sweep) >= SWEEP_EVERY {
             self.sweep(&mut sessions, now);
         }
         while sessions.entries.len() >= self.capacity {
-            self.evict_one(&mut sessions);
+            sessions.evict_one(now);
         }
-        sessions.entries.insert(
+        sessions.put(
             key.as_ref().to_owned(),
-            Entry {
-                state,
-                started: now,
-                expires: now + idle(ttl),
-            },
+            state,
+            now,
+            now + idle(ttl),
+            self.protected_key,
         );
         key
     }
 
+    /// Drops every session past its idle time or its absolute lifetime;
+    /// at most once a minute, as it walks them all.
     fn sweep(&self, sessions: &mut Sessions, now: Instant) {
-        sessions.entries.retain(|_, entry| self.alive(entry, now));
-        sessions.last_sweep = now;
-    }
-
-    /// Drops the session closest to expiring, anonymous ones first.
-    fn evict_one(&self, sessions: &mut Sessions) {
-        let victim = sessions
+        let dead: Vec<String> = sessions
             .entries
             .iter()
-            .min_by_key(|(_, entry)| (entry.state.contains_key(self.protected_key), entry.expires))
-            .map(|(key, _)| key.clone());
-        if let Some(key) = victim {
-            sessions.entries.remove(&key);
+            .filter(|(_, entry)| !self.alive(entry, now))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in dead {
+            sessions.remove(&key);
         }
+        sessions.last_sweep = now;
     }
 }
 
@@ -128,7 +203,7 @@ impl SessionStore for MemorySessionStore {
         match sessions.entries.get(key) {
             Some(entry) if self.alive(entry, now) => Ok(Some(entry.state.clone())),
             Some(_) => {
-                sessions.entries.remove(key);
+                sessions.remove(key);
                 Ok(None)
             }
             None => Ok(None),
@@ -152,13 +227,20 @@ impl SessionStore for MemorySessionStore {
         let now = Instant::now();
         {
             let mut sessions = self.lock();
-            if let Some(entry) = sessions.entries.get_mut(session_key.as_ref()) {
-                if now < entry.expires && now < entry.started + self.max_age {
-                    entry.state = session_state;
-                    entry.expires = now + idle(ttl);
+            let key = session_key.as_ref();
+            if let Some(entry) = sessions.entries.get(key) {
+                if self.alive(entry, now) {
+                    let started = entry.started;
+                    sessions.put(
+                        key.to_owned(),
+                        session_state,
+                        started,
+                        now + idle(ttl),
+                        self.protected_key,
+                    );
                     return Ok(session_key);
                 }
-                sessions.entries.remove(session_key.as_ref());
+                sessions.remove(key);
             }
         }
         // It expired between load and update: start afresh under a new key,
@@ -172,14 +254,23 @@ impl SessionStore for MemorySessionStore {
         ttl: &CookieDuration,
     ) -> Result<(), anyhow::Error> {
         let now = Instant::now();
-        if let Some(entry) = self.lock().entries.get_mut(session_key.as_ref()) {
-            entry.expires = now + idle(ttl);
+        let mut sessions = self.lock();
+        let key = session_key.as_ref();
+        if let Some(entry) = sessions.entries.remove(key) {
+            sessions.order(entry.protected).remove(&entry.rank);
+            sessions.put(
+                key.to_owned(),
+                entry.state,
+                entry.started,
+                now + idle(ttl),
+                self.protected_key,
+            );
         }
         Ok(())
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
-        self.lock().entries.remove(session_key.as_ref());
+        self.lock().remove(session_key.as_ref());
         Ok(())
     }
 }
@@ -226,6 +317,65 @@ mod tests {
         }
         assert_eq!(store.len(), 2);
         assert!(store.load(&admin).await.unwrap().is_some());
+    }
+
+    #[actix_rt::test]
+    async fn a_full_store_evicts_the_anonymous_session_closest_to_expiring() {
+        let store = MemorySessionStore::new(Duration::from_secs(3600), 3, "admin");
+        let soon = store.save(state(&[("csrf", "a")]), &ttl(60)).await.unwrap();
+        let late = store
+            .save(state(&[("csrf", "b")]), &ttl(600))
+            .await
+            .unwrap();
+        let renewed = store.save(state(&[("csrf", "c")]), &ttl(30)).await.unwrap();
+        // A request renews its session's idle time: no longer the soonest.
+        store.update_ttl(&renewed, &ttl(900)).await.unwrap();
+        store
+            .save(state(&[("csrf", "d")]), &ttl(300))
+            .await
+            .unwrap();
+        assert!(store.load(&soon).await.unwrap().is_none());
+        assert!(store.load(&late).await.unwrap().is_some());
+        assert!(store.load(&renewed).await.unwrap().is_some());
+        assert_eq!(store.len(), 3);
+    }
+
+    #[actix_rt::test]
+    async fn a_protected_session_past_its_idle_time_goes_before_a_live_anonymous_one() {
+        let store = MemorySessionStore::new(Duration::from_secs(3600), 2, "admin");
+        let idle_admin = store
+            .save(state(&[("admin", "true")]), &ttl(0))
+            .await
+            .unwrap();
+        let visitor = store
+            .save(state(&[("csrf", "x")]), &ttl(600))
+            .await
+            .unwrap();
+        let admin = store
+            .save(state(&[("admin", "true")]), &ttl(600))
+            .await
+            .unwrap();
+        assert!(store.load(&visitor).await.unwrap().is_some());
+        assert!(store.load(&admin).await.unwrap().is_some());
+        assert!(store.load(&idle_admin).await.unwrap().is_none());
+        // Logging in moves a session among the protected: it outlasts a
+        // newer anonymous one.
+        let store = MemorySessionStore::new(Duration::from_secs(3600), 2, "admin");
+        let key = store.save(state(&[("csrf", "y")]), &ttl(60)).await.unwrap();
+        let key = store
+            .update(key, state(&[("csrf", "y"), ("admin", "true")]), &ttl(60))
+            .await
+            .unwrap();
+        store
+            .save(state(&[("csrf", "z")]), &ttl(600))
+            .await
+            .unwrap();
+        store
+            .save(state(&[("csrf", "w")]), &ttl(600))
+            .await
+            .unwrap();
+        assert!(store.load(&key).await.unwrap().is_some());
+        assert_eq!(store.len(), 2);
     }
 
     #[actix_rt::test]
