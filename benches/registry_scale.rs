@@ -363,9 +363,9 @@ impl LiveParts {
 
 /// A wrk script that visits the login page `visits` times, then stops.
 fn visits_script(dir: &Path, visits: usize) -> std::path::PathBuf {
-    let path = dir.join("visits.lua");
-    std::fs::write(
-        &path,
+    lua_script(
+        dir,
+        "visits.lua",
         format!(
             r#"local answered = 0
 request = function()
@@ -380,16 +380,14 @@ end
 "#
         ),
     )
-    .expect("writing the wrk script");
-    path
 }
 
 /// A wrk script that asks for page 1, 2, ... `pages` of the dashboard's
 /// topic table, and round again.
 fn pages_script(dir: &Path, pages: usize) -> std::path::PathBuf {
-    let path = dir.join("pages.lua");
-    std::fs::write(
-        &path,
+    lua_script(
+        dir,
+        "pages.lua",
         format!(
             r#"local n = 0
 request = function()
@@ -399,7 +397,12 @@ end
 "#
         ),
     )
-    .expect("writing the wrk script");
+}
+
+/// Writes a wrk script that holds no secret as `name` in `dir`.
+fn lua_script(dir: &Path, name: &str, text: String) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("writing the wrk script");
     path
 }
 
