@@ -116,6 +116,31 @@ pub fn touch(
     Ok(())
 }
 
+/// Drops every session beyond the `keep` most worth keeping: those holding
+/// `protected_key` (logged in) first, then the ones that end last; returns
+/// how many went. It sorts every session, so the store runs it now and
+/// then rather than at each new one.
+pub fn trim(
+    conn: &mut RegistryConnection,
+    keep: i64,
+    protected_key: &str,
+) -> Result<usize, RegistryError> {
+    use diesel::sql_types::{BigInt, Text};
+    // Sessions live in a PostgreSQL registry only.
+    let RegistryConnection::Postgres(conn) = conn else {
+        return Ok(0);
+    };
+    Ok(diesel::sql_query(
+        "DELETE FROM dashboard_sessions WHERE session_key IN ( \
+             SELECT session_key FROM dashboard_sessions \
+             ORDER BY (state::jsonb -> $1) IS NOT NULL DESC, expires_at DESC \
+             OFFSET $2)",
+    )
+    .bind::<Text, _>(protected_key)
+    .bind::<BigInt, _>(keep)
+    .execute(conn)?)
+}
+
 /// Ends a session.
 pub fn delete(conn: &mut RegistryConnection, key: &str) -> Result<(), RegistryError> {
     use dashboard_sessions::dsl as s;

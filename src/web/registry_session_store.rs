@@ -5,6 +5,8 @@
 //! lifetime from the session's start, which a log in renews.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_session::storage::{
@@ -23,12 +25,53 @@ type SessionState = HashMap<String, String>;
 pub struct RegistrySessionStore {
     pool: DbPool,
     max_age: Duration,
+    capacity: usize,
+    protected_key: &'static str,
+    trims: TrimCadence,
+}
+
+/// Counts the sessions a replica makes, to trim the table every so many.
+#[derive(Clone)]
+struct TrimCadence {
+    every: u64,
+    made: Arc<AtomicU64>,
+}
+
+impl TrimCadence {
+    /// A trim every fiftieth of `capacity` sessions made.
+    fn of(capacity: usize) -> Self {
+        Self {
+            every: (capacity as u64 / 50).max(1),
+            made: Arc::default(),
+        }
+    }
+
+    /// Counts one session made; whether it is one that trims the table.
+    fn due(&self) -> bool {
+        self.made.fetch_add(1, Ordering::Relaxed) % self.every == self.every - 1
+    }
 }
 
 impl RegistrySessionStore {
-    /// A store whose sessions live at most `max_age`.
-    pub fn new(pool: DbPool, max_age: Duration) -> Self {
-        Self { pool, max_age }
+    /// A store whose sessions live at most `max_age`, holding about
+    /// `capacity` of them: every fiftieth of it that a replica makes, it
+    /// trims the table back to `capacity`, dropping anonymous sessions
+    /// before those holding `protected_key` (the logged-in ones), so a
+    /// flood of anonymous visits can neither fill the registry nor log an
+    /// admin out.
+    pub fn new(
+        pool: DbPool,
+        max_age: Duration,
+        capacity: usize,
+        protected_key: &'static str,
+    ) -> Self {
+        Self {
+            pool,
+            max_age,
+            capacity: capacity.max(1),
+            protected_key,
+            trims: TrimCadence::of(capacity),
+        }
     }
 
     fn lifetime(&self, ttl: &CookieDuration) -> Lifetime {
@@ -65,8 +108,18 @@ impl RegistrySessionStore {
         let json = serde_json::to_string(state)?;
         let life = self.lifetime(ttl);
         let stored = key.as_ref().to_owned();
-        self.run(move |conn| sessions::insert(conn, &stored, &json, life))
-            .await?;
+        let trim = self.trims.due().then_some((
+            i64::try_from(self.capacity).unwrap_or(i64::MAX),
+            self.protected_key,
+        ));
+        self.run(move |conn| {
+            sessions::insert(conn, &stored, &json, life)?;
+            if let Some((keep, protected_key)) = trim {
+                sessions::trim(conn, keep, protected_key)?;
+            }
+            Ok(())
+        })
+        .await?;
         Ok(key)
     }
 }
@@ -133,5 +186,22 @@ impl SessionStore for RegistrySessionStore {
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         let key = session_key.as_ref().to_owned();
         self.run(move |conn| sessions::delete(conn, &key)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_thousandth_session_of_fifty_thousand_trims_the_table() {
+        let cadence = TrimCadence::of(50_000);
+        let due: Vec<usize> = (1..=3_000).filter(|_| cadence.due()).collect();
+        assert_eq!(due, [1_000, 2_000, 3_000]);
+        // Clones (the store's, one per worker) count together.
+        let other = cadence.clone();
+        assert_eq!((1..=1_000).filter(|_| other.due()).count(), 1);
+        let tiny = TrimCadence::of(10);
+        assert!((0..5).all(|_| tiny.due()));
     }
 }

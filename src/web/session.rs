@@ -26,7 +26,8 @@ const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
 
 /// Most sessions held at once (about 0.5 KB each); past it the ones
-/// closest to expiring go, anonymous before logged-in ones.
+/// closest to expiring go, anonymous before logged-in ones. A PostgreSQL
+/// registry holds up to a fiftieth more per replica between two trims.
 const MAX_SESSIONS: usize = 50_000;
 
 /// Longest flash message kept, in characters; longer ones are cut, so
@@ -83,7 +84,12 @@ impl Sessions {
                 RegistryError::Unexpected(e.context("the registry's dashboard cookie key"))
             })?;
         Ok(Self {
-            store: SessionStorage::Registry(RegistrySessionStore::new(pool, max_age)),
+            store: SessionStorage::Registry(RegistrySessionStore::new(
+                pool,
+                max_age,
+                MAX_SESSIONS,
+                LOGIN_KEY,
+            )),
             key,
             idle_timeout,
         })

@@ -176,3 +176,37 @@ struct Version {
     #[diesel(sql_type = diesel::sql_types::Text)]
     version: String,
 }
+
+#[test]
+fn a_trimmed_session_table_keeps_the_logged_in_sessions_and_the_latest_anonymous_ones() {
+    use topicgate::db::sessions::{self, Lifetime};
+    let pool = topicgate::db::open(DatabaseUrl::parse(&fresh_database()), 1).expect("a registry");
+    let conn = &mut *pool.get().expect("a connection");
+    let now = chrono::Utc::now().naive_utc();
+    let ending_in = |minutes: i64| Lifetime {
+        now,
+        idle_until: now + chrono::Duration::minutes(minutes),
+        started_after: now - chrono::Duration::hours(1),
+    };
+    // The admin's session ends soonest of all, and still stays.
+    sessions::insert(conn, "admin", r#"{"login":"digest"}"#, ending_in(1)).unwrap();
+    for i in 0..10 {
+        let key = format!("visitor-{i}");
+        sessions::insert(conn, &key, r#"{"csrf":"token"}"#, ending_in(10 + i)).unwrap();
+    }
+
+    assert_eq!(sessions::trim(conn, 4, "login").unwrap(), 7);
+    let kept: Vec<&str> = [
+        "admin",
+        "visitor-0",
+        "visitor-6",
+        "visitor-7",
+        "visitor-8",
+        "visitor-9",
+    ]
+    .into_iter()
+    .filter(|key| sessions::load(conn, key, ending_in(0)).unwrap().is_some())
+    .collect();
+    assert_eq!(kept, ["admin", "visitor-7", "visitor-8", "visitor-9"]);
+    assert_eq!(sessions::trim(conn, 4, "login").unwrap(), 0);
+}
