@@ -27,6 +27,12 @@ pub struct KafkaReported {
 /// (pending, rejected or deleted) is refused: the reconciler creates only after
 /// this claim is stored, so an admin's rejection and the claim cannot
 /// both win.
+///
+/// A `conflict` report for a topic that a daemon claimed (`creating`) or
+/// created is refused too: a topic of its name in Kafka is then
+/// topicgate's own. With several daemons, one may still hold an answer
+/// from before another's claim when it finds the new topic in Kafka; its
+/// next round sees the claim and adopts the topic instead.
 pub fn report(
     conn: &mut RegistryConnection,
     id: TopicId,
@@ -45,6 +51,18 @@ pub fn report(
             return Err(RegistryError::Conflict(format!(
                 "topic '{}' is {}: topicgate does not want it in Kafka",
                 before.name, before.status
+            )));
+        }
+        if report.state == KafkaState::Conflict
+            && matches!(
+                before.kafka_state,
+                KafkaState::Creating | KafkaState::Created
+            )
+        {
+            return Err(RegistryError::Conflict(format!(
+                "topic '{}' is {} by topicgate: the topic of its name in Kafka is its own, \
+                 not a foreign one",
+                before.name, before.kafka_state
             )));
         }
         if report.state == KafkaState::Failed

@@ -548,6 +548,38 @@ async fn an_approved_topic_is_rejected_only_while_kafka_does_not_have_it() {
 }
 
 #[actix_rt::test]
+async fn a_conflict_report_for_a_topic_topicgate_claimed_or_created_is_refused() {
+    let admin = TestAdmin::spawn();
+    let id = approved_topic(&admin, "claimed").await;
+    let name = admin.topic(id).await.topic_name;
+    let key = Some(admin.producer_key.as_str());
+    let conflict = json!({"state": "conflict", "error": "found in Kafka with 1 partition",
+                          "partitions": 1, "replication_factor": 1});
+    // One daemon claimed it; another, answered before the claim, then
+    // finds the new topic in Kafka and takes it for a foreign one.
+    for state in ["creating", "created"] {
+        admin.report_kafka(id, &json!({"state": state})).await;
+        let late = admin
+            .post_as_producer(&format!("/api/topics/{id}/kafka"), &conflict, key)
+            .await;
+        assert_eq!(late.status, 409, "{late:?}");
+        assert!(
+            late.body["error"].as_str().unwrap().contains("its own"),
+            "{late:?}"
+        );
+        assert_eq!(admin.topic(id).await.kafka.state.as_str(), state);
+    }
+    let activated = admin
+        .post_as_producer(
+            "/api/topics/activate_by_name",
+            &json!({"topic_name": name}),
+            key,
+        )
+        .await;
+    assert_eq!(activated.status, 200, "{activated:?}");
+}
+
+#[actix_rt::test]
 async fn a_topic_whose_name_a_foreign_kafka_topic_holds_is_never_activated() {
     let admin = TestAdmin::spawn();
     let name = support::kafka::unique_name("foreign");
