@@ -339,8 +339,10 @@ impl LiveKey {
 }
 
 /// The live part as rendered, with [`CSRF_PLACEHOLDER`] for the token.
-pub struct LivePart {
+struct LivePart {
     html: String,
+    /// Who it was rendered for; the page around it shows the same.
+    viewer: Viewer,
     refresh: String,
     version: u64,
     updated: String,
@@ -370,6 +372,7 @@ async fn live_part(
             let live = live_view(state, &key, stamp, now).await?;
             Ok(LivePart {
                 html: dashboard.render_html("live", &live)?,
+                viewer: live.viewer,
                 refresh: live.pager.refresh,
                 version: live.version,
                 updated: live.updated,
@@ -478,7 +481,7 @@ async fn index(
             live_html: live.html_for(&csrf),
             refresh: &live.refresh,
             version: live.version,
-            viewer: &Viewer::of(&caller, &state),
+            viewer: &live.viewer,
             csrf: &csrf,
             updated: &live.updated,
             flash: take_flash(&session),
